@@ -1,0 +1,140 @@
+//! The command line: clap types and their conversion into library options. The only clap user.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use stowaway::{ContextChoice, Format, Options, Severity};
+
+/// Find secrets hidden in Dockerfiles, offline.
+#[derive(Debug, Parser)]
+#[command(name = "stowaway", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: CommandKind,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommandKind {
+    /// Scan Dockerfiles (files, directories searched for Dockerfiles, or - for stdin).
+    Scan(ScanArgs),
+    /// Work with the rule set.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List every rule: id, severity, kind and name.
+    List(RuleSource),
+}
+
+/// Where rules come from.
+#[derive(Debug, clap::Args)]
+pub struct RuleSource {
+    /// Add rules from this TOML file (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Do not load the built-in rules.
+    #[arg(long)]
+    pub no_builtin_rules: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Dockerfiles or directories to scan; - reads a Dockerfile from standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = SeverityArg::Medium)]
+    pub fail_on: SeverityArg,
+    /// Print secrets in full instead of redacted.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Build context directory for COPY/ADD checks (default: each Dockerfile's directory).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_context")]
+    pub context: Option<PathBuf>,
+    /// Skip build-context checks.
+    #[arg(long)]
+    pub no_context: bool,
+    /// The stage being built (as docker build --target); decides which stages reach the image.
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    #[command(flatten)]
+    pub rule_source: RuleSource,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SeverityArg {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Format {
+        match format {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Sarif => Format::Sarif,
+        }
+    }
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(severity: SeverityArg) -> Severity {
+        match severity {
+            SeverityArg::Critical => Severity::Critical,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Info => Severity::Info,
+        }
+    }
+}
+
+impl ScanArgs {
+    /// The library options these flags describe.
+    pub fn options(&self) -> Options {
+        let context = match (&self.context, self.no_context) {
+            (_, true) => ContextChoice::Off,
+            (Some(dir), false) => ContextChoice::Dir(dir.clone()),
+            (None, false) => ContextChoice::Auto,
+        };
+        Options {
+            context,
+            target: self.target.clone(),
+            threads: self.threads.filter(|&n| n > 0),
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Secret files sent into the image by `COPY`/`ADD`: a source or destination whose name is a
+//! secret file (`id_rsa`, `.env`, `.npmrc`, …, the path rules), and, with a build context, every
+//! secret-named file that a source selects (`COPY . .`), after `.dockerignore` and `--exclude`.
+//! `COPY --from` copies from a stage or image, not the context, and heredoc sources are text.
+
+use super::Candidate;
+use crate::dockerfile::context::Context;
+use crate::dockerfile::instruction::{Args, Instruction, Kind, Word};
+use crate::rules::RuleSet;
+
+/// Candidates for one `COPY`/`ADD`.
+pub fn check<'r>(
+    instruction: &Instruction,
+    rules: &'r RuleSet,
+    context: Option<&Context>,
+) -> Vec<Candidate<'r>> {
+    let Args::Paths { sources, dest } = &instruction.args else {
+        return Vec::new();
+    };
+    if !matches!(instruction.kind, Kind::Copy | Kind::Add) {
+        return Vec::new();
+    }
+    let from_context = instruction.flag_values("from").next().is_none();
+    let excludes: Vec<String> = instruction.flag_values("exclude").map(str::to_owned).collect();
+    let keyword = instruction.keyword.to_ascii_uppercase();
+    let mut out = Vec::new();
+    let mut named_sources = 0;
+    for source in sources {
+        if source.value.starts_with("<<") || source.value.contains("://") {
+            continue;
+        }
+        if let Some(candidate) = named(source, &keyword, "copies", rules) {
+            out.push(candidate);
+            named_sources += 1;
+            continue;
+        }
+        let (true, Some(context)) = (from_context, context) else {
+            continue;
+        };
+        for file in context.select(&source.value, &excludes) {
+            let Some(rule) = rules.match_path(file) else {
+                continue;
+            };
+            out.push(Candidate {
+                rule,
+                severity: rule.severity,
+                message: format!("{keyword} {} sends context file {file} into the image", source.value),
+                span: (source.offset, source.offset + source.value.len()),
+                anchor: format!("context:{file}"),
+                secret: None,
+                context_file: Some(file.to_owned()),
+            });
+        }
+    }
+    // `COPY id_rsa /root/.ssh/id_rsa` is one file: report the destination only when no
+    // source already named it.
+    if named_sources == 0 && !dest.value.ends_with('/') {
+        out.extend(named(dest, &keyword, "writes", rules));
+    }
+    out
+}
+
+/// A finding when the word itself names a secret file.
+fn named<'r>(word: &Word, keyword: &str, verb: &str, rules: &'r RuleSet) -> Option<Candidate<'r>> {
+    let path = word.value.trim_start_matches("./");
+    let rule = rules.match_path(path)?;
+    Some(Candidate {
+        rule,
+        severity: rule.severity,
+        message: format!("{keyword} {verb} {} ({}) into the image", word.value, rule.name),
+        span: (word.offset, word.offset + word.value.len()),
+        anchor: format!("{keyword}:{path}"),
+        secret: None,
+        context_file: None,
+    })
+}

@@ -1,0 +1,233 @@
+//! The pre-build checks: from a parsed [`Dockerfile`] (and optionally its build [`Context`]) to
+//! findings.
+//!
+//! Each submodule proposes [`Candidate`]s for one instruction: [`variables`] (secret-looking
+//! `ENV`/`ARG`/`LABEL` names and their values, build args that end up in history), [`content`]
+//! (every content rule over the instruction text and heredoc bodies), [`run`] (literal secrets
+//! assigned in shell commands) and [`copy`] (secret files sent by `COPY`/`ADD`). This module
+//! resolves overlaps (a provider rule beats a Dockerfile check, which beats a generic rule),
+//! applies the stage's reach, honours suppressions, and builds the [`Finding`]s.
+
+pub mod content;
+pub mod copy;
+pub mod run;
+pub mod variables;
+
+use super::context::Context;
+use super::instruction::{Args, Instruction};
+use super::stages::{Stage, Stages};
+use super::Dockerfile;
+use crate::error::ScanError;
+use crate::finding::{self, Finding, Location, LocationKind, Severity};
+use crate::rules::{Rule, RuleSet};
+
+/// BuildKit's name for its own secret-name lint; `# check=skip=` with it silences our name checks.
+const BUILDKIT_SECRETS_CHECK: &str = "SecretsUsedInArgOrEnv";
+
+/// The rules that stand in for BuildKit's `SecretsUsedInArgOrEnv`.
+const NAME_CHECKS: &[&str] = &[
+    "dockerfile.secret-env",
+    "dockerfile.secret-arg",
+    "dockerfile.secret-build-arg",
+];
+
+/// What a check proposes; the orchestrator turns it into a [`Finding`].
+#[derive(Debug, Clone)]
+pub struct Candidate<'r> {
+    /// The rule or check.
+    pub rule: &'r Rule,
+    /// Severity before the stage adjustment.
+    pub severity: Severity,
+    /// The secret value, or `None` when the finding is a file rather than a value.
+    pub secret: Option<String>,
+    /// File offset of the evidence in the Dockerfile (start, end).
+    pub span: (usize, usize),
+    /// The sentence shown to the user.
+    pub message: String,
+    /// Line-independent part of the fingerprint (a variable name, a file path).
+    pub anchor: String,
+    /// For context findings: the context file, relative to the context root.
+    pub context_file: Option<String>,
+}
+
+impl Candidate<'_> {
+    /// Overlap precedence: severity, then provider rule > Dockerfile check > generic rule.
+    fn strength(&self) -> (Severity, u8) {
+        let rank = match &self.rule.matcher {
+            _ if self.rule.is_generic() => 0,
+            crate::rules::Matcher::Check => 1,
+            _ => 2,
+        };
+        (self.severity, rank)
+    }
+}
+
+/// The outcome of checking one Dockerfile.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// Findings, unsorted.
+    pub findings: Vec<Finding>,
+    /// Findings silenced by an inline comment or a `# check=skip=` directive, with the reason.
+    pub suppressed: Vec<(Finding, String)>,
+    /// Parse problems and context problems.
+    pub errors: Vec<ScanError>,
+}
+
+/// What the checks need besides the Dockerfile.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The Dockerfile path as given (`-` for stdin).
+    pub source: &'a str,
+    /// The rules.
+    pub rules: &'a RuleSet,
+    /// The listed build context, if any.
+    pub context: Option<&'a Context>,
+    /// The stage being built (`--target`), default the last.
+    pub target: Option<&'a str>,
+}
+
+/// Runs every check over `dockerfile`.
+pub fn check(dockerfile: &Dockerfile, inputs: Inputs<'_>) -> Checked {
+    let stages = Stages::new(dockerfile, inputs.target);
+    let mut checked = Checked::default();
+    for error in &dockerfile.errors {
+        checked
+            .errors
+            .push(ScanError::new(inputs.source, error.message.clone()).at_line(error.line));
+    }
+    let skip = dockerfile.directives.skipped_checks();
+    let skip_names = skip
+        .iter()
+        .any(|s| s == "all" || s.eq_ignore_ascii_case(BUILDKIT_SECRETS_CHECK));
+    let mut state = variables::StageState::default();
+    for (index, instruction) in dockerfile.instructions.iter().enumerate() {
+        let stage = stages.stage_of(index);
+        if stage.is_some_and(|s| s.from == index) {
+            state = variables::StageState::default();
+        }
+        let later = &dockerfile.instructions[index + 1..stage.map_or(index + 1, |s| s.body.end)];
+        let mut candidates = Vec::new();
+        let mut targets = vec![instruction];
+        if let Args::Onbuild(inner) = &instruction.args {
+            targets.push(inner);
+        }
+        for target in targets {
+            candidates.extend(content::check(target, inputs.rules));
+            candidates.extend(variables::check(target, later, &mut state, inputs.rules));
+            candidates.extend(run::check(target, inputs.rules));
+            candidates.extend(copy::check(target, inputs.rules, inputs.context));
+        }
+        for candidate in resolve_overlaps(candidates) {
+            let finding = build_finding(dockerfile, instruction, stage, &inputs, candidate);
+            match suppression(instruction, &finding.rule_id, skip_names) {
+                Some(reason) => checked.suppressed.push((finding, reason)),
+                None => checked.findings.push(finding),
+            }
+        }
+    }
+    checked
+}
+
+/// Keeps the strongest of candidates whose spans overlap; file findings never overlap values.
+fn resolve_overlaps(mut candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
+    candidates.sort_by(|a, b| {
+        (a.context_file.is_some(), a.span.0, std::cmp::Reverse(a.strength())).cmp(&(
+            b.context_file.is_some(),
+            b.span.0,
+            std::cmp::Reverse(b.strength()),
+        ))
+    });
+    let mut kept: Vec<Candidate<'_>> = Vec::with_capacity(candidates.len());
+    for candidate in candidates {
+        let overlaps = |k: &Candidate<'_>| {
+            k.context_file.is_none()
+                && candidate.context_file.is_none()
+                && candidate.span.0 < k.span.1.max(k.span.0 + 1)
+                && k.span.0 < candidate.span.1.max(candidate.span.0 + 1)
+        };
+        match kept.iter().position(overlaps) {
+            Some(at) if candidate.strength() > kept[at].strength() => kept[at] = candidate,
+            Some(_) => {}
+            None => kept.push(candidate),
+        }
+    }
+    kept
+}
+
+fn build_finding(
+    dockerfile: &Dockerfile,
+    instruction: &Instruction,
+    stage: Option<&Stage>,
+    inputs: &Inputs<'_>,
+    candidate: Candidate<'_>,
+) -> Finding {
+    let in_final_image = stage.map(|s| s.in_final_image);
+    let mut severity = candidate.severity;
+    let mut message = candidate.message;
+    if in_final_image == Some(false) {
+        severity = severity.lowered();
+        message.push_str(" (stage not in the final image: still in build cache and CI logs)");
+    }
+    let instruction_line = dockerfile.position(instruction.offset).line;
+    let (kind, path, position) = match (&candidate.context_file, inputs.context) {
+        (Some(file), Some(context)) => {
+            let path = context.root.join(file).display().to_string();
+            (LocationKind::Context, path, None)
+        }
+        _ => (
+            LocationKind::Dockerfile,
+            inputs.source.to_owned(),
+            Some(dockerfile.position(candidate.span.0)),
+        ),
+    };
+    let anchor = format!("{}#{}", inputs.source, candidate.anchor);
+    let secret_for_print = candidate.secret.clone().unwrap_or_default();
+    Finding {
+        rule_id: candidate.rule.id.clone(),
+        rule_name: candidate.rule.name.clone(),
+        severity,
+        source: inputs.source.to_owned(),
+        fingerprint: finding::fingerprint(&candidate.rule.id, &secret_for_print, &anchor),
+        secret: candidate.secret,
+        message,
+        fix: candidate.rule.remediation.clone(),
+        location: Location {
+            kind,
+            path,
+            line: position.map(|p| p.line),
+            column: position.map(|p| p.column),
+            instruction: Some(instruction.text.text.trim().to_owned()),
+            instruction_line: Some(instruction_line),
+            stage: stage.map(Stage::label),
+            in_final_image,
+        },
+    }
+}
+
+/// Why a finding on `instruction` is suppressed, if it is.
+fn suppression(instruction: &Instruction, rule_id: &str, skip_names: bool) -> Option<String> {
+    for comment in &instruction.comments {
+        let Some(rest) = comment.strip_prefix("stowaway:ignore") else {
+            continue;
+        };
+        let rest = rest.trim();
+        if rest.is_empty() {
+            return Some("inline # stowaway:ignore".to_owned());
+        }
+        if let Some(list) = rest.strip_prefix('=') {
+            if list.split(',').any(|id| id.trim() == rule_id) {
+                return Some(format!("inline # stowaway:ignore={rule_id}"));
+            }
+        }
+    }
+    if skip_names && NAME_CHECKS.contains(&rule_id) {
+        return Some(format!("# check=skip={BUILDKIT_SECRETS_CHECK}"));
+    }
+    None
+}
+
+/// The rule a check refers to; the check ids are data in `rules/dockerfile.toml`, so a missing
+/// one means the user dropped the built-in rules and the check stays silent.
+pub fn check_rule<'r>(rules: &'r RuleSet, id: &str) -> Option<&'r Rule> {
+    rules.get(id)
+}

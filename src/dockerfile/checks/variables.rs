@@ -1,0 +1,192 @@
+//! `ENV`, `ARG` and `LABEL`: a secret-looking name (see [`crate::rules::names`]) with a value
+//! that decides the severity, build args whose values BuildKit records in the image history,
+//! and `ENV` lines that copy a build arg into the image config.
+//!
+//! Severity by value: a random-looking literal is high; another literal (a weak password) is
+//! medium; empty, a placeholder or a reference is low; a number, boolean, path or plain URL is
+//! not reported. A value that a content rule recognises is reported by that rule instead.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Candidate, check_rule};
+use crate::dockerfile::instruction::{Args, Command, Instruction, KeyValue, Kind};
+use crate::finding::Severity;
+use crate::rules::names::is_secret_name;
+use crate::rules::value::{self, ValueKind};
+use crate::rules::{Rule, RuleSet};
+
+static VARIABLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))").expect("var regex")
+});
+
+/// What the stage has declared so far.
+#[derive(Debug, Default)]
+pub struct StageState {
+    /// Names of `ARG`s declared in the stage, in order.
+    args: Vec<String>,
+}
+
+/// Candidates for an `ENV`, `ARG` or `LABEL`; `later` is the rest of the stage.
+pub fn check<'r>(
+    instruction: &Instruction,
+    later: &[Instruction],
+    state: &mut StageState,
+    rules: &'r RuleSet,
+) -> Vec<Candidate<'r>> {
+    let Args::KeyValues(pairs) = &instruction.args else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for pair in pairs {
+        let candidate = match instruction.kind {
+            Kind::Env => env(pair, state, rules),
+            Kind::Label => label(pair, rules),
+            Kind::Arg => arg(pair, later, rules),
+            _ => None,
+        };
+        out.extend(candidate);
+        if instruction.kind == Kind::Arg {
+            state.args.push(pair.key.value.clone());
+        }
+    }
+    out
+}
+
+fn env<'r>(pair: &KeyValue, state: &StageState, rules: &'r RuleSet) -> Option<Candidate<'r>> {
+    let name = &pair.key.value;
+    let value = pair.value.as_ref()?;
+    let from_args: Vec<&str> = referenced(&value.value)
+        .filter(|v| state.args.iter().any(|a| a == v))
+        .collect();
+    let secret_arg = from_args.iter().find(|a| is_secret_name(a));
+    if let Some(arg) = secret_arg.or(from_args.first().filter(|_| is_secret_name(name))) {
+        let rule = check_rule(rules, "dockerfile.secret-arg-to-env")?;
+        let message = format!(
+            "ENV {name} copies build argument {arg} into the image config, where docker inspect shows its value"
+        );
+        let mut candidate = at(rule, Severity::Medium, pair, message, format!("ENV:{name}"));
+        candidate.secret = None; // the value is supplied at build time, not written here
+        return Some(candidate);
+    }
+    valued(pair, "ENV", "dockerfile.secret-env", "it is stored in the image config", rules)
+}
+
+fn label<'r>(pair: &KeyValue, rules: &'r RuleSet) -> Option<Candidate<'r>> {
+    let kind = value::classify(&pair.value.as_ref()?.value);
+    if kind != ValueKind::Literal {
+        return None;
+    }
+    valued(pair, "LABEL", "dockerfile.secret-label", "labels are public image metadata", rules)
+}
+
+fn arg<'r>(pair: &KeyValue, later: &[Instruction], rules: &'r RuleSet) -> Option<Candidate<'r>> {
+    let name = &pair.key.value;
+    if pair.value.is_some() {
+        return valued(pair, "ARG", "dockerfile.secret-arg", "BuildKit records ARG values in the image history", rules);
+    }
+    if !is_secret_name(name) {
+        return None;
+    }
+    let rule = check_rule(rules, "dockerfile.secret-build-arg")?;
+    let used = later.iter().any(|i| i.kind == Kind::Run && uses(i, name));
+    let (severity, message) = match used {
+        true => (
+            Severity::Medium,
+            format!("build argument {name} is used by a later RUN; its value is recorded in that step's history"),
+        ),
+        false => (
+            Severity::Low,
+            format!("build argument {name} looks secret; a --build-arg value would be recorded in the image history"),
+        ),
+    };
+    Some(Candidate {
+        rule,
+        severity,
+        message,
+        span: (pair.key.offset, pair.key.offset + name.len()),
+        anchor: format!("ARG:{name}"),
+        secret: None,
+        context_file: None,
+    })
+}
+
+/// The name-and-value logic shared by `ENV`, `ARG` defaults and `LABEL`.
+fn valued<'r>(
+    pair: &KeyValue,
+    keyword: &str,
+    rule_id: &str,
+    why: &str,
+    rules: &'r RuleSet,
+) -> Option<Candidate<'r>> {
+    let name = &pair.key.value;
+    let value = pair.value.as_ref()?;
+    if !is_secret_name(name) {
+        return None;
+    }
+    let rule = check_rule(rules, rule_id)?;
+    let (severity, message) = match value::classify(&value.value) {
+        ValueKind::Pointer => return None,
+        ValueKind::Literal if value::is_high_entropy(&value.value) => (
+            Severity::High,
+            format!("{keyword} {name} holds a literal secret; {why}"),
+        ),
+        ValueKind::Literal => (
+            Severity::Medium,
+            format!("{keyword} {name} holds a hard-coded password-like value; {why}"),
+        ),
+        ValueKind::Empty => (
+            Severity::Low,
+            format!("{keyword} {name} looks secret but is empty; a value set later would leak the same way"),
+        ),
+        ValueKind::Placeholder => (
+            Severity::Low,
+            format!("{keyword} {name} looks secret and holds a placeholder; a real value here would leak"),
+        ),
+        ValueKind::Reference => (
+            Severity::Low,
+            format!("{keyword} {name} looks secret and is set from a variable; the expanded value is stored"),
+        ),
+    };
+    let mut candidate = at(rule, severity, pair, message, format!("{keyword}:{name}"));
+    if value.has_reference {
+        candidate.secret = None; // a reference names the secret, it does not hold it
+    }
+    Some(candidate)
+}
+
+fn at<'r>(rule: &'r Rule, severity: Severity, pair: &KeyValue, message: String, anchor: String) -> Candidate<'r> {
+    let (span, secret) = match &pair.value {
+        Some(v) => ((v.offset, v.offset + v.value.len().max(1)), Some(v.value.clone())),
+        None => ((pair.key.offset, pair.key.offset + 1), None),
+    };
+    Candidate {
+        rule,
+        severity,
+        message,
+        span,
+        anchor,
+        secret: secret.filter(|s| !s.is_empty()),
+        context_file: None,
+    }
+}
+
+/// Variable names referenced as `$NAME` or `${NAME…}`.
+fn referenced(text: &str) -> impl Iterator<Item = &str> {
+    VARIABLE
+        .captures_iter(text)
+        .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.as_str()))
+}
+
+/// Whether a RUN refers to `name` (in its command, heredocs, or as a secret mount's env).
+fn uses(run: &Instruction, name: &str) -> bool {
+    let command = match &run.args {
+        Args::Command(Command::Shell(s)) => s.clone(),
+        Args::Command(Command::Exec(v)) => v.join(" "),
+        _ => String::new(),
+    };
+    referenced(&command)
+        .chain(run.heredocs.iter().flat_map(|h| referenced(&h.body)))
+        .any(|v| v == name)
+}

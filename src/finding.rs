@@ -1,0 +1,207 @@
+//! What a scan reports: [`Finding`], its [`Location`] and [`Severity`], redaction and fingerprints.
+//!
+//! A finding is built once, by the check or rule that found it, with the raw secret in it.
+//! Redaction happens in one place, [`redact`], applied by the report to every text field that
+//! could carry a secret; the renderers never see a raw secret unless `--show-secrets` asked for
+//! it. The fingerprint is derived from rule, secret and a line-independent anchor, never from
+//! line numbers or layer digests, so it survives edits that move lines and image rebuilds.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing, never fails a build on its own (placeholders, documentation values).
+    Info,
+    /// Probably not a live secret, or a leak that needs another mistake to matter.
+    Low,
+    /// A likely secret, or a pattern that leaks one at build time.
+    Medium,
+    /// A secret that looks real.
+    High,
+    /// A secret in a known, directly usable format.
+    Critical,
+}
+
+impl Severity {
+    /// All severities, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// The lowercase name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// One step lower (a secret in a stage that does not reach the final image).
+    pub fn lowered(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            Severity::Medium => Severity::Low,
+            Severity::Low | Severity::Info => Severity::Info,
+        }
+    }
+
+    /// Parses a severity name (case-insensitive).
+    pub fn parse(text: &str) -> Option<Severity> {
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a finding's evidence lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LocationKind {
+    /// Text of a Dockerfile instruction (or one of its heredocs).
+    Dockerfile,
+    /// A file in the build context that a COPY/ADD sends into the image.
+    Context,
+}
+
+/// Where a finding is. Lines and columns are 1-based; columns count Unicode scalar values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// What kind of place this is.
+    pub kind: LocationKind,
+    /// The file holding the evidence: the Dockerfile, or the context file.
+    pub path: String,
+    /// Line of the secret in `path` (absent for a context file matched by name only).
+    pub line: Option<u32>,
+    /// Column of the secret's first character on `line`.
+    pub column: Option<u32>,
+    /// The Dockerfile instruction involved, as written (continuations joined), redacted.
+    pub instruction: Option<String>,
+    /// The line that instruction starts on in the Dockerfile.
+    pub instruction_line: Option<u32>,
+    /// The build stage: its `AS` name, or its 0-based index when unnamed; absent before the
+    /// first `FROM` (global `ARG`s).
+    pub stage: Option<String>,
+    /// Whether the stage is part of the final image (the last stage and the stages it builds
+    /// `FROM`); `false` means a discarded builder stage.
+    pub in_final_image: Option<bool>,
+}
+
+/// One reported secret (or secret-leaking pattern).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The id of the rule or check that produced it.
+    pub rule_id: String,
+    /// The human name of that rule.
+    pub rule_name: String,
+    /// How bad it is, after every adjustment (placeholder, discarded stage).
+    pub severity: Severity,
+    /// The input as given on the command line.
+    pub source: String,
+    /// The secret value (redacted unless `--show-secrets`); `None` when the finding is a
+    /// secret *file* (a COPY of `id_rsa`) rather than a value.
+    pub secret: Option<String>,
+    /// Stable identity: rule + secret + a line-independent anchor, hex.
+    pub fingerprint: String,
+    /// One sentence saying what was found and why it matters here.
+    pub message: String,
+    /// One line saying what to do about it.
+    pub fix: String,
+    /// Where it is.
+    pub location: Location,
+}
+
+impl Finding {
+    /// The key output is sorted by, so every thread count prints the same bytes.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            &self.source,
+            self.location.instruction_line,
+            self.location.kind,
+            self.location.line,
+            self.location.column,
+            &self.location.path,
+            &self.rule_id,
+            &self.secret,
+        )
+    }
+}
+
+/// The fingerprint of a finding: hex SHA-256 over rule id, secret and `anchor`, cut to 32 digits.
+///
+/// `anchor` names the place without line numbers (the source path and, for example, the
+/// variable name), so moving an instruction keeps the fingerprint and a baseline stays valid.
+pub fn fingerprint(rule_id: &str, secret: &str, anchor: &str) -> String {
+    let mut hasher = Sha256::new();
+    for part in [rule_id, secret, anchor] {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    let digest = hasher.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The redacted form of a secret: a short prefix and suffix around `…`.
+///
+/// At most a quarter of the secret is shown (an eighth at each end, four characters at most),
+/// so short passwords show nothing but their length class.
+pub fn redact(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let keep = (chars.len() / 8).min(4);
+    if keep == 0 {
+        return "…".to_owned();
+    }
+    let head: String = chars[..keep].iter().collect();
+    let tail: String = chars[chars.len() - keep..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_at_most_an_eighth_each_side() {
+        assert_eq!(redact("ghp_0123456789abcdefghijklmnopqrstuvwxyz"), "ghp_…wxyz");
+        assert_eq!(redact("hunter2"), "…");
+        assert_eq!(redact("0123456789abcdef"), "01…ef");
+        assert_eq!(redact(""), "…");
+    }
+
+    #[test]
+    fn fingerprint_depends_on_every_part() {
+        let a = fingerprint("r", "s", "x");
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, fingerprint("r", "s", "y"));
+        assert_ne!(a, fingerprint("r", "t", "x"));
+        assert_ne!(a, fingerprint("q", "s", "x"));
+        // length-prefixing keeps part boundaries apart
+        assert_ne!(fingerprint("ab", "c", ""), fingerprint("a", "bc", ""));
+    }
+
+    #[test]
+    fn severity_lowering_and_parsing() {
+        assert_eq!(Severity::Critical.lowered(), Severity::High);
+        assert_eq!(Severity::Info.lowered(), Severity::Info);
+        assert_eq!(Severity::parse("HIGH"), Some(Severity::High));
+        assert_eq!(Severity::parse("severe"), None);
+    }
+}

@@ -1,0 +1,112 @@
+//! The `stowaway` binary: parse flags, load rules, scan, redact, render, pick the exit code.
+//! Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 error or incomplete scan.
+
+mod cli;
+
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, ColorArg, CommandKind, RuleSource, RulesCommand, ScanArgs};
+use stowaway::{Error, Input, RenderOptions, RuleSet, Severity};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        CommandKind::Scan(args) => run_scan(args),
+        CommandKind::Rules {
+            command: RulesCommand::List(source),
+        } => list_rules(source),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(Error::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(0),
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "stowaway: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_rules(source: &RuleSource) -> Result<RuleSet, Error> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    if !source.no_builtin_rules {
+        files.extend(
+            stowaway::rules::BUILTIN_FILES
+                .iter()
+                .map(|(name, text)| (format!("builtin:{name}"), (*text).to_owned())),
+        );
+    }
+    for path in &source.rules {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        files.push((path.display().to_string(), text));
+    }
+    RuleSet::from_files(&files)
+}
+
+fn run_scan(args: &ScanArgs) -> Result<u8, Error> {
+    let rules = load_rules(&args.rule_source)?;
+    let mut inputs = Vec::with_capacity(args.paths.len());
+    for path in &args.paths {
+        if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .take(stowaway::scan::MAX_DOCKERFILE_BYTES)
+                .read_to_end(&mut bytes)
+                .map_err(|source| Error::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+            inputs.push(Input::Stdin(bytes));
+        } else {
+            inputs.push(Input::Path(path.clone()));
+        }
+    }
+    let mut report = stowaway::scan(&inputs, &rules, &args.options());
+    if !args.show_secrets {
+        report.redact();
+    }
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::fs::File::create(path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let options = RenderOptions {
+        format: args.format.into(),
+        color,
+    };
+    let mut buffered = std::io::BufWriter::new(&mut out);
+    report.render(&rules, options, &mut buffered)?;
+    buffered.flush()?;
+    Ok(report.exit_code(Severity::from(args.fail_on)))
+}
+
+fn list_rules(source: &RuleSource) -> Result<u8, Error> {
+    let rules = load_rules(source)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for rule in rules.rules() {
+        let kind = match rule.matcher {
+            stowaway::rules::Matcher::Content { .. } => "content",
+            stowaway::rules::Matcher::Path(_) => "path",
+            stowaway::rules::Matcher::Check => "check",
+        };
+        writeln!(out, "{:<34} {:<8} {:<7} {}", rule.id, rule.severity, kind, rule.name)?;
+    }
+    out.flush()?;
+    Ok(0)
+}

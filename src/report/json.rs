@@ -1,0 +1,54 @@
+//! The JSON report, version 1: `{"version":1,"summary":{…},"findings":[…],"suppressed":[…],
+//! "errors":[…]}`. Field meanings are documented in the README; fields are only ever added.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Report, Suppressed};
+use crate::error::ScanError;
+use crate::finding::{Finding, Severity};
+
+/// The JSON format's version; bumped only on an incompatible change.
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    summary: Summary,
+    findings: &'a [Finding],
+    suppressed: &'a [Suppressed],
+    errors: &'a [ScanError],
+}
+
+#[derive(Serialize)]
+struct Summary {
+    sources: usize,
+    findings: usize,
+    suppressed: usize,
+    errors: usize,
+    by_severity: std::collections::BTreeMap<&'static str, usize>,
+}
+
+/// Writes the report as pretty-printed JSON followed by a newline.
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let counts = report.counts();
+    let document = Document {
+        version: VERSION,
+        summary: Summary {
+            sources: report.sources,
+            findings: report.findings.len(),
+            suppressed: report.suppressed.len(),
+            errors: report.errors.len(),
+            by_severity: Severity::ALL
+                .iter()
+                .map(|s| (s.as_str(), counts[*s as usize]))
+                .collect(),
+        },
+        findings: &report.findings,
+        suppressed: &report.suppressed,
+        errors: &report.errors,
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}

@@ -1,0 +1,194 @@
+//! The [`Report`] of a run and its renderers: [`text`], [`json`] and [`sarif`].
+//!
+//! A report is assembled by the scan module, sorted once, redacted once (unless the user asked
+//! for `--show-secrets`), and then handed to a renderer that writes to any `impl Write`. No
+//! renderer sees a raw secret unless redaction was turned off, and no renderer sorts.
+//! This module never imports `scan`.
+
+pub mod escape;
+pub mod json;
+pub mod sarif;
+pub mod text;
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::error::ScanError;
+use crate::finding::{self, Finding, Severity};
+use crate::rules::RuleSet;
+
+/// A finding that a suppression silenced, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppressed {
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// Why it was silenced (`inline # stowaway:ignore`, `# check=skip=…`).
+    pub reason: String,
+}
+
+/// Everything a run found.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Findings, sorted by [`Finding::sort_key`].
+    pub findings: Vec<Finding>,
+    /// Silenced findings, sorted the same way.
+    pub suppressed: Vec<Suppressed>,
+    /// Problems with parts of the input; any of them makes the exit code 2.
+    pub errors: Vec<ScanError>,
+    /// How many sources (Dockerfiles) were scanned.
+    pub sources: usize,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Human-readable, grouped by file, stage and instruction.
+    Text,
+    /// `{"version":1,"findings":[…],"suppressed":[…],"errors":[…]}`.
+    Json,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+}
+
+/// Rendering options.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    /// Format to write.
+    pub format: Format,
+    /// ANSI colours (text format only).
+    pub color: bool,
+}
+
+impl Report {
+    /// Sorts findings, suppressed findings and errors so that output never depends on the order
+    /// in which threads finished.
+    pub fn sort(&mut self) {
+        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.suppressed
+            .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+        self.errors.sort_by(|a, b| {
+            (&a.source, &a.path, a.line, &a.message).cmp(&(&b.source, &b.path, b.line, &b.message))
+        });
+    }
+
+    /// Replaces every secret, wherever it appears in a finding (secret, instruction, message),
+    /// with its redacted form.
+    pub fn redact(&mut self) {
+        let mut secrets: Vec<String> = self
+            .findings
+            .iter()
+            .chain(self.suppressed.iter().map(|s| &s.finding))
+            .filter_map(|f| f.secret.clone())
+            .filter(|s| !s.is_empty())
+            .collect();
+        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        secrets.dedup();
+        let findings = self
+            .findings
+            .iter_mut()
+            .chain(self.suppressed.iter_mut().map(|s| &mut s.finding));
+        for finding in findings {
+            finding.secret = finding.secret.as_deref().map(finding::redact);
+            for text in [&mut finding.message]
+                .into_iter()
+                .chain(finding.location.instruction.as_mut())
+            {
+                for secret in &secrets {
+                    if text.contains(secret.as_str()) {
+                        *text = text.replace(secret.as_str(), &finding::redact(secret));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Counts of findings by severity, lowest first (indexes follow [`Severity::ALL`]).
+    pub fn counts(&self) -> [usize; 5] {
+        let mut counts = [0; 5];
+        for finding in &self.findings {
+            counts[finding.severity as usize] += 1;
+        }
+        counts
+    }
+
+    /// 2 when any error occurred, else 1 when a finding is at or above `fail_on`, else 0.
+    pub fn exit_code(&self, fail_on: Severity) -> u8 {
+        if !self.errors.is_empty() {
+            2
+        } else if self.findings.iter().any(|f| f.severity >= fail_on) {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// Writes the report in the chosen format.
+    pub fn render(
+        &self,
+        rules: &RuleSet,
+        options: RenderOptions,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        match options.format {
+            Format::Text => text::render(self, options.color, out),
+            Format::Json => json::render(self, out),
+            Format::Sarif => sarif::render(self, rules, out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Location, LocationKind};
+
+    fn finding(secret: &str, instruction: &str) -> Finding {
+        Finding {
+            rule_id: "r".into(),
+            rule_name: "R".into(),
+            severity: Severity::High,
+            source: "Dockerfile".into(),
+            secret: Some(secret.into()),
+            fingerprint: "f".into(),
+            message: format!("found {secret}"),
+            fix: "fix".into(),
+            location: Location {
+                kind: LocationKind::Dockerfile,
+                path: "Dockerfile".into(),
+                line: Some(1),
+                column: Some(1),
+                instruction: Some(instruction.into()),
+                instruction_line: Some(1),
+                stage: None,
+                in_final_image: None,
+            },
+        }
+    }
+
+    #[test]
+    fn redaction_reaches_every_text_field() {
+        let a = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d";
+        let b = "Zq81xkP2vwQ";
+        let mut report = Report {
+            findings: vec![finding(a, &format!("RUN x={a} y={b}")), finding(b, "RUN y")],
+            ..Report::default()
+        };
+        report.redact();
+        let all = format!("{:?}", report.findings);
+        assert!(!all.contains(a) && !all.contains(b), "{all}");
+        assert_eq!(report.findings[0].secret.as_deref(), Some("ghp_…OL8d"));
+    }
+
+    #[test]
+    fn exit_codes() {
+        let mut report = Report::default();
+        assert_eq!(report.exit_code(Severity::Medium), 0);
+        report.findings.push(finding("s3cr3tvalue", "ENV"));
+        assert_eq!(report.exit_code(Severity::Medium), 1);
+        assert_eq!(report.exit_code(Severity::Critical), 0);
+        report.errors.push(ScanError::new("x", "bad"));
+        assert_eq!(report.exit_code(Severity::Critical), 2);
+    }
+}

@@ -1,0 +1,414 @@
+//! Rules: loading `rules/*.toml`, validating them once, and matching chunks against them.
+//!
+//! A [`RuleSet`] holds three kinds of [`Rule`]: *content* rules (a byte regex with a named
+//! `secret` group, behind an Aho-Corasick keyword prefilter), *path* rules (a regex over a file
+//! path, for secret files such as `id_rsa` or `.npmrc`), and *checks* (logic in code, such as the
+//! Dockerfile name heuristic, whose id, text and remediation still live in the rule files so
+//! every finding has one source of wording). The set is immutable and `Sync`; scanning code only
+//! borrows it. This module knows nothing of Dockerfiles, images or threads.
+
+pub mod names;
+mod spec;
+pub mod value;
+
+use aho_corasick::AhoCorasick;
+use regex::bytes::{Regex, RegexBuilder};
+
+use crate::error::{Error, Result};
+use crate::finding::Severity;
+use spec::{RuleFileSpec, RuleSpec};
+use value::ValueKind;
+
+/// The rule files compiled into the binary, by file name.
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("aws.toml", include_str!("../../rules/aws.toml")),
+    ("cli.toml", include_str!("../../rules/cli.toml")),
+    ("dockerfile.toml", include_str!("../../rules/dockerfile.toml")),
+    ("files.toml", include_str!("../../rules/files.toml")),
+    ("generic.toml", include_str!("../../rules/generic.toml")),
+    ("github.toml", include_str!("../../rules/github.toml")),
+    ("gitlab.toml", include_str!("../../rules/gitlab.toml")),
+    ("npm.toml", include_str!("../../rules/npm.toml")),
+    ("private-key.toml", include_str!("../../rules/private-key.toml")),
+    ("pypi.toml", include_str!("../../rules/pypi.toml")),
+    ("slack.toml", include_str!("../../rules/slack.toml")),
+    ("stripe.toml", include_str!("../../rules/stripe.toml")),
+];
+
+/// How a rule decides.
+#[derive(Debug)]
+pub enum Matcher {
+    /// A byte regex over content; the `secret` group is the secret.
+    Content {
+        /// The compiled pattern (Unicode off).
+        regex: Regex,
+        /// Index of the `secret` capture group.
+        secret_group: usize,
+        /// Prefilter keywords, lowercase.
+        keywords: Vec<String>,
+        /// Minimum entropy of the secret, if any.
+        min_entropy: Option<f64>,
+    },
+    /// A regex over a `/`-separated path.
+    Path(Regex),
+    /// Logic in code; the rule only carries the wording.
+    Check,
+}
+
+/// One validated rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable dotted id.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Severity of a finding with a real-looking value.
+    pub severity: Severity,
+    /// What the secret grants and why it matters.
+    pub description: String,
+    /// How to fix it.
+    pub remediation: String,
+    /// Documentation links.
+    pub references: Vec<String>,
+    /// How it matches.
+    pub matcher: Matcher,
+    /// The file it came from (`builtin:aws.toml` or a path).
+    pub origin: String,
+    examples: Vec<String>,
+    negative_examples: Vec<String>,
+}
+
+/// One place where a content rule matched: the secret's byte span in the chunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    /// Index of the rule in [`RuleSet::rules`].
+    pub rule: usize,
+    /// Byte offset of the secret in the chunk.
+    pub start: usize,
+    /// Byte offset one past the secret.
+    pub end: usize,
+    /// The secret (lossy UTF-8).
+    pub secret: String,
+    /// The rule's severity, lowered to `info` for placeholders.
+    pub severity: Severity,
+}
+
+/// A validated, compiled set of rules.
+#[derive(Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    prefilter: AhoCorasick,
+    /// For each prefilter pattern, the content rules that own the keyword.
+    keyword_rules: Vec<Vec<usize>>,
+}
+
+impl RuleSet {
+    /// The built-in rules.
+    pub fn builtin() -> Result<RuleSet> {
+        let files: Vec<(String, String)> = BUILTIN_FILES
+            .iter()
+            .map(|(name, text)| (format!("builtin:{name}"), (*text).to_owned()))
+            .collect();
+        RuleSet::from_files(&files)
+    }
+
+    /// Parses and validates rule files given as `(origin, text)` pairs.
+    pub fn from_files(files: &[(String, String)]) -> Result<RuleSet> {
+        let mut rules: Vec<Rule> = Vec::new();
+        for (origin, text) in files {
+            let spec: RuleFileSpec = toml::from_str(text).map_err(|e| Error::RuleFile {
+                file: origin.clone(),
+                message: e.to_string(),
+            })?;
+            for rule in spec.rule {
+                let rule = compile(rule, origin)?;
+                if let Some(first) = rules.iter().find(|r| r.id == rule.id) {
+                    return Err(rule_error(
+                        origin,
+                        &rule.id,
+                        format!("duplicate id (first defined in {})", first.origin),
+                    ));
+                }
+                rules.push(rule);
+            }
+        }
+        let mut keywords: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            let Matcher::Content { keywords: own, .. } = &rule.matcher else {
+                continue;
+            };
+            for keyword in own {
+                match keywords.iter().position(|k| k == keyword) {
+                    Some(at) => keyword_rules[at].push(index),
+                    None => {
+                        keywords.push(keyword.clone());
+                        keyword_rules.push(vec![index]);
+                    }
+                }
+            }
+        }
+        let prefilter = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&keywords)
+            .map_err(|e| Error::RuleFile {
+                file: "keywords".into(),
+                message: e.to_string(),
+            })?;
+        Ok(RuleSet {
+            rules,
+            prefilter,
+            keyword_rules,
+        })
+    }
+
+    /// All rules, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Every content-rule match in `chunk`, overlaps resolved (see [`resolve_overlaps`]).
+    pub fn find_matches(&self, chunk: &[u8]) -> Vec<Match> {
+        let mut candidates = vec![false; self.rules.len()];
+        for hit in self.prefilter.find_overlapping_iter(chunk) {
+            for &rule in &self.keyword_rules[hit.pattern().as_usize()] {
+                candidates[rule] = true;
+            }
+        }
+        let mut matches = Vec::new();
+        for (index, _) in candidates.iter().enumerate().filter(|(_, c)| **c) {
+            matches.extend(self.rules[index].find_matches(index, chunk));
+        }
+        resolve_overlaps(matches, &self.rules)
+    }
+
+    /// The first path rule matching `path` (a `/`-separated path), if any.
+    pub fn match_path(&self, path: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| match &rule.matcher {
+            Matcher::Path(regex) => regex.is_match(path.as_bytes()),
+            _ => false,
+        })
+    }
+
+    /// Checks every rule's examples; returns one line per problem (empty when all hold).
+    pub fn check_examples(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (index, rule) in self.rules.iter().enumerate() {
+            for example in &rule.examples {
+                if !rule.proves(index, example) {
+                    problems.push(format!("{}: example does not match: {example:?}", rule.id));
+                }
+                if let Matcher::Content { keywords, .. } = &rule.matcher {
+                    let lower = example.to_ascii_lowercase();
+                    if !keywords.iter().any(|k| lower.contains(k.as_str())) {
+                        problems.push(format!("{}: example has no keyword: {example:?}", rule.id));
+                    }
+                }
+            }
+            for negative in &rule.negative_examples {
+                if rule.proves(index, negative) {
+                    problems.push(format!("{}: negative example matches: {negative:?}", rule.id));
+                }
+            }
+        }
+        problems
+    }
+}
+
+impl Rule {
+    /// Matches of this content rule in `chunk`, filtered by value class and entropy.
+    fn find_matches(&self, index: usize, chunk: &[u8]) -> Vec<Match> {
+        let Matcher::Content {
+            regex,
+            secret_group,
+            min_entropy,
+            ..
+        } = &self.matcher
+        else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for caps in regex.captures_iter(chunk) {
+            let Some(group) = caps.get(*secret_group) else {
+                continue;
+            };
+            let secret = String::from_utf8_lossy(group.as_bytes()).into_owned();
+            let severity = match value::classify(&secret) {
+                ValueKind::Empty | ValueKind::Reference | ValueKind::Pointer => continue,
+                ValueKind::Placeholder => Severity::Info,
+                ValueKind::Literal => self.severity,
+            };
+            if min_entropy.is_some_and(|min| value::entropy(&secret) < min) {
+                continue;
+            }
+            out.push(Match {
+                rule: index,
+                start: group.start(),
+                end: group.end(),
+                secret,
+                severity,
+            });
+        }
+        out
+    }
+
+    /// True when `example` produces a finding above `info` from this rule alone.
+    fn proves(&self, index: usize, example: &str) -> bool {
+        match &self.matcher {
+            Matcher::Content { .. } => self
+                .find_matches(index, example.as_bytes())
+                .iter()
+                .any(|m| m.severity > Severity::Info),
+            Matcher::Path(regex) => regex.is_match(example.as_bytes()),
+            Matcher::Check => false,
+        }
+    }
+
+    /// True for catch-all rules that yield to a provider-specific rule on the same text.
+    pub fn is_generic(&self) -> bool {
+        self.id.starts_with("generic.")
+    }
+}
+
+/// Sorts matches by position and, where two overlap, keeps the stronger one: higher severity,
+/// then a specific rule over a generic one, then the longer secret.
+pub fn resolve_overlaps(mut matches: Vec<Match>, rules: &[Rule]) -> Vec<Match> {
+    let strength = |m: &Match| (m.severity, !rules[m.rule].is_generic(), m.end - m.start);
+    matches.sort_by(|a, b| {
+        (a.start, std::cmp::Reverse(strength(a))).cmp(&(b.start, std::cmp::Reverse(strength(b))))
+    });
+    let mut kept: Vec<Match> = Vec::with_capacity(matches.len());
+    for m in matches {
+        match kept.last_mut() {
+            Some(last) if m.start < last.end => {
+                if strength(&m) > strength(last) {
+                    *last = m;
+                }
+            }
+            _ => kept.push(m),
+        }
+    }
+    kept
+}
+
+fn rule_error(file: &str, rule: &str, message: impl Into<String>) -> Error {
+    Error::Rule {
+        file: file.to_owned(),
+        rule: rule.to_owned(),
+        message: message.into(),
+    }
+}
+
+fn compile_regex(spec: &RuleSpec, origin: &str, pattern: &str) -> Result<Regex> {
+    RegexBuilder::new(pattern)
+        .unicode(false)
+        .size_limit(16 << 20)
+        .build()
+        .map_err(|e| rule_error(origin, &spec.id, format!("invalid pattern: {e}")))
+}
+
+/// Validates one spec and compiles it.
+fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
+    let id_ok = !spec.id.is_empty()
+        && spec
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+    if !id_ok {
+        return Err(rule_error(origin, &spec.id, "id must be lowercase [a-z0-9.-]"));
+    }
+    let kinds = usize::from(spec.pattern.is_some()) + usize::from(spec.path.is_some());
+    if kinds + usize::from(spec.check) != 1 {
+        return Err(rule_error(origin, &spec.id, "set exactly one of pattern, path, check"));
+    }
+    if !spec.check && (spec.examples.is_empty() || spec.negative_examples.is_empty()) {
+        return Err(rule_error(origin, &spec.id, "needs examples and negative_examples"));
+    }
+    if spec.min_entropy.is_some_and(|e| !(0.0..=8.0).contains(&e)) {
+        return Err(rule_error(origin, &spec.id, "min_entropy must be within 0..=8"));
+    }
+    let matcher = if let Some(pattern) = &spec.pattern {
+        let regex = compile_regex(&spec, origin, pattern)?;
+        let Some(secret_group) = regex.capture_names().position(|n| n == Some("secret")) else {
+            return Err(rule_error(origin, &spec.id, "pattern has no (?P<secret>…) group"));
+        };
+        if spec.keywords.is_empty() || spec.keywords.iter().any(String::is_empty) {
+            return Err(rule_error(origin, &spec.id, "content rules need non-empty keywords"));
+        }
+        Matcher::Content {
+            regex,
+            secret_group,
+            keywords: spec.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
+            min_entropy: spec.min_entropy,
+        }
+    } else if let Some(path) = &spec.path {
+        Matcher::Path(compile_regex(&spec, origin, path)?)
+    } else {
+        Matcher::Check
+    };
+    Ok(Rule {
+        id: spec.id,
+        name: spec.name,
+        severity: spec.severity,
+        description: spec.description,
+        remediation: spec.remediation,
+        references: spec.references,
+        matcher,
+        origin: origin.to_owned(),
+        examples: spec.examples,
+        negative_examples: spec.negative_examples,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_compile_and_prove_themselves() {
+        let rules = RuleSet::builtin().expect("built-in rules are valid");
+        let problems = rules.check_examples();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    fn one_rule(body: &str) -> Result<RuleSet> {
+        RuleSet::from_files(&[("test.toml".into(), format!("[[rule]]\n{body}"))])
+    }
+
+    const BASE: &str = r#"id = "t.x"
+name = "x"
+severity = "high"
+description = "d"
+remediation = "r"
+examples = ["tok_abcdefgh"]
+negative_examples = ["tok_"]
+"#;
+
+    #[test]
+    fn rejects_invalid_rules() {
+        let no_group = format!("{BASE}keywords = [\"tok_\"]\npattern = 'tok_[a-z]+'");
+        assert!(one_rule(&no_group).unwrap_err().to_string().contains("secret"));
+        let no_keyword = format!("{BASE}pattern = '(?P<secret>tok_[a-z]+)'");
+        assert!(one_rule(&no_keyword).unwrap_err().to_string().contains("keywords"));
+        let bad_regex = format!("{BASE}keywords = [\"tok_\"]\npattern = '(?P<secret>tok_['");
+        assert!(one_rule(&bad_regex).unwrap_err().to_string().contains("invalid pattern"));
+        let unknown = format!("{BASE}keywords = [\"tok_\"]\npatern = 'x'");
+        assert!(one_rule(&unknown).is_err());
+        let good = format!("{BASE}keywords = [\"tok_\"]\npattern = '(?P<secret>tok_[a-z]+)'");
+        assert!(one_rule(&good).is_ok());
+    }
+
+    #[test]
+    fn overlaps_keep_the_specific_rule() {
+        let rules = RuleSet::builtin().unwrap();
+        let text = b"git clone https://oauth2:glpat-Xk9vR2mQ7pL4sT8wZ1nB@gitlab.com/x.git";
+        let matches = rules.find_matches(text);
+        assert_eq!(matches.len(), 1, "{matches:?}");
+        assert_eq!(rules.rules()[matches[0].rule].id, "gitlab.pat");
+    }
+}

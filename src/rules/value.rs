@@ -1,0 +1,179 @@
+//! What a candidate secret value is: empty, a reference to something else, a placeholder, or a
+//! literal, and how random a literal looks.
+//!
+//! Every check that weighs a value (an `ENV` under a secret-looking name, a generic
+//! `password=` match) asks [`classify`] and [`entropy`]; no other module keeps its own list of
+//! placeholders. Values that merely *point* at a secret (a path, a URL without credentials, a
+//! `/run/secrets/...` mount) are [`ValueKind::Pointer`], which no check reports.
+
+/// The class of a candidate secret value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// Nothing, or only quotes and spaces.
+    Empty,
+    /// A variable or command substitution (`$VAR`, `${VAR}`, `$(cat …)`): the secret is elsewhere.
+    Reference,
+    /// Text that stands in for a secret: `changeme`, `<token>`, `xxxx`, `REPLACE_ME`, `example`.
+    Placeholder,
+    /// Not a secret at all: a number, a boolean, a path, a URL without credentials.
+    Pointer,
+    /// A literal that may be a real secret.
+    Literal,
+}
+
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "changeme", "change_me", "change-me", "changeit", "change_it", "replaceme", "replace_me",
+    "replace-me", "todo", "tbd", "fixme", "placeholder", "example", "sample", "dummy", "fake",
+    "mock", "test", "testing", "secret", "password", "passwd", "token", "apikey", "api_key",
+    "none", "null", "nil", "undefined", "empty", "default", "unset", "notset", "not_set",
+    "redacted", "hidden", "masked", "insert_here", "your_token_here", "yourtoken", "mytoken",
+    "mypassword", "mysecret", "foo", "bar", "foobar", "xyz", "abc", "abc123", "123456",
+    "12345678", "password123", "secret123", "admin", "root", "guest", "user", "pass", "ci",
+];
+
+const PLACEHOLDER_MARKERS: &[&str] = &[
+    "example", "your_", "your-", "yourown", "<", "{{", "%%", "replace", "changeme", "change_me",
+    "insert", "dummy", "placeholder", "xxxx", "****", "....", "redacted", "fake", "sample",
+];
+
+/// Classifies a value as written (quotes already removed).
+pub fn classify(value: &str) -> ValueKind {
+    let v = value.trim();
+    if v.is_empty() || v.chars().all(|c| matches!(c, '"' | '\'' | ' ')) {
+        return ValueKind::Empty;
+    }
+    if is_reference(v) {
+        return ValueKind::Reference;
+    }
+    if is_pointer(v) {
+        return ValueKind::Pointer;
+    }
+    if is_placeholder(v) {
+        return ValueKind::Placeholder;
+    }
+    ValueKind::Literal
+}
+
+/// True when the value substitutes something else in: `$X`, `${X}`, `$(…)`, backticks, or a
+/// template marker that a later step fills (`@@X@@`, `#{X}`).
+fn is_reference(v: &str) -> bool {
+    let bytes = v.as_bytes();
+    let dollar = bytes.windows(2).any(|w| {
+        w[0] == b'$' && (w[1] == b'{' || w[1] == b'(' || w[1] == b'_' || w[1].is_ascii_alphabetic())
+    });
+    dollar || v.contains('`') || v.contains("#{") || (v.starts_with("@@") && v.ends_with("@@"))
+}
+
+/// True for values that cannot be a secret themselves.
+fn is_pointer(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    if matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "on" | "off") {
+        return true;
+    }
+    if v.len() < 12 && v.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') {
+        return true;
+    }
+    if lower.starts_with("/run/secrets/") || lower.starts_with("/var/run/secrets/") {
+        return true;
+    }
+    let path_like = (v.starts_with('/') || v.starts_with("./") || v.starts_with("~/"))
+        && !v.contains(char::is_whitespace);
+    if path_like {
+        return true;
+    }
+    if let Some((_, rest)) = v.split_once("://") {
+        // a URL is a pointer unless it carries user:password@
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        return !authority.contains('@');
+    }
+    false
+}
+
+fn is_placeholder(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    let bare = lower.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    if PLACEHOLDER_WORDS.contains(&bare) || PLACEHOLDER_WORDS.contains(&lower.as_str()) {
+        return true;
+    }
+    if PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m)) {
+        return true;
+    }
+    // one character repeated (xxxxxxxx, 00000000, ********)
+    let mut chars = v.chars();
+    let first = chars.next();
+    v.chars().count() >= 4 && chars.all(|c| Some(c) == first)
+}
+
+/// Shannon entropy of the value in bits per character.
+pub fn entropy(value: &str) -> f64 {
+    let bytes = value.as_bytes();
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[usize::from(b)] += 1;
+    }
+    let len = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// True when a literal looks machine-generated: long enough, random enough, and mixing
+/// character classes (a lowercase phrase like `mediawikipassword` is a weak password, not a key).
+pub fn is_high_entropy(value: &str) -> bool {
+    let classes = [
+        value.bytes().any(|b| b.is_ascii_lowercase()),
+        value.bytes().any(|b| b.is_ascii_uppercase()),
+        value.bytes().any(|b| b.is_ascii_digit()),
+        value.bytes().any(|b| !b.is_ascii_alphanumeric()),
+    ];
+    let mixed = classes.iter().filter(|c| **c).count() >= 2;
+    value.len() >= 12 && mixed && entropy(value) >= 3.3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_the_usual_values() {
+        assert_eq!(classify(""), ValueKind::Empty);
+        assert_eq!(classify("\"\""), ValueKind::Empty);
+        assert_eq!(classify("$NPM_TOKEN"), ValueKind::Reference);
+        assert_eq!(classify("${NPM_TOKEN:-x}"), ValueKind::Reference);
+        assert_eq!(classify("$(cat /run/secrets/npm)"), ValueKind::Reference);
+        assert_eq!(classify("changeme"), ValueKind::Placeholder);
+        assert_eq!(classify("**ChangeMe**"), ValueKind::Placeholder);
+        assert_eq!(classify("<your-token>"), ValueKind::Placeholder);
+        assert_eq!(classify("REPLACE_ME"), ValueKind::Placeholder);
+        assert_eq!(classify("xxxxxxxx"), ValueKind::Placeholder);
+        assert_eq!(classify("AKIAIOSFODNN7EXAMPLE"), ValueKind::Placeholder);
+        assert_eq!(classify("NULL"), ValueKind::Placeholder);
+        assert_eq!(classify("3600"), ValueKind::Pointer);
+        assert_eq!(classify("false"), ValueKind::Pointer);
+        assert_eq!(classify("/run/secrets/db"), ValueKind::Pointer);
+        assert_eq!(classify("/etc/ssl/private/key.pem"), ValueKind::Pointer);
+        assert_eq!(classify("https://auth.example.org/token"), ValueKind::Pointer);
+        assert_eq!(classify("https://u:p4ss@host/x"), ValueKind::Literal);
+        assert_eq!(classify("hunter2"), ValueKind::Literal);
+        assert_eq!(classify("s3cr3t"), ValueKind::Literal);
+        assert_eq!(classify("8f14e45fceea167a5a36dedd4bea2543"), ValueKind::Literal);
+    }
+
+    #[test]
+    fn entropy_separates_words_from_keys() {
+        assert_eq!(entropy(""), 0.0);
+        assert_eq!(entropy("aaaa"), 0.0);
+        assert!((entropy("ab") - 1.0).abs() < 1e-9);
+        assert!(!is_high_entropy("postgres"));
+        assert!(!is_high_entropy("mediawikipassword"));
+        assert!(is_high_entropy("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ9c8a"));
+    }
+}

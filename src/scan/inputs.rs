@@ -1,0 +1,135 @@
+//! Turning command-line inputs into sources: a file is one Dockerfile, a directory is searched
+//! for Dockerfiles (`Dockerfile`, `Containerfile`, `*.Dockerfile`, `Dockerfile.*`; hidden
+//! directories and `node_modules` skipped), and `-` is standard input. Reads are capped.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::ScanError;
+
+/// The largest Dockerfile read; a larger one is reported, not parsed.
+pub const MAX_DOCKERFILE_BYTES: u64 = 128 << 20;
+
+/// One command-line input.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// A file or directory path.
+    Path(PathBuf),
+    /// Bytes already read from standard input.
+    Stdin(Vec<u8>),
+}
+
+/// One Dockerfile to scan.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The name shown in reports: the path as given or found, `-` for stdin.
+    pub name: String,
+    /// The file, when it is one.
+    pub path: Option<PathBuf>,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Source {
+    /// The bytes of the source, capped at [`MAX_DOCKERFILE_BYTES`].
+    pub fn read(&self) -> Result<Vec<u8>, ScanError> {
+        if let Some(bytes) = &self.stdin {
+            return Ok(bytes.clone());
+        }
+        let path = self.path.as_deref().unwrap_or(Path::new(""));
+        let error = |e: std::io::Error| ScanError::new(&self.name, format!("cannot read: {e}"));
+        let file = std::fs::File::open(path).map_err(error)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_DOCKERFILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(error)?;
+        if bytes.len() as u64 > MAX_DOCKERFILE_BYTES {
+            let message = format!("larger than {} MiB; not scanned", MAX_DOCKERFILE_BYTES >> 20);
+            return Err(ScanError::new(&self.name, message));
+        }
+        Ok(bytes)
+    }
+}
+
+/// Expands inputs into sources, in input order (directory contents sorted).
+pub fn expand(inputs: &[Input]) -> (Vec<Source>, Vec<ScanError>) {
+    let mut sources = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Stdin(bytes) => sources.push(Source {
+                name: "-".into(),
+                path: None,
+                stdin: Some(bytes.clone()),
+            }),
+            Input::Path(path) if path.is_dir() => {
+                let mut found = Vec::new();
+                find_dockerfiles(path, &mut found, &mut errors);
+                found.sort();
+                sources.extend(found.into_iter().map(file_source));
+            }
+            Input::Path(path) => sources.push(file_source(path.clone())),
+        }
+    }
+    (sources, errors)
+}
+
+fn file_source(path: PathBuf) -> Source {
+    Source {
+        name: path.display().to_string(),
+        path: Some(path),
+        stdin: None,
+    }
+}
+
+/// True for the file names Docker tooling treats as Dockerfiles.
+pub fn is_dockerfile_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".dockerignore") {
+        return false;
+    }
+    lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".containerfile")
+        || lower.starts_with("dockerfile.")
+        || lower.starts_with("containerfile.")
+}
+
+fn find_dockerfiles(dir: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<ScanError>) {
+    let read = match std::fs::read_dir(dir) {
+        Ok(read) => read,
+        Err(e) => {
+            let name = dir.display().to_string();
+            errors.push(ScanError::new(name, format!("cannot list: {e}")));
+            return;
+        }
+    };
+    for entry in read.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            if !name.starts_with('.') && name != "node_modules" {
+                find_dockerfiles(&entry.path(), found, errors);
+            }
+        } else if kind.is_file() && is_dockerfile_name(&name) {
+            found.push(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dockerfile_names() {
+        for yes in ["Dockerfile", "dockerfile", "Containerfile", "app.Dockerfile", "Dockerfile.dev"] {
+            assert!(is_dockerfile_name(yes), "{yes}");
+        }
+        for no in ["Dockerfile.dockerignore", ".dockerignore", "docker-compose.yml", "README"] {
+            assert!(!is_dockerfile_name(no), "{no}");
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Running a scan: inputs → sources → parsed Dockerfiles → build contexts → checks → one sorted
+//! [`Report`]. This is the only module that knows about threads: independent sources are read,
+//! parsed and checked on rayon's pool, and each shared build context is listed once. Because the
+//! report is sorted at the end, `-j1` and `-jN` print the same bytes.
+
+mod inputs;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::dockerfile::checks::{self, Checked, Inputs};
+use crate::dockerfile::context::Context;
+use crate::dockerfile::instruction::{Args, Kind};
+use crate::dockerfile::Dockerfile;
+use crate::error::ScanError;
+use crate::report::{Report, Suppressed};
+use crate::rules::RuleSet;
+
+pub use inputs::{Input, MAX_DOCKERFILE_BYTES, Source};
+
+/// Where the build context comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ContextChoice {
+    /// The Dockerfile's own directory (none for stdin).
+    #[default]
+    Auto,
+    /// This directory, for every Dockerfile.
+    Dir(PathBuf),
+    /// No context checks.
+    Off,
+}
+
+/// What to scan and how.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Build context selection.
+    pub context: ContextChoice,
+    /// The stage being built (`--target`); default the last.
+    pub target: Option<String>,
+    /// Worker threads; `None` lets rayon choose (one per core).
+    pub threads: Option<usize>,
+}
+
+/// Scans every input and returns the sorted, unredacted report.
+pub fn scan(inputs: &[Input], rules: &RuleSet, options: &Options) -> Report {
+    let run = || scan_on_pool(inputs, rules, options);
+    match options.threads {
+        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        },
+        None => run(),
+    }
+}
+
+fn scan_on_pool(inputs: &[Input], rules: &RuleSet, options: &Options) -> Report {
+    let mut report = Report::default();
+    let (sources, errors) = inputs::expand(inputs);
+    report.errors.extend(errors);
+    let parsed: Vec<(Source, Result<Dockerfile, ScanError>)> = sources
+        .into_par_iter()
+        .map(|source| {
+            let parsed = source.read().map(|bytes| Dockerfile::from_bytes(&bytes));
+            (source, parsed)
+        })
+        .collect();
+    let context_dirs: Vec<Option<PathBuf>> = parsed
+        .iter()
+        .map(|(source, df)| {
+            let df = df.as_ref().ok()?;
+            needs_context(df).then(|| context_dir(source, &options.context))?
+        })
+        .collect();
+    let contexts = load_contexts(&context_dirs, &parsed);
+    for (_, errors) in contexts.values() {
+        report.errors.extend(errors.iter().cloned());
+    }
+    let outcomes: Vec<Result<Checked, ScanError>> = parsed
+        .par_iter()
+        .zip(context_dirs.par_iter())
+        .map(|((source, df), dir)| {
+            let df = df.as_ref().map_err(Clone::clone)?;
+            let inputs = Inputs {
+                source: &source.name,
+                rules,
+                context: dir.as_ref().and_then(|d| contexts.get(d)).map(|(c, _)| c),
+                target: options.target.as_deref(),
+            };
+            Ok(checks::check(df, inputs))
+        })
+        .collect();
+    report.sources = outcomes.len();
+    for outcome in outcomes {
+        match outcome {
+            Ok(checked) => {
+                report.findings.extend(checked.findings);
+                report.errors.extend(checked.errors);
+                report.suppressed.extend(
+                    checked
+                        .suppressed
+                        .into_iter()
+                        .map(|(finding, reason)| Suppressed { finding, reason }),
+                );
+            }
+            Err(error) => report.errors.push(error),
+        }
+    }
+    report.sort();
+    report
+}
+
+/// True when some `COPY`/`ADD` reads from the build context.
+fn needs_context(df: &Dockerfile) -> bool {
+    df.instructions.iter().any(|i| {
+        let inner = match &i.args {
+            Args::Onbuild(inner) => inner,
+            _ => i,
+        };
+        matches!(inner.kind, Kind::Copy | Kind::Add) && inner.flag_values("from").next().is_none()
+    })
+}
+
+fn context_dir(source: &Source, choice: &ContextChoice) -> Option<PathBuf> {
+    match choice {
+        ContextChoice::Off => None,
+        ContextChoice::Dir(dir) => Some(dir.clone()),
+        ContextChoice::Auto => {
+            let path = source.path.as_ref()?;
+            let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+            Some(parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf))
+        }
+    }
+}
+
+type Contexts = BTreeMap<PathBuf, (Context, Vec<ScanError>)>;
+
+/// Lists each distinct context directory once, in parallel.
+fn load_contexts(dirs: &[Option<PathBuf>], parsed: &[(Source, Result<Dockerfile, ScanError>)]) -> Contexts {
+    let mut wanted: BTreeMap<PathBuf, Option<PathBuf>> = BTreeMap::new();
+    for (dir, (source, _)) in dirs.iter().zip(parsed) {
+        if let Some(dir) = dir {
+            wanted.entry(dir.clone()).or_insert_with(|| source.path.clone());
+        }
+    }
+    wanted
+        .into_par_iter()
+        .map(|(dir, dockerfile)| {
+            let loaded = Context::load(&dir, dockerfile.as_deref());
+            (dir, loaded)
+        })
+        .collect()
+}
