@@ -29,6 +29,7 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "redacted", "hidden", "masked", "insert_here", "your_token_here", "yourtoken", "mytoken",
     "mypassword", "mysecret", "foo", "bar", "foobar", "xyz", "abc", "abc123", "123456",
     "12345678", "password123", "secret123", "admin", "root", "guest", "user", "pass", "ci",
+    "unknown", "required", "optional", "tba", "na", "n/a", "wip", "xxx", "set_me", "setme",
 ];
 
 const PLACEHOLDER_MARKERS: &[&str] = &[
@@ -81,6 +82,9 @@ fn is_pointer(v: &str) -> bool {
     if path_like {
         return true;
     }
+    if is_file_name(v) || (is_identifier(v) && !is_placeholder(v)) {
+        return true;
+    }
     if let Some((_, rest)) = v.split_once("://") {
         // a URL is a pointer unless it carries user:password@
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
@@ -89,7 +93,33 @@ fn is_pointer(v: &str) -> bool {
     false
 }
 
+/// A file name such as `credentials.json` or `server.key`: the secret is in the file.
+fn is_file_name(v: &str) -> bool {
+    const EXTENSIONS: &[&str] = &[
+        "json", "pem", "key", "der", "crt", "cer", "p12", "pfx", "jks", "txt", "yaml", "yml",
+        "conf", "cfg", "ini", "xml", "env", "properties", "toml", "asc", "gpg", "pub", "keystore",
+    ];
+    let Some((stem, ext)) = v.rsplit_once('.') else {
+        return false;
+    };
+    !stem.is_empty()
+        && EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
+}
+
+/// An UPPER_SNAKE identifier such as `JUPYTER_SRC_KEY`: the name of a setting, not its value.
+fn is_identifier(v: &str) -> bool {
+    v.contains('_')
+        && v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && v.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+}
+
 fn is_placeholder(v: &str) -> bool {
+    let words: Vec<&str> = v.split_whitespace().collect();
+    let is_word = |w: &&str| w.trim_end_matches(['.', ',', '!', '?']).chars().all(char::is_alphabetic);
+    if words.len() >= 3 && words.iter().all(is_word) {
+        return true; // prose ("This is not an API key"), not a credential
+    }
     let lower = v.to_ascii_lowercase();
     let bare = lower.trim_matches(|c: char| !c.is_ascii_alphanumeric());
     if PLACEHOLDER_WORDS.contains(&bare) || PLACEHOLDER_WORDS.contains(&lower.as_str()) {
@@ -101,7 +131,7 @@ fn is_placeholder(v: &str) -> bool {
     // one character repeated (xxxxxxxx, 00000000, ********)
     let mut chars = v.chars();
     let first = chars.next();
-    v.chars().count() >= 4 && chars.all(|c| Some(c) == first)
+    v.chars().count() >= 3 && chars.all(|c| Some(c) == first)
 }
 
 /// Shannon entropy of the value in bits per character.
@@ -165,6 +195,11 @@ mod tests {
         assert_eq!(classify("hunter2"), ValueKind::Literal);
         assert_eq!(classify("s3cr3t"), ValueKind::Literal);
         assert_eq!(classify("8f14e45fceea167a5a36dedd4bea2543"), ValueKind::Literal);
+        assert_eq!(classify("credentials.json"), ValueKind::Pointer);
+        assert_eq!(classify("JUPYTER_SRC_KEY"), ValueKind::Pointer);
+        assert_eq!(classify("XXX"), ValueKind::Placeholder);
+        assert_eq!(classify("This is not an API Key"), ValueKind::Placeholder);
+        assert_eq!(classify("p@ssword"), ValueKind::Literal);
     }
 
     #[test]

@@ -54,7 +54,9 @@ pub fn check<'r>(
     }
     // `COPY id_rsa /root/.ssh/id_rsa` is one file: report the destination only when no
     // source already named it.
-    if named_sources == 0 && !dest.value.ends_with('/') {
+    // A downloaded file (ADD https://…/Release.key) is someone's public key, not a leak.
+    let downloads = sources.iter().any(|s| s.value.contains("://"));
+    if named_sources == 0 && !downloads && !dest.value.ends_with('/') {
         out.extend(named(dest, &keyword, "writes", rules));
     }
     out

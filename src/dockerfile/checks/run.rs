@@ -74,7 +74,8 @@ fn candidate<'r>(
     value: String,
     span: (usize, usize),
 ) -> Option<Candidate<'r>> {
-    if !is_secret_name(name) || value::classify(&value) != ValueKind::Literal {
+    let literal = value::classify(&value) == ValueKind::Literal;
+    if !is_secret_name(name) || !literal || value.eq_ignore_ascii_case(name) {
         return None;
     }
     let severity = if value::is_high_entropy(&value) {

@@ -126,7 +126,11 @@ fn valued<'r>(
         return None;
     }
     let rule = check_rule(rules, rule_id)?;
-    let (severity, message) = match value::classify(&value.value) {
+    let mut kind = value::classify(&value.value);
+    if kind == ValueKind::Literal && value.value.eq_ignore_ascii_case(name) {
+        kind = ValueKind::Placeholder; // SECRET_KEY_BASE=secret_key_base
+    }
+    let (severity, message) = match kind {
         ValueKind::Pointer => return None,
         ValueKind::Literal if value::is_high_entropy(&value.value) => (
             Severity::High,
