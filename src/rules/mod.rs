@@ -187,12 +187,16 @@ impl RuleSet {
         resolve_overlaps(matches, &self.rules)
     }
 
-    /// The first path rule matching `path` (a `/`-separated path), if any.
+    /// The most severe path rule matching `path` (a `/`-separated path), the first on ties.
     pub fn match_path(&self, path: &str) -> Option<&Rule> {
-        self.rules.iter().find(|rule| match &rule.matcher {
-            Matcher::Path(regex) => regex.is_match(path.as_bytes()),
-            _ => false,
-        })
+        self.rules
+            .iter()
+            .filter(|rule| match &rule.matcher {
+                Matcher::Path(regex) => regex.is_match(path.as_bytes()),
+                _ => false,
+            })
+            .rev()
+            .max_by_key(|rule| rule.severity)
     }
 
     /// Checks every rule's examples; returns one line per problem (empty when all hold).

@@ -1,1 +1,10 @@
-//! placeholder
+//! The one integration test binary: the CLI end to end, the parser on every syntax form and
+//! against a second parser, the checks, the reports (snapshots, SARIF schema), and the shared
+//! corpus of real-world Dockerfiles.
+
+mod checks;
+mod cli;
+mod common;
+mod corpus;
+mod parser;
+mod reports;

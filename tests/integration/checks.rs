@@ -1,0 +1,306 @@
+//! Every Dockerfile check: names and values, build args, content rules, RUN credentials, secret
+//! files and the build context, stages, suppression.
+
+use crate::common::{context, rule_ids, run_in, scan_text, summary};
+
+fn s(v: &str) -> Option<String> {
+    Some(v.to_owned())
+}
+
+fn row(rule: &str, severity: &str, line: u32, secret: Option<String>) -> (String, String, u32, Option<String>) {
+    (rule.to_owned(), severity.to_owned(), line, secret)
+}
+
+#[test]
+fn secret_names_and_the_value_decides_severity() {
+    let report = scan_text(
+        "FROM x\n\
+         ENV DB_PASSWORD=postgres\n\
+         ENV apiKey=Xk29vLq7TzQp4mW8\n\
+         ENV SESSION_SECRET=changeme\n\
+         ENV NPM_TOKEN=\n\
+         ENV db.password=${DB_PW}\n\
+         ENV PASSWORD_FILE=/run/secrets/db TOKEN_TTL=3600 GPG_KEY=0D96DF4D4110E5C43FBFB17F2D347EA6AA65421D\n\
+         ENV AWS_ACCESS_KEY_ID=id NODE_SHA256=abc PUBLIC_KEY=ssh-ed25519\n",
+    );
+    assert_eq!(
+        summary(&report.findings),
+        [
+            row("dockerfile.secret-env", "medium", 2, s("postgres")),
+            row("dockerfile.secret-env", "high", 3, s("Xk29vLq7TzQp4mW8")),
+            row("dockerfile.secret-env", "low", 4, s("changeme")),
+            row("dockerfile.secret-env", "low", 5, None),
+            row("dockerfile.secret-env", "low", 6, None),
+        ]
+    );
+}
+
+#[test]
+fn token_formats_under_innocent_names() {
+    let report = scan_text(
+        "FROM x\n\
+         ENV CONFIG=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n\
+         LABEL build.note=\"glpat-VdD53X83RZJzzzzgEOzd\"\n\
+         ADD https://files.example.org/pkg.tgz?token=Z8kq2LmV7xR4pW9s /tmp/\n\
+         CMD [\"app\", \"--stripe=sk_live_BYOvfZ8UzDzV8fUkkibjL5DZ\"]\n\
+         HEALTHCHECK CMD curl -f -u ops:Hc82kLq9vZ http://localhost/\n\
+         ENV SLACK=xoxb-80588871803-340187801759-GMGmSrCGIZEG8pSH4487q7J5\n",
+    );
+    assert_eq!(
+        rule_ids(&report),
+        [
+            "github.pat",
+            "gitlab.pat",
+            "generic.url-query-secret",
+            "stripe.secret-key",
+            "cli.curl-user",
+            "slack.token",
+        ]
+    );
+    let github = &report.findings[0];
+    assert_eq!(github.severity.to_string(), "critical");
+    assert_eq!((github.location.line, github.location.column), (Some(2), Some(12)));
+}
+
+#[test]
+fn build_args_recorded_in_history() {
+    let report = scan_text(
+        "FROM x\n\
+         ARG NPM_TOKEN\n\
+         ARG GITHUB_TOKEN\n\
+         ARG DEPLOY_KEY=Xk29vLq7TzQp4mW8\n\
+         RUN echo \"//registry.npmjs.org/:_authToken=$NPM_TOKEN\" > .npmrc && npm ci\n",
+    );
+    assert_eq!(
+        summary(&report.findings),
+        [
+            row("dockerfile.secret-build-arg", "medium", 2, None),
+            row("dockerfile.secret-build-arg", "low", 3, None),
+            row("dockerfile.secret-arg", "high", 4, s("Xk29vLq7TzQp4mW8")),
+        ]
+    );
+    assert!(report.findings[0].fix.contains("--mount=type=secret"));
+}
+
+#[test]
+fn env_copying_a_build_arg_bakes_it_into_the_config() {
+    let report = scan_text("FROM x\nARG master_key\nENV RAILS_MASTER_KEY=$master_key\nARG PORT\nENV PORT=$PORT\n");
+    assert_eq!(
+        summary(&report.findings),
+        [
+            row("dockerfile.secret-build-arg", "low", 2, None),
+            row("dockerfile.secret-arg-to-env", "medium", 3, None),
+        ]
+    );
+}
+
+#[test]
+fn credentials_in_run() {
+    let report = scan_text(
+        "FROM x\n\
+         RUN curl -u deploy:Zq81xkP2vw https://repo/x\n\
+         RUN mysql -uroot -pR00tPw9x -e 'select 1'\n\
+         RUN docker login -u ci -p dckr9Xk2mLq registry.example.org\n\
+         RUN sshpass -p Tq7mW2vLx ssh host true\n\
+         RUN echo 'machine github.com login ci password 9hQ2vLm8Xc' > ~/.netrc\n\
+         RUN git clone https://ci:Qm2x9Lw7vKp@git.example.org/app.git\n\
+         RUN export API_TOKEN=Zk2m9Qx7Lp4vW8rT && ./deploy\n\
+         RUN echo '//npm.pkg.github.com/:_authToken=a8f3k2m9q7w1z5x4' > .npmrc\n\
+         RUN echo '{\"auths\":{\"r.io\":{\"auth\":\"Y2k6ZGNrcjlYazJtTHE=\"}}}' > /root/.docker/config.json\n",
+    );
+    assert_eq!(
+        rule_ids(&report),
+        [
+            "cli.curl-user",
+            "cli.mysql-password",
+            "cli.registry-login",
+            "cli.sshpass",
+            "cli.netrc-password",
+            "generic.url-credentials",
+            "dockerfile.run-secret-assignment",
+            "npm.npmrc-auth",
+            "cli.docker-config-auth",
+        ]
+    );
+}
+
+#[test]
+fn secret_mounts_and_references_are_not_flagged() {
+    let report = scan_text(
+        "FROM x\n\
+         RUN --mount=type=secret,id=npm,target=/root/.npmrc npm ci\n\
+         RUN --mount=type=secret,id=tok TOKEN=$(cat /run/secrets/tok) ./publish\n\
+         RUN export GITHUB_TOKEN=\"$GH_TOKEN\" && mysql -p\"$MYSQL_PASSWORD\" -e 'x'\n\
+         RUN curl -u \"ci:${PASSWORD}\" https://x/ && git clone https://ci:${TOKEN}@host/r.git\n\
+         ENV PASSWORD_FILE=/run/secrets/db\n",
+    );
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+}
+
+#[test]
+fn secret_files_copied_in() {
+    let report = scan_text(
+        "FROM x\n\
+         COPY id_rsa /root/.ssh/id_rsa\n\
+         COPY .env.production ./\n\
+         ADD config/master.key /app/config/\n\
+         COPY secrets.txt /root/.aws/credentials\n\
+         COPY .env.example ./\n\
+         COPY --from=build /out/app /app\n\
+         ADD https://download.example.org/Release.key /etc/apt/release.key\n",
+    );
+    assert_eq!(
+        summary(&report.findings),
+        [
+            row("file.ssh-private-key", "high", 2, None),
+            row("file.dotenv", "medium", 3, None),
+            row("file.rails-master-key", "critical", 4, None),
+            row("file.aws-credentials", "high", 5, None),
+        ]
+    );
+}
+
+#[test]
+fn build_context_and_dockerignore() {
+    let ctx = context(&[
+        ("Dockerfile", "FROM x\nCOPY . /app\nCOPY --exclude=**/*.pem conf/ /conf/\n"),
+        (".dockerignore", "# local junk\n*.log\n.git\nsecrets/\n!secrets/public.txt\n"),
+        (".env", "A=1"),
+        ("app.log", "x"),
+        (".git/config", "[core]"),
+        ("secrets/id_rsa", "x"),
+        ("secrets/public.txt", "x"),
+        ("conf/.npmrc", "x"),
+        ("conf/server-key.pem", "x"),
+        ("src/main.py", "print()"),
+    ]);
+    let run = run_in(ctx.path(), &["scan", "Dockerfile", "--format", "json"], b"");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let found: Vec<(String, String, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_owned(),
+                f["location"]["path"].as_str().unwrap().to_owned(),
+                f["location"]["instruction_line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("file.dotenv".to_owned(), "./.env".to_owned(), 2),
+            ("file.npmrc".to_owned(), "./conf/.npmrc".to_owned(), 2),
+            ("file.private-key".to_owned(), "./conf/server-key.pem".to_owned(), 2),
+            ("file.npmrc".to_owned(), "./conf/.npmrc".to_owned(), 3),
+        ]
+    );
+    assert!(json["findings"][0]["location"]["line"].is_null());
+    assert_eq!(json["findings"][0]["location"]["kind"], "context");
+    let off = run_in(ctx.path(), &["scan", "Dockerfile", "--no-context"], b"");
+    assert_eq!(off.code, 0, "{}", off.stdout);
+}
+
+#[test]
+fn dockerfile_specific_dockerignore_wins() {
+    let ctx = context(&[
+        ("build/app.Dockerfile", "FROM x\nCOPY . /app\n"),
+        ("build/app.Dockerfile.dockerignore", ".env\n"),
+        ("build/.dockerignore", ""),
+        ("build/.env", "A=1"),
+    ]);
+    let run = run_in(ctx.path(), &["scan", "build/app.Dockerfile"], b"");
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    std::fs::remove_file(ctx.path().join("build/app.Dockerfile.dockerignore")).unwrap();
+    let run = run_in(ctx.path(), &["scan", "build/app.Dockerfile"], b"");
+    assert_eq!(run.code, 1, "{}", run.stdout);
+}
+
+#[test]
+fn stages_lower_discarded_builders() {
+    let report = scan_text(
+        "ARG GLOBAL_TOKEN=Xk29vLq7TzQp4mW8\n\
+         FROM golang AS build\n\
+         ENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n\
+         FROM build AS test\n\
+         ENV API_KEY=Xk29vLq7TzQp4mW9\n\
+         FROM alpine AS final\n\
+         COPY --from=build /app /app\n",
+    );
+    let stages: Vec<(Option<&str>, Option<bool>, String)> = report
+        .findings
+        .iter()
+        .map(|f| (f.location.stage.as_deref(), f.location.in_final_image, f.severity.to_string()))
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            (None, None, "high".to_owned()),
+            (Some("build"), Some(false), "high".to_owned()),
+            (Some("test"), Some(false), "medium".to_owned()),
+        ]
+    );
+    let targeted = {
+        let rules = stowaway::RuleSet::builtin().unwrap();
+        let options = stowaway::Options {
+            context: stowaway::ContextChoice::Off,
+            target: Some("test".into()),
+            threads: None,
+        };
+        let text = "FROM golang AS build\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\nFROM build AS test\nFROM alpine\n";
+        stowaway::scan(&[stowaway::Input::Stdin(text.into())], &rules, &options)
+    };
+    assert_eq!(targeted.findings[0].location.in_final_image, Some(true));
+    assert_eq!(targeted.findings[0].severity.to_string(), "critical");
+}
+
+#[test]
+fn suppression_inline_and_buildkit_check_skip() {
+    let report = scan_text(
+        "FROM x\n\
+         # stowaway:ignore\n\
+         ENV DB_PASSWORD=postgres\n\
+         # stowaway:ignore=github.pat\n\
+         ENV A=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d B_PASSWORD=hunter22\n\
+         # stowaway:ignore=some.other-rule\n\
+         ENV C_PASSWORD=hunter23\n\
+         # stowaway:ignore\n\
+         \n\
+         ENV D_PASSWORD=hunter24\n",
+    );
+    assert_eq!(
+        summary(&report.findings),
+        [
+            row("dockerfile.secret-env", "medium", 5, s("hunter22")),
+            row("dockerfile.secret-env", "medium", 7, s("hunter23")),
+            row("dockerfile.secret-env", "medium", 10, s("hunter24")),
+        ]
+    );
+    let reasons: Vec<&str> = report.suppressed.iter().map(|s| s.reason.as_str()).collect();
+    assert_eq!(reasons, ["inline # stowaway:ignore", "inline # stowaway:ignore=github.pat"]);
+
+    let skipped = scan_text(
+        "# check=skip=SecretsUsedInArgOrEnv\nFROM x\nENV DB_PASSWORD=postgres\nARG NPM_TOKEN\nENV T=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n",
+    );
+    assert_eq!(rule_ids(&skipped), ["github.pat"]);
+    assert_eq!(skipped.suppressed.len(), 2);
+}
+
+#[test]
+fn onbuild_triggers_are_checked() {
+    let report = scan_text("FROM x\nONBUILD ENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n");
+    assert_eq!(summary(&report.findings), [row("github.pat", "critical", 2, s("ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"))]);
+    assert_eq!(report.findings[0].location.column, Some(26));
+}
+
+#[test]
+fn fingerprints_survive_moved_lines() {
+    let a = scan_text("FROM x\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n");
+    let b = scan_text("FROM x\nRUN true\n\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n");
+    assert_eq!(a.findings[0].fingerprint, b.findings[0].fingerprint);
+    let c = scan_text("FROM x\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8e\n");
+    assert_ne!(a.findings[0].fingerprint, c.findings[0].fingerprint);
+}

@@ -1,0 +1,139 @@
+//! The binary: exit codes, --fail-on, stdin, several paths, redaction, thread-count independence.
+
+use crate::common::{context, root, run, run_in};
+
+const LEAK: &str = "FROM x\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n";
+const RAW: &str = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d";
+
+#[test]
+fn exit_codes() {
+    let dir = context(&[
+        ("clean/Dockerfile", "FROM alpine\nRUN apk add curl\n"),
+        ("low/Dockerfile", "FROM x\nENV API_KEY=changeme\n"),
+        ("leak/Dockerfile", LEAK),
+        ("broken/Dockerfile", "FROM x\nBOGUS y\n"),
+    ]);
+    let code = |args: &[&str]| run_in(dir.path(), args, b"").code;
+    assert_eq!(code(&["scan", "clean/Dockerfile"]), 0);
+    assert_eq!(code(&["scan", "low/Dockerfile"]), 0, "low is below the default --fail-on medium");
+    assert_eq!(code(&["scan", "low/Dockerfile", "--fail-on", "low"]), 1);
+    assert_eq!(code(&["scan", "leak/Dockerfile"]), 1);
+    assert_eq!(code(&["scan", "leak/Dockerfile", "--fail-on", "critical"]), 1);
+    assert_eq!(code(&["scan", "broken/Dockerfile"]), 2);
+    assert_eq!(code(&["scan", "leak/Dockerfile", "broken/Dockerfile"]), 2, "2 wins over 1");
+    assert_eq!(code(&["scan", "missing/Dockerfile", "clean/Dockerfile"]), 2);
+    assert_eq!(code(&["scan", "--format", "yaml", "clean/Dockerfile"]), 2, "bad flag");
+    let both = run_in(dir.path(), &["scan", "leak/Dockerfile", "broken/Dockerfile"], b"");
+    assert!(both.stdout.contains("broken/Dockerfile:2: unknown instruction: BOGUS"), "{}", both.stdout);
+    assert!(both.stdout.contains("github.pat"));
+}
+
+#[test]
+fn directories_are_searched_for_dockerfiles() {
+    let dir = context(&[
+        ("a/Dockerfile", LEAK),
+        ("b/api.Dockerfile", LEAK),
+        ("c/Containerfile", "FROM x\n"),
+        ("node_modules/x/Dockerfile", LEAK),
+        ("README.md", "ENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"),
+    ]);
+    let out = run_in(dir.path(), &["scan", ".", "--format", "json"], b"");
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["sources"], 3);
+    assert_eq!(json["summary"]["findings"], 2);
+}
+
+#[test]
+fn stdin_is_a_dockerfile() {
+    let out = run_in(&root(), &["scan", "-", "--format", "json"], LEAK.as_bytes());
+    assert_eq!(out.code, 1);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["findings"][0]["source"], "-");
+    assert_eq!(json["findings"][0]["location"]["line"], 2);
+}
+
+#[test]
+fn secrets_are_redacted_unless_asked() {
+    for format in ["text", "json", "sarif"] {
+        let out = run_in(&root(), &["scan", "-", "--format", format], LEAK.as_bytes());
+        assert!(!out.stdout.contains(RAW), "{format} leaks the secret:\n{}", out.stdout);
+        assert!(out.stdout.contains("ghp_…OL8d"), "{format}");
+        let shown = run_in(&root(), &["scan", "-", "--format", format, "--show-secrets"], LEAK.as_bytes());
+        assert!(shown.stdout.contains(RAW), "{format} --show-secrets");
+    }
+}
+
+#[test]
+fn demo_secrets_never_reach_any_output() {
+    let raw = [
+        "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d",
+        "TOlUcR64cXQLioDnkHIfxIq2HZt+PlJhx2jIclHk",
+        "Qm2x9Lw7vKpZ4r",
+        "R00tPw9x",
+        "postgres\"",
+    ];
+    for format in ["text", "json", "sarif"] {
+        let out = run(&["scan", "testdata/demo/Dockerfile", "--format", format]);
+        for secret in raw {
+            assert!(!out.stdout.contains(secret), "{format} prints {secret}");
+        }
+    }
+}
+
+#[test]
+fn thread_count_does_not_change_a_byte() {
+    let corpus = root().join("../shared/corpus/dockerfiles");
+    let corpus = corpus.to_str().unwrap();
+    let one = run(&["scan", corpus, "testdata/demo", "--format", "json", "-j1"]);
+    let many = run(&["scan", corpus, "testdata/demo", "--format", "json", "-j4"]);
+    assert!(one.stdout.len() > 10_000);
+    assert_eq!(one.stdout, many.stdout);
+}
+
+#[test]
+fn output_file_and_rules_list() {
+    let dir = context(&[("Dockerfile", LEAK)]);
+    let out = run_in(dir.path(), &["scan", "Dockerfile", "-o", "report.sarif", "--format", "sarif"], b"");
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.is_empty());
+    let sarif = std::fs::read_to_string(dir.path().join("report.sarif")).unwrap();
+    assert!(sarif.contains("\"github.pat\""));
+    let list = run(&["rules", "list"]);
+    assert_eq!(list.code, 0);
+    assert!(list.stdout.lines().any(|l| l.starts_with("github.pat ")));
+}
+
+#[test]
+fn user_rules_add_to_or_replace_the_builtin_set() {
+    let dir = context(&[
+        ("Dockerfile", "FROM x\nENV X=acme_live_Zq81xkP2vw9LmQ4t\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n"),
+        (
+            "acme.toml",
+            "[[rule]]\nid = \"acme.key\"\nname = \"ACME key\"\nseverity = \"high\"\nkeywords = [\"acme_live_\"]\n\
+             pattern = '(?P<secret>acme_live_[A-Za-z0-9]{16})'\ndescription = \"d\"\nremediation = \"r\"\n\
+             examples = [\"acme_live_Zq81xkP2vw9LmQ4t\"]\nnegative_examples = [\"acme_live_\"]\n",
+        ),
+        ("bad.toml", "[[rule]]\nid = \"Bad Id\"\n"),
+    ]);
+    let ids = |args: &[&str]| {
+        let out = run_in(dir.path(), args, b"");
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule_id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(&["scan", "Dockerfile", "--format", "json", "--rules", "acme.toml"]),
+        ["acme.key", "github.pat"]
+    );
+    assert_eq!(
+        ids(&["scan", "Dockerfile", "--format", "json", "--rules", "acme.toml", "--no-builtin-rules"]),
+        ["acme.key"]
+    );
+    let bad = run_in(dir.path(), &["scan", "Dockerfile", "--rules", "bad.toml"], b"");
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("bad.toml"), "{}", bad.stderr);
+}
