@@ -180,7 +180,10 @@ mod tests {
 
     #[test]
     fn redaction_keeps_at_most_an_eighth_each_side() {
-        assert_eq!(redact("ghp_0123456789abcdefghijklmnopqrstuvwxyz"), "ghp_…wxyz");
+        assert_eq!(
+            redact("ghp_0123456789abcdefghijklmnopqrstuvwxyz"),
+            "ghp_…wxyz"
+        );
         assert_eq!(redact("hunter2"), "…");
         assert_eq!(redact("0123456789abcdef"), "01…ef");
         assert_eq!(redact(""), "…");

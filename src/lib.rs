@@ -4,7 +4,7 @@
 //!
 //! Source → Dockerfile → Instruction → Chunk → Match → Finding → Report.
 //!
-//! * [`scan`] expands inputs into sources, reads and parses them, lists build contexts, runs the
+//! * [`mod@scan`] expands inputs into sources, reads and parses them, lists build contexts, runs the
 //!   checks, and assembles one sorted [`Report`]. It is the only module that uses threads.
 //! * [`dockerfile`] parses like BuildKit ([`dockerfile::parse`]) and runs the pre-build checks
 //!   ([`dockerfile::checks`]): secret-looking `ENV`/`ARG`/`LABEL` names weighed by their values,

@@ -105,7 +105,11 @@ fn list_rules(source: &RuleSource) -> Result<u8, Error> {
             stowaway::rules::Matcher::Path(_) => "path",
             stowaway::rules::Matcher::Check => "check",
         };
-        writeln!(out, "{:<34} {:<8} {:<7} {}", rule.id, rule.severity, kind, rule.name)?;
+        writeln!(
+            out,
+            "{:<34} {:<8} {:<7} {}",
+            rule.id, rule.severity, kind, rule.name
+        )?;
     }
     out.flush()?;
     Ok(0)

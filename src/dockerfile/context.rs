@@ -2,8 +2,10 @@
 //! a `COPY`/`ADD` source selects.
 //!
 //! The context is listed once (never followed through symlinks, capped at
-//! [`MAX_CONTEXT_ENTRIES`]) and shared by every Dockerfile that uses it. File contents are not
-//! read here; only names are judged.
+//! [`MAX_CONTEXT_ENTRIES`]) and shared by every Dockerfile that uses it. Each file name is judged
+//! against the path rules once, while listing, and only secret-named files are kept, so a
+//! `COPY . .` costs the number of secret files, not the size of the context. File contents are
+//! not read here.
 
 use std::path::{Path, PathBuf};
 
@@ -11,25 +13,37 @@ use regex::Regex;
 
 use super::dockerignore::{self, Dockerignore};
 use crate::error::ScanError;
+use crate::rules::{Rule, RuleSet};
 
 /// The most entries listed from one context; beyond it the listing stops with an error.
 pub const MAX_CONTEXT_ENTRIES: usize = 200_000;
 
 /// A listed build context.
 #[derive(Debug, Clone)]
-pub struct Context {
+pub struct Context<'r> {
     /// The directory as given (for display).
     pub root: PathBuf,
-    /// Files (and symlinks) the builder would receive, `/`-separated, relative, sorted.
-    pub files: Vec<String>,
+    /// How many files (and symlinks) the builder would receive.
+    pub sent: usize,
+    /// The secret-named files among them (`/`-separated, relative, sorted) and the path rule
+    /// each matches.
+    pub secret_files: Vec<(String, &'r Rule)>,
 }
 
-impl Context {
+impl<'r> Context<'r> {
     /// Lists `root`, honouring `<dockerfile name>.dockerignore` beside the Dockerfile or
     /// `.dockerignore` at the root, as BuildKit does. Unreadable directories become errors.
-    pub fn load(root: &Path, dockerfile: Option<&Path>) -> (Context, Vec<ScanError>) {
+    pub fn load(
+        root: &Path,
+        dockerfile: Option<&Path>,
+        rules: &'r RuleSet,
+    ) -> (Context<'r>, Vec<ScanError>) {
         let ignore = load_ignore(root, dockerfile);
-        let mut files = Vec::new();
+        let mut context = Context {
+            root: root.into(),
+            sent: 0,
+            secret_files: Vec::new(),
+        };
         let mut errors = Vec::new();
         let mut stack = vec![String::new()];
         let mut entries = 0usize;
@@ -38,21 +52,31 @@ impl Context {
             let read = match std::fs::read_dir(root.join(&dir)) {
                 Ok(read) => read,
                 Err(e) => {
-                    let path = if dir.is_empty() { ".".into() } else { dir.clone() };
-                    errors.push(ScanError::new(&display, format!("cannot list: {e}")).in_path(path));
+                    let path = if dir.is_empty() {
+                        ".".into()
+                    } else {
+                        dir.clone()
+                    };
+                    errors
+                        .push(ScanError::new(&display, format!("cannot list: {e}")).in_path(path));
                     continue;
                 }
             };
             for entry in read.flatten() {
                 entries += 1;
                 if entries > MAX_CONTEXT_ENTRIES {
-                    let message = format!("more than {MAX_CONTEXT_ENTRIES} entries; listing stopped");
+                    let message =
+                        format!("more than {MAX_CONTEXT_ENTRIES} entries; listing stopped");
                     errors.push(ScanError::new(&display, message));
-                    files.sort();
-                    return (Context { root: root.into(), files }, errors);
+                    context.secret_files.sort_by(|a, b| a.0.cmp(&b.0));
+                    return (context, errors);
                 }
                 let name = entry.file_name().to_string_lossy().into_owned();
-                let path = if dir.is_empty() { name } else { format!("{dir}/{name}") };
+                let path = if dir.is_empty() {
+                    name
+                } else {
+                    format!("{dir}/{name}")
+                };
                 let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
                 let excluded = ignore.is_excluded(&path);
                 if is_dir {
@@ -60,28 +84,31 @@ impl Context {
                         stack.push(path);
                     }
                 } else if !excluded {
-                    files.push(path);
+                    context.sent += 1;
+                    if let Some(rule) = rules.match_path(&path) {
+                        context.secret_files.push((path, rule));
+                    }
                 }
             }
         }
-        files.sort();
-        (Context { root: root.into(), files }, errors)
+        context.secret_files.sort_by(|a, b| a.0.cmp(&b.0));
+        (context, errors)
     }
 
-    /// The files a `COPY`/`ADD` source pattern selects: the file itself, or everything under a
-    /// matching directory; `.` selects the whole context. Patterns use Go `filepath.Match`.
-    pub fn select<'a>(&'a self, source: &str, excludes: &[String]) -> Vec<&'a str> {
+    /// The secret files a `COPY`/`ADD` source pattern selects: the file itself, or everything
+    /// under a matching directory; `.` selects the whole context. Patterns use Go
+    /// `filepath.Match`; `excludes` are `--exclude` patterns (`.dockerignore` syntax).
+    pub fn select(&self, source: &str, excludes: &[String]) -> Vec<&(String, &'r Rule)> {
         let cleaned = dockerignore::clean(source.trim_start_matches('/'));
         let excludes = Dockerignore::parse(&excludes.join("\n"));
         let everything = cleaned == "." || cleaned.is_empty();
         let Ok(regex) = Regex::new(&dockerignore::glob_regex(&cleaned, false)) else {
             return Vec::new();
         };
-        self.files
+        self.secret_files
             .iter()
-            .map(String::as_str)
-            .filter(|file| everything || selects(&regex, file))
-            .filter(|file| !excludes.is_excluded(file))
+            .filter(|(file, _)| everything || selects(&regex, file))
+            .filter(|(file, _)| !excludes.is_excluded(file))
             .collect()
     }
 }
@@ -111,21 +138,34 @@ fn load_ignore(root: &Path, dockerfile: Option<&Path>) -> Dockerignore {
 mod tests {
     use super::*;
 
-    fn context(files: &[&str]) -> Context {
-        Context {
+    fn select(files: &[&str], source: &str, excludes: &[&str]) -> Vec<String> {
+        let rules = RuleSet::builtin().unwrap();
+        let rule = rules.rules().first().unwrap();
+        let ctx = Context {
             root: PathBuf::from("ctx"),
-            files: files.iter().map(|f| (*f).to_owned()).collect(),
-        }
+            sent: files.len(),
+            secret_files: files.iter().map(|f| ((*f).to_owned(), rule)).collect(),
+        };
+        let excludes: Vec<String> = excludes.iter().map(|e| (*e).to_owned()).collect();
+        ctx.select(source, &excludes)
+            .into_iter()
+            .map(|(f, _)| f.clone())
+            .collect()
     }
 
     #[test]
     fn selects_files_dirs_and_globs() {
-        let ctx = context(&[".env", "app/main.py", "app/keys/id_rsa", "a.json", "b.json"]);
-        assert_eq!(ctx.select(".", &[]).len(), 5);
-        assert_eq!(ctx.select("./app/", &[]), ["app/main.py", "app/keys/id_rsa"]);
-        assert_eq!(ctx.select("*.json", &[]), ["a.json", "b.json"]);
-        assert_eq!(ctx.select(".env", &[]), [".env"]);
-        assert_eq!(ctx.select("app", &["**/id_rsa".into()]), ["app/main.py"]);
-        assert!(ctx.select("missing", &[]).is_empty());
+        let files = [".env", "app/keys/id_rsa", "app/x.pem", "a.json", "b.json"];
+        assert_eq!(select(&files, ".", &[]).len(), 5);
+        assert_eq!(
+            select(&files, "./app/", &[]),
+            ["app/keys/id_rsa", "app/x.pem"]
+        );
+        assert_eq!(select(&files, "*.json", &[]), ["a.json", "b.json"]);
+        assert_eq!(select(&files, "/.env", &[]), [".env"]);
+        assert_eq!(select(&files, "app", &["**/id_rsa"]), ["app/x.pem"]);
+        assert_eq!(select(&files, "app/*/id_rsa", &[]), ["app/keys/id_rsa"]);
+        assert!(select(&files, "missing", &[]).is_empty());
+        assert!(select(&files, "ap", &[]).is_empty());
     }
 }

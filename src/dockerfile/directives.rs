@@ -113,7 +113,12 @@ mod tests {
 
     #[test]
     fn reads_the_header_only() {
-        let (d, errors) = feed_all(&["# syntax=docker/dockerfile:1", "# escape=`", "FROM x", "# check=skip=all"]);
+        let (d, errors) = feed_all(&[
+            "# syntax=docker/dockerfile:1",
+            "# escape=`",
+            "FROM x",
+            "# check=skip=all",
+        ]);
         assert!(errors.is_empty());
         assert_eq!(d.syntax.as_deref(), Some("docker/dockerfile:1"));
         assert_eq!(d.escape, '`');
@@ -130,8 +135,12 @@ mod tests {
 
     #[test]
     fn check_skip_list() {
-        let (d, _) = feed_all(&["# check=skip=SecretsUsedInArgOrEnv,JSONArgsRecommended;error=true"]);
-        assert_eq!(d.skipped_checks(), ["SecretsUsedInArgOrEnv", "JSONArgsRecommended"]);
+        let (d, _) =
+            feed_all(&["# check=skip=SecretsUsedInArgOrEnv,JSONArgsRecommended;error=true"]);
+        assert_eq!(
+            d.skipped_checks(),
+            ["SecretsUsedInArgOrEnv", "JSONArgsRecommended"]
+        );
     }
 
     #[test]

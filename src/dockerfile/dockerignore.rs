@@ -119,7 +119,11 @@ pub fn glob_regex(pattern: &str, double_star: bool) -> String {
                 if chars.peek() == Some(&'/') {
                     chars.next();
                 }
-                out.push_str(if chars.peek().is_none() { ".*" } else { "(.*/)?" });
+                out.push_str(if chars.peek().is_none() {
+                    ".*"
+                } else {
+                    "(.*/)?"
+                });
             }
             '*' => out.push_str("[^/]*"),
             '?' => out.push_str("[^/]"),

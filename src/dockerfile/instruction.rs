@@ -198,7 +198,10 @@ pub fn build(text: Logical, escape: char, comments: Vec<String>) -> (Instruction
         }
     };
     if kind == Kind::Unknown {
-        errors.push(format!("unknown instruction: {}", keyword.to_ascii_uppercase()));
+        errors.push(format!(
+            "unknown instruction: {}",
+            keyword.to_ascii_uppercase()
+        ));
     }
     let flags = raw_flags
         .into_iter()
@@ -227,7 +230,10 @@ pub fn build(text: Logical, escape: char, comments: Vec<String>) -> (Instruction
     };
     if let Args::Onbuild(inner) = &instruction.args {
         if matches!(inner.kind, Kind::Onbuild | Kind::From | Kind::Maintainer) {
-            errors.push(format!("{} isn't allowed as an ONBUILD trigger", inner.keyword));
+            errors.push(format!(
+                "{} isn't allowed as an ONBUILD trigger",
+                inner.keyword
+            ));
         }
     }
     (instruction, errors)
@@ -263,7 +269,10 @@ fn parse_args(
                         offset: text.file_offset(base),
                     })
                     .collect(),
-                None => lexer::split_whitespace(args, base).iter().map(word).collect(),
+                None => lexer::split_whitespace(args, base)
+                    .iter()
+                    .map(word)
+                    .collect(),
             };
             let Some(dest) = words.pop().filter(|_| !words.is_empty()) else {
                 return Err("requires at least two arguments".into());
@@ -314,7 +323,14 @@ fn to_word(raw: &RawWord, text: &Logical, escape: char) -> Word {
 fn split_key_value(raw: &RawWord, text: &Logical, escape: char) -> KeyValue {
     match raw.raw.split_once('=') {
         Some((key, value)) => KeyValue {
-            key: to_word(&RawWord { raw: key.into(), start: raw.start }, text, escape),
+            key: to_word(
+                &RawWord {
+                    raw: key.into(),
+                    start: raw.start,
+                },
+                text,
+                escape,
+            ),
             value: Some(to_word(
                 &RawWord {
                     raw: value.into(),
@@ -358,7 +374,10 @@ fn parse_name_val(text: &Logical, base: usize, args: &str, escape: char) -> Resu
     let mut pairs = Vec::with_capacity(words.len());
     for (i, w) in words.iter().enumerate() {
         if !w.raw.contains('=') {
-            return Err(format!("word {} has no '=': must be of the form name=value", i + 1));
+            return Err(format!(
+                "word {} has no '=': must be of the form name=value",
+                i + 1
+            ));
         }
         pairs.push(split_key_value(w, text, escape));
     }

@@ -87,7 +87,10 @@ pub fn parse_words(rest: &str, base: usize, escape: char) -> Vec<RawWord> {
 pub fn split_whitespace(rest: &str, base: usize) -> Vec<RawWord> {
     let mut words = Vec::new();
     let mut start = None;
-    for (pos, ch) in rest.char_indices().chain(std::iter::once((rest.len(), ' '))) {
+    for (pos, ch) in rest
+        .char_indices()
+        .chain(std::iter::once((rest.len(), ' ')))
+    {
         match (ch.is_whitespace(), start) {
             (true, Some(s)) => {
                 words.push(RawWord {

@@ -165,7 +165,7 @@ fn read_heredoc(lines: &mut Lines<'_>, name: String, expand: bool, chomp: bool) 
     let start = lines.pos;
     let mut end = lines.text.len();
     let mut terminated = false;
-    while let Some((offset, line)) = lines.next() {
+    for (offset, line) in lines.by_ref() {
         let candidate = if chomp {
             line.trim_start_matches('\t')
         } else {

@@ -4,8 +4,8 @@
 
 use std::ops::Range;
 
-use super::instruction::{Args, Kind};
 use super::Dockerfile;
+use super::instruction::{Args, Kind};
 
 /// One build stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,8 +94,17 @@ impl Stages {
 pub fn find_stage(stages: &[Stage], reference: &str) -> Option<usize> {
     stages
         .iter()
-        .position(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(reference)))
-        .or_else(|| reference.parse::<usize>().ok().filter(|&i| i < stages.len()))
+        .position(|s| {
+            s.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(reference))
+        })
+        .or_else(|| {
+            reference
+                .parse::<usize>()
+                .ok()
+                .filter(|&i| i < stages.len())
+        })
 }
 
 #[cfg(test)]

@@ -65,7 +65,8 @@ impl Report {
     /// Sorts findings, suppressed findings and errors so that output never depends on the order
     /// in which threads finished.
     pub fn sort(&mut self) {
-        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.suppressed
             .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
         self.errors.sort_by(|a, b| {

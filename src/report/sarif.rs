@@ -168,6 +168,9 @@ mod tests {
     fn uris() {
         assert_eq!(uri_of("./a b/Dockerfile"), "a%20b/Dockerfile");
         assert_eq!(uri_of("/src/Dockerfile"), "file:///src/Dockerfile");
-        assert_eq!(pascal_case("github.fine-grained-pat"), "GithubFineGrainedPat");
+        assert_eq!(
+            pascal_case("github.fine-grained-pat"),
+            "GithubFineGrainedPat"
+        );
     }
 }

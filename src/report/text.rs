@@ -5,8 +5,8 @@
 
 use std::io::{self, Write};
 
-use super::escape::escape;
 use super::Report;
+use super::escape::escape;
 use crate::finding::{Finding, Severity};
 
 /// Longest instruction text shown in a group header.
@@ -40,37 +40,52 @@ impl Style {
 /// Writes the text report.
 pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let style = Style { color };
-    let mut last: (Option<&str>, Option<Option<&str>>, Option<(&str, Option<u32>)>) =
-        (None, None, None);
+    let mut previous: Option<&Finding> = None;
     for finding in &report.findings {
         let location = &finding.location;
-        if last.0 != Some(finding.source.as_str()) {
-            if last.0.is_some() {
+        let same_source = previous.is_some_and(|p| p.source == finding.source);
+        let same_stage =
+            same_source && previous.is_some_and(|p| p.location.stage == location.stage);
+        let same_instruction = same_stage
+            && previous.is_some_and(|p| {
+                (&p.location.instruction, p.location.instruction_line)
+                    == (&location.instruction, location.instruction_line)
+            });
+        if !same_source {
+            if previous.is_some() {
                 writeln!(out)?;
             }
             writeln!(out, "{}", style.paint("1", &escape(&finding.source)))?;
-            last = (Some(&finding.source), None, None);
         }
-        let stage = location.stage.as_deref();
-        if last.1 != Some(stage) {
+        if !same_stage {
             writeln!(out, "  {}", stage_header(finding))?;
-            last.1 = Some(stage);
-            last.2 = None;
         }
-        let instruction = location.instruction.as_deref().unwrap_or("");
-        if last.2 != Some((instruction, location.instruction_line)) {
-            let line = location.instruction_line.map_or(String::new(), |l| format!("line {l}  "));
-            writeln!(out, "    {}{}", style.paint("2", &line), escape(&shorten(instruction)))?;
-            last.2 = Some((instruction, location.instruction_line));
+        if !same_instruction {
+            let instruction = location.instruction.as_deref().unwrap_or("");
+            let line = location
+                .instruction_line
+                .map_or(String::new(), |l| format!("line {l}  "));
+            writeln!(
+                out,
+                "    {}{}",
+                style.paint("2", &line),
+                escape(&shorten(instruction))
+            )?;
         }
         write_finding(out, &style, finding)?;
+        previous = Some(finding);
     }
     if !report.errors.is_empty() {
         if !report.findings.is_empty() {
             writeln!(out)?;
         }
         for error in &report.errors {
-            writeln!(out, "{} {}", style.paint("1;31", "error:"), escape(&error.to_string()))?;
+            writeln!(
+                out,
+                "{} {}",
+                style.paint("1;31", "error:"),
+                escape(&error.to_string())
+            )?;
         }
     }
     if !report.findings.is_empty() || !report.errors.is_empty() {
@@ -106,7 +121,12 @@ fn write_finding(out: &mut dyn Write, style: &Style, finding: &Finding) -> io::R
         secret
     )?;
     writeln!(out, "               {}", escape(&finding.message))?;
-    writeln!(out, "               {} {}", style.paint("32", "fix:"), escape(&finding.fix))
+    writeln!(
+        out,
+        "               {} {}",
+        style.paint("32", "fix:"),
+        escape(&finding.fix)
+    )
 }
 
 fn shorten(text: &str) -> String {

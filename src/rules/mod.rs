@@ -23,13 +23,19 @@ use value::ValueKind;
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("aws.toml", include_str!("../../rules/aws.toml")),
     ("cli.toml", include_str!("../../rules/cli.toml")),
-    ("dockerfile.toml", include_str!("../../rules/dockerfile.toml")),
+    (
+        "dockerfile.toml",
+        include_str!("../../rules/dockerfile.toml"),
+    ),
     ("files.toml", include_str!("../../rules/files.toml")),
     ("generic.toml", include_str!("../../rules/generic.toml")),
     ("github.toml", include_str!("../../rules/github.toml")),
     ("gitlab.toml", include_str!("../../rules/gitlab.toml")),
     ("npm.toml", include_str!("../../rules/npm.toml")),
-    ("private-key.toml", include_str!("../../rules/private-key.toml")),
+    (
+        "private-key.toml",
+        include_str!("../../rules/private-key.toml"),
+    ),
     ("pypi.toml", include_str!("../../rules/pypi.toml")),
     ("slack.toml", include_str!("../../rules/slack.toml")),
     ("stripe.toml", include_str!("../../rules/stripe.toml")),
@@ -216,7 +222,10 @@ impl RuleSet {
             }
             for negative in &rule.negative_examples {
                 if rule.proves(index, negative) {
-                    problems.push(format!("{}: negative example matches: {negative:?}", rule.id));
+                    problems.push(format!(
+                        "{}: negative example matches: {negative:?}",
+                        rule.id
+                    ));
                 }
             }
         }
@@ -324,30 +333,58 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
     if !id_ok {
-        return Err(rule_error(origin, &spec.id, "id must be lowercase [a-z0-9.-]"));
+        return Err(rule_error(
+            origin,
+            &spec.id,
+            "id must be lowercase [a-z0-9.-]",
+        ));
     }
     let kinds = usize::from(spec.pattern.is_some()) + usize::from(spec.path.is_some());
     if kinds + usize::from(spec.check) != 1 {
-        return Err(rule_error(origin, &spec.id, "set exactly one of pattern, path, check"));
+        return Err(rule_error(
+            origin,
+            &spec.id,
+            "set exactly one of pattern, path, check",
+        ));
     }
     if !spec.check && (spec.examples.is_empty() || spec.negative_examples.is_empty()) {
-        return Err(rule_error(origin, &spec.id, "needs examples and negative_examples"));
+        return Err(rule_error(
+            origin,
+            &spec.id,
+            "needs examples and negative_examples",
+        ));
     }
     if spec.min_entropy.is_some_and(|e| !(0.0..=8.0).contains(&e)) {
-        return Err(rule_error(origin, &spec.id, "min_entropy must be within 0..=8"));
+        return Err(rule_error(
+            origin,
+            &spec.id,
+            "min_entropy must be within 0..=8",
+        ));
     }
     let matcher = if let Some(pattern) = &spec.pattern {
         let regex = compile_regex(&spec, origin, pattern)?;
         let Some(secret_group) = regex.capture_names().position(|n| n == Some("secret")) else {
-            return Err(rule_error(origin, &spec.id, "pattern has no (?P<secret>…) group"));
+            return Err(rule_error(
+                origin,
+                &spec.id,
+                "pattern has no (?P<secret>…) group",
+            ));
         };
         if spec.keywords.is_empty() || spec.keywords.iter().any(String::is_empty) {
-            return Err(rule_error(origin, &spec.id, "content rules need non-empty keywords"));
+            return Err(rule_error(
+                origin,
+                &spec.id,
+                "content rules need non-empty keywords",
+            ));
         }
         Matcher::Content {
             regex,
             secret_group,
-            keywords: spec.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
+            keywords: spec
+                .keywords
+                .iter()
+                .map(|k| k.to_ascii_lowercase())
+                .collect(),
             min_entropy: spec.min_entropy,
         }
     } else if let Some(path) = &spec.path {
@@ -396,11 +433,26 @@ negative_examples = ["tok_"]
     #[test]
     fn rejects_invalid_rules() {
         let no_group = format!("{BASE}keywords = [\"tok_\"]\npattern = 'tok_[a-z]+'");
-        assert!(one_rule(&no_group).unwrap_err().to_string().contains("secret"));
+        assert!(
+            one_rule(&no_group)
+                .unwrap_err()
+                .to_string()
+                .contains("secret")
+        );
         let no_keyword = format!("{BASE}pattern = '(?P<secret>tok_[a-z]+)'");
-        assert!(one_rule(&no_keyword).unwrap_err().to_string().contains("keywords"));
+        assert!(
+            one_rule(&no_keyword)
+                .unwrap_err()
+                .to_string()
+                .contains("keywords")
+        );
         let bad_regex = format!("{BASE}keywords = [\"tok_\"]\npattern = '(?P<secret>tok_['");
-        assert!(one_rule(&bad_regex).unwrap_err().to_string().contains("invalid pattern"));
+        assert!(
+            one_rule(&bad_regex)
+                .unwrap_err()
+                .to_string()
+                .contains("invalid pattern")
+        );
         let unknown = format!("{BASE}keywords = [\"tok_\"]\npatern = 'x'");
         assert!(one_rule(&unknown).is_err());
         let good = format!("{BASE}keywords = [\"tok_\"]\npattern = '(?P<secret>tok_[a-z]+)'");

@@ -9,15 +9,50 @@
 
 /// Tokens that mark a secret when they appear as a whole token.
 const SECRET_TOKENS: &[&str] = &[
-    "apikey", "apikeys", "auth", "credential", "credentials", "creds", "key", "keys",
-    "password", "passwords", "passwd", "pword", "pwd", "psw", "pass", "passphrase", "secret",
-    "secrets", "token", "tokens", "bearer", "session", "cookie", "signing", "webhook", "dsn",
-    "privatekey", "accesskey", "clientsecret", "authtoken", "connectionstring", "pat", "jwt",
+    "apikey",
+    "apikeys",
+    "auth",
+    "credential",
+    "credentials",
+    "creds",
+    "key",
+    "keys",
+    "password",
+    "passwords",
+    "passwd",
+    "pword",
+    "pwd",
+    "psw",
+    "pass",
+    "passphrase",
+    "secret",
+    "secrets",
+    "token",
+    "tokens",
+    "bearer",
+    "session",
+    "cookie",
+    "signing",
+    "webhook",
+    "dsn",
+    "privatekey",
+    "accesskey",
+    "clientsecret",
+    "authtoken",
+    "connectionstring",
+    "pat",
+    "jwt",
 ];
 
 /// Long words that mark a secret even inside a compound token (`DBPASSWORD`, `APITOKEN`).
 const COMPOUND_SUFFIXES: &[&str] = &[
-    "password", "passwd", "passphrase", "secret", "token", "apikey", "credentials",
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "credentials",
 ];
 
 /// Adjacent token pairs that together mark a secret (`API_KEY`, `CONNECTION_STRING`).
@@ -34,21 +69,103 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
 
 /// A token anywhere in the name that makes it a pointer or public value (BuildKit: public).
 const EXEMPT_ANYWHERE: &[&str] = &[
-    "public", "pub", "file", "files", "version", "gpg", "pgp", "fingerprint", "fingerprints",
-    "keyring", "keyserver", "sha", "sha1", "sha256", "sha512", "md5", "checksum", "hash",
-    "keyid", "tokenizers",
+    "public",
+    "pub",
+    "file",
+    "files",
+    "version",
+    "gpg",
+    "pgp",
+    "fingerprint",
+    "fingerprints",
+    "keyring",
+    "keyserver",
+    "sha",
+    "sha1",
+    "sha256",
+    "sha512",
+    "md5",
+    "checksum",
+    "hash",
+    "keyid",
+    "tokenizers",
 ];
 
 /// A last token that makes the whole name describe something other than the secret itself.
 const EXEMPT_LAST: &[&str] = &[
-    "path", "paths", "dir", "directory", "url", "uri", "endpoint", "host", "hostname", "server",
-    "port", "id", "ids", "name", "names", "timeout", "ttl", "expiry", "expires", "expiration",
-    "lifetime", "length", "size", "bits", "algorithm", "alg", "type", "mode", "method",
-    "enabled", "enable", "disabled", "disable", "required", "header", "prefix", "region",
-    "provider", "backend", "store", "location", "format", "strategy", "issuer", "audience",
-    "scope", "scopes", "user", "username", "login", "email", "count", "max", "min", "limit",
-    "level", "policy", "domain", "location", "env", "var", "field", "secure", "samesite",
-    "httponly", "age", "store", "storage", "manager", "service", "mount", "ref", "arn",
+    "path",
+    "paths",
+    "dir",
+    "directory",
+    "url",
+    "uri",
+    "endpoint",
+    "host",
+    "hostname",
+    "server",
+    "port",
+    "id",
+    "ids",
+    "name",
+    "names",
+    "timeout",
+    "ttl",
+    "expiry",
+    "expires",
+    "expiration",
+    "lifetime",
+    "length",
+    "size",
+    "bits",
+    "algorithm",
+    "alg",
+    "type",
+    "mode",
+    "method",
+    "enabled",
+    "enable",
+    "disabled",
+    "disable",
+    "required",
+    "header",
+    "prefix",
+    "region",
+    "provider",
+    "backend",
+    "store",
+    "location",
+    "format",
+    "strategy",
+    "issuer",
+    "audience",
+    "scope",
+    "scopes",
+    "user",
+    "username",
+    "login",
+    "email",
+    "count",
+    "max",
+    "min",
+    "limit",
+    "level",
+    "policy",
+    "domain",
+    "location",
+    "env",
+    "var",
+    "field",
+    "secure",
+    "samesite",
+    "httponly",
+    "age",
+    "store",
+    "storage",
+    "manager",
+    "service",
+    "mount",
+    "ref",
+    "arn",
 ];
 
 /// Names that look secret by their tokens but are well-known non-secrets.
@@ -93,12 +210,22 @@ pub fn tokens(name: &str) -> Vec<String> {
             let boundary = (prev.is_ascii_lowercase() && cur.is_ascii_uppercase())
                 || (prev.is_ascii_uppercase() && cur.is_ascii_uppercase() && next_lower);
             if boundary {
-                out.push(chars[start..i].iter().collect::<String>().to_ascii_lowercase());
+                out.push(
+                    chars[start..i]
+                        .iter()
+                        .collect::<String>()
+                        .to_ascii_lowercase(),
+                );
                 start = i;
             }
         }
         if start < chars.len() {
-            out.push(chars[start..].iter().collect::<String>().to_ascii_lowercase());
+            out.push(
+                chars[start..]
+                    .iter()
+                    .collect::<String>()
+                    .to_ascii_lowercase(),
+            );
         }
     }
     out
@@ -120,11 +247,31 @@ mod tests {
     #[test]
     fn flags_secret_names() {
         for name in [
-            "NPM_TOKEN", "GITHUB_TOKEN", "DB_PASSWORD", "db.password", "apiKey", "API_KEY",
-            "MYSQL_ROOT_PASSWORD", "DBPASSWORD", "ROOTPASSWORD", "AWS_SECRET_ACCESS_KEY",
-            "CLIENT_SECRET", "PASSPHRASE", "DB_PASS", "DB_PWD", "SENTRY_DSN", "SLACK_WEBHOOK",
-            "SESSION_SECRET", "SIGNING_KEY", "RAILS_MASTER_KEY", "OSS_KEY_SECRET", "pass",
-            "BEARER", "COOKIE_SECRET", "MAXMIND_LICENSE_KEY", "ConnectionString",
+            "NPM_TOKEN",
+            "GITHUB_TOKEN",
+            "DB_PASSWORD",
+            "db.password",
+            "apiKey",
+            "API_KEY",
+            "MYSQL_ROOT_PASSWORD",
+            "DBPASSWORD",
+            "ROOTPASSWORD",
+            "AWS_SECRET_ACCESS_KEY",
+            "CLIENT_SECRET",
+            "PASSPHRASE",
+            "DB_PASS",
+            "DB_PWD",
+            "SENTRY_DSN",
+            "SLACK_WEBHOOK",
+            "SESSION_SECRET",
+            "SIGNING_KEY",
+            "RAILS_MASTER_KEY",
+            "OSS_KEY_SECRET",
+            "pass",
+            "BEARER",
+            "COOKIE_SECRET",
+            "MAXMIND_LICENSE_KEY",
+            "ConnectionString",
         ] {
             assert!(is_secret_name(name), "{name} should look secret");
         }
@@ -133,11 +280,30 @@ mod tests {
     #[test]
     fn exempts_pointers_and_public_values() {
         for name in [
-            "PASSWORD_FILE", "DB_PASSWORD_PATH", "SSL_KEY_DIR", "AUTH_URL", "TOKEN_VERSION",
-            "AWS_ACCESS_KEY_ID", "GPG_KEY", "GPG_KEYS", "NODE_SHA256", "PUBLIC_KEY",
-            "KEY_SERVER", "SESSION_TIMEOUT", "COOKIE_NAME", "AUTH_HOST", "PWD", "OLDPWD",
-            "PASSENGER_MIN_INSTANCES", "TOKENIZERS_PARALLELISM", "MONKEY", "BYPASS_CACHE",
-            "PATH", "HOME", "PASSWORD_HASH", "KEYCLOAK_VERSION",
+            "PASSWORD_FILE",
+            "DB_PASSWORD_PATH",
+            "SSL_KEY_DIR",
+            "AUTH_URL",
+            "TOKEN_VERSION",
+            "AWS_ACCESS_KEY_ID",
+            "GPG_KEY",
+            "GPG_KEYS",
+            "NODE_SHA256",
+            "PUBLIC_KEY",
+            "KEY_SERVER",
+            "SESSION_TIMEOUT",
+            "COOKIE_NAME",
+            "AUTH_HOST",
+            "PWD",
+            "OLDPWD",
+            "PASSENGER_MIN_INSTANCES",
+            "TOKENIZERS_PARALLELISM",
+            "MONKEY",
+            "BYPASS_CACHE",
+            "PATH",
+            "HOME",
+            "PASSWORD_HASH",
+            "KEYCLOAK_VERSION",
         ] {
             assert!(!is_secret_name(name), "{name} should not look secret");
         }

@@ -22,19 +22,97 @@ pub enum ValueKind {
 }
 
 const PLACEHOLDER_WORDS: &[&str] = &[
-    "changeme", "change_me", "change-me", "changeit", "change_it", "replaceme", "replace_me",
-    "replace-me", "todo", "tbd", "fixme", "placeholder", "example", "sample", "dummy", "fake",
-    "mock", "test", "testing", "secret", "password", "passwd", "token", "apikey", "api_key",
-    "none", "null", "nil", "undefined", "empty", "default", "unset", "notset", "not_set",
-    "redacted", "hidden", "masked", "insert_here", "your_token_here", "yourtoken", "mytoken",
-    "mypassword", "mysecret", "foo", "bar", "foobar", "xyz", "abc", "abc123", "123456",
-    "12345678", "password123", "secret123", "admin", "root", "guest", "user", "pass", "ci",
-    "unknown", "required", "optional", "tba", "na", "n/a", "wip", "xxx", "set_me", "setme",
+    "changeme",
+    "change_me",
+    "change-me",
+    "changeit",
+    "change_it",
+    "replaceme",
+    "replace_me",
+    "replace-me",
+    "todo",
+    "tbd",
+    "fixme",
+    "placeholder",
+    "example",
+    "sample",
+    "dummy",
+    "fake",
+    "mock",
+    "test",
+    "testing",
+    "secret",
+    "password",
+    "passwd",
+    "token",
+    "apikey",
+    "api_key",
+    "none",
+    "null",
+    "nil",
+    "undefined",
+    "empty",
+    "default",
+    "unset",
+    "notset",
+    "not_set",
+    "redacted",
+    "hidden",
+    "masked",
+    "insert_here",
+    "your_token_here",
+    "yourtoken",
+    "mytoken",
+    "mypassword",
+    "mysecret",
+    "foo",
+    "bar",
+    "foobar",
+    "xyz",
+    "abc",
+    "abc123",
+    "123456",
+    "12345678",
+    "password123",
+    "secret123",
+    "admin",
+    "root",
+    "guest",
+    "user",
+    "pass",
+    "ci",
+    "unknown",
+    "required",
+    "optional",
+    "tba",
+    "na",
+    "n/a",
+    "wip",
+    "xxx",
+    "set_me",
+    "setme",
 ];
 
 const PLACEHOLDER_MARKERS: &[&str] = &[
-    "example", "your_", "your-", "yourown", "<", "{{", "%%", "replace", "changeme", "change_me",
-    "insert", "dummy", "placeholder", "xxxx", "****", "....", "redacted", "fake", "sample",
+    "example",
+    "your_",
+    "your-",
+    "yourown",
+    "<",
+    "{{",
+    "%%",
+    "replace",
+    "changeme",
+    "change_me",
+    "insert",
+    "dummy",
+    "placeholder",
+    "xxxx",
+    "****",
+    "....",
+    "redacted",
+    "fake",
+    "sample",
 ];
 
 /// Classifies a value as written (quotes already removed).
@@ -68,10 +146,16 @@ fn is_reference(v: &str) -> bool {
 /// True for values that cannot be a secret themselves.
 fn is_pointer(v: &str) -> bool {
     let lower = v.to_ascii_lowercase();
-    if matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "on" | "off") {
+    if matches!(
+        lower.as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off"
+    ) {
         return true;
     }
-    if v.len() < 12 && v.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') {
+    if v.len() < 12
+        && v.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
         return true;
     }
     if lower.starts_with("/run/secrets/") || lower.starts_with("/var/run/secrets/") {
@@ -96,27 +180,54 @@ fn is_pointer(v: &str) -> bool {
 /// A file name such as `credentials.json` or `server.key`: the secret is in the file.
 fn is_file_name(v: &str) -> bool {
     const EXTENSIONS: &[&str] = &[
-        "json", "pem", "key", "der", "crt", "cer", "p12", "pfx", "jks", "txt", "yaml", "yml",
-        "conf", "cfg", "ini", "xml", "env", "properties", "toml", "asc", "gpg", "pub", "keystore",
+        "json",
+        "pem",
+        "key",
+        "der",
+        "crt",
+        "cer",
+        "p12",
+        "pfx",
+        "jks",
+        "txt",
+        "yaml",
+        "yml",
+        "conf",
+        "cfg",
+        "ini",
+        "xml",
+        "env",
+        "properties",
+        "toml",
+        "asc",
+        "gpg",
+        "pub",
+        "keystore",
     ];
     let Some((stem, ext)) = v.rsplit_once('.') else {
         return false;
     };
     !stem.is_empty()
         && EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
-        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
 }
 
 /// An UPPER_SNAKE identifier such as `JUPYTER_SRC_KEY`: the name of a setting, not its value.
 fn is_identifier(v: &str) -> bool {
     v.contains('_')
-        && v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && v.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
         && v.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
 }
 
 fn is_placeholder(v: &str) -> bool {
     let words: Vec<&str> = v.split_whitespace().collect();
-    let is_word = |w: &&str| w.trim_end_matches(['.', ',', '!', '?']).chars().all(char::is_alphabetic);
+    let is_word = |w: &&str| {
+        w.trim_end_matches(['.', ',', '!', '?'])
+            .chars()
+            .all(char::is_alphabetic)
+    };
     if words.len() >= 3 && words.iter().all(is_word) {
         return true; // prose ("This is not an API key"), not a credential
     }
@@ -190,11 +301,17 @@ mod tests {
         assert_eq!(classify("false"), ValueKind::Pointer);
         assert_eq!(classify("/run/secrets/db"), ValueKind::Pointer);
         assert_eq!(classify("/etc/ssl/private/key.pem"), ValueKind::Pointer);
-        assert_eq!(classify("https://auth.example.org/token"), ValueKind::Pointer);
+        assert_eq!(
+            classify("https://auth.example.org/token"),
+            ValueKind::Pointer
+        );
         assert_eq!(classify("https://u:p4ss@host/x"), ValueKind::Literal);
         assert_eq!(classify("hunter2"), ValueKind::Literal);
         assert_eq!(classify("s3cr3t"), ValueKind::Literal);
-        assert_eq!(classify("8f14e45fceea167a5a36dedd4bea2543"), ValueKind::Literal);
+        assert_eq!(
+            classify("8f14e45fceea167a5a36dedd4bea2543"),
+            ValueKind::Literal
+        );
         assert_eq!(classify("credentials.json"), ValueKind::Pointer);
         assert_eq!(classify("JUPYTER_SRC_KEY"), ValueKind::Pointer);
         assert_eq!(classify("XXX"), ValueKind::Placeholder);

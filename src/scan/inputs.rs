@@ -43,7 +43,10 @@ impl Source {
             .read_to_end(&mut bytes)
             .map_err(error)?;
         if bytes.len() as u64 > MAX_DOCKERFILE_BYTES {
-            let message = format!("larger than {} MiB; not scanned", MAX_DOCKERFILE_BYTES >> 20);
+            let message = format!(
+                "larger than {} MiB; not scanned",
+                MAX_DOCKERFILE_BYTES >> 20
+            );
             return Err(ScanError::new(&self.name, message));
         }
         Ok(bytes)
@@ -125,10 +128,21 @@ mod tests {
 
     #[test]
     fn dockerfile_names() {
-        for yes in ["Dockerfile", "dockerfile", "Containerfile", "app.Dockerfile", "Dockerfile.dev"] {
+        for yes in [
+            "Dockerfile",
+            "dockerfile",
+            "Containerfile",
+            "app.Dockerfile",
+            "Dockerfile.dev",
+        ] {
             assert!(is_dockerfile_name(yes), "{yes}");
         }
-        for no in ["Dockerfile.dockerignore", ".dockerignore", "docker-compose.yml", "README"] {
+        for no in [
+            "Dockerfile.dockerignore",
+            ".dockerignore",
+            "docker-compose.yml",
+            "README",
+        ] {
             assert!(!is_dockerfile_name(no), "{no}");
         }
     }

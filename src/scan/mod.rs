@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::dockerfile::Dockerfile;
 use crate::dockerfile::checks::{self, Checked, Inputs};
 use crate::dockerfile::context::Context;
 use crate::dockerfile::instruction::{Args, Kind};
-use crate::dockerfile::Dockerfile;
 use crate::error::ScanError;
 use crate::report::{Report, Suppressed};
 use crate::rules::RuleSet;
@@ -73,7 +73,7 @@ fn scan_on_pool(inputs: &[Input], rules: &RuleSet, options: &Options) -> Report 
             needs_context(df).then(|| context_dir(source, &options.context))?
         })
         .collect();
-    let contexts = load_contexts(&context_dirs, &parsed);
+    let contexts = load_contexts(&context_dirs, &parsed, rules);
     for (_, errors) in contexts.values() {
         report.errors.extend(errors.iter().cloned());
     }
@@ -134,20 +134,26 @@ fn context_dir(source: &Source, choice: &ContextChoice) -> Option<PathBuf> {
     }
 }
 
-type Contexts = BTreeMap<PathBuf, (Context, Vec<ScanError>)>;
+type Contexts<'r> = BTreeMap<PathBuf, (Context<'r>, Vec<ScanError>)>;
 
 /// Lists each distinct context directory once, in parallel.
-fn load_contexts(dirs: &[Option<PathBuf>], parsed: &[(Source, Result<Dockerfile, ScanError>)]) -> Contexts {
+fn load_contexts<'r>(
+    dirs: &[Option<PathBuf>],
+    parsed: &[(Source, Result<Dockerfile, ScanError>)],
+    rules: &'r RuleSet,
+) -> Contexts<'r> {
     let mut wanted: BTreeMap<PathBuf, Option<PathBuf>> = BTreeMap::new();
     for (dir, (source, _)) in dirs.iter().zip(parsed) {
         if let Some(dir) = dir {
-            wanted.entry(dir.clone()).or_insert_with(|| source.path.clone());
+            wanted
+                .entry(dir.clone())
+                .or_insert_with(|| source.path.clone());
         }
     }
     wanted
         .into_par_iter()
         .map(|(dir, dockerfile)| {
-            let loaded = Context::load(&dir, dockerfile.as_deref());
+            let loaded = Context::load(&dir, dockerfile.as_deref(), rules);
             (dir, loaded)
         })
         .collect()

@@ -7,7 +7,12 @@ fn s(v: &str) -> Option<String> {
     Some(v.to_owned())
 }
 
-fn row(rule: &str, severity: &str, line: u32, secret: Option<String>) -> (String, String, u32, Option<String>) {
+fn row(
+    rule: &str,
+    severity: &str,
+    line: u32,
+    secret: Option<String>,
+) -> (String, String, u32, Option<String>) {
     (rule.to_owned(), severity.to_owned(), line, secret)
 }
 
@@ -59,7 +64,10 @@ fn token_formats_under_innocent_names() {
     );
     let github = &report.findings[0];
     assert_eq!(github.severity.to_string(), "critical");
-    assert_eq!((github.location.line, github.location.column), (Some(2), Some(12)));
+    assert_eq!(
+        (github.location.line, github.location.column),
+        (Some(2), Some(12))
+    );
 }
 
 #[test]
@@ -84,7 +92,9 @@ fn build_args_recorded_in_history() {
 
 #[test]
 fn env_copying_a_build_arg_bakes_it_into_the_config() {
-    let report = scan_text("FROM x\nARG master_key\nENV RAILS_MASTER_KEY=$master_key\nARG PORT\nENV PORT=$PORT\n");
+    let report = scan_text(
+        "FROM x\nARG master_key\nENV RAILS_MASTER_KEY=$master_key\nARG PORT\nENV PORT=$PORT\n",
+    );
     assert_eq!(
         summary(&report.findings),
         [
@@ -163,8 +173,14 @@ fn secret_files_copied_in() {
 #[test]
 fn build_context_and_dockerignore() {
     let ctx = context(&[
-        ("Dockerfile", "FROM x\nCOPY . /app\nCOPY --exclude=**/*.pem conf/ /conf/\n"),
-        (".dockerignore", "# local junk\n*.log\n.git\nsecrets/\n!secrets/public.txt\n"),
+        (
+            "Dockerfile",
+            "FROM x\nCOPY . /app\nCOPY --exclude=**/*.pem conf/ /conf/\n",
+        ),
+        (
+            ".dockerignore",
+            "# local junk\n*.log\n.git\nsecrets/\n!secrets/public.txt\n",
+        ),
         (".env", "A=1"),
         ("app.log", "x"),
         (".git/config", "[core]"),
@@ -194,7 +210,11 @@ fn build_context_and_dockerignore() {
         [
             ("file.dotenv".to_owned(), "./.env".to_owned(), 2),
             ("file.npmrc".to_owned(), "./conf/.npmrc".to_owned(), 2),
-            ("file.private-key".to_owned(), "./conf/server-key.pem".to_owned(), 2),
+            (
+                "file.private-key".to_owned(),
+                "./conf/server-key.pem".to_owned(),
+                2
+            ),
             ("file.npmrc".to_owned(), "./conf/.npmrc".to_owned(), 3),
         ]
     );
@@ -233,7 +253,13 @@ fn stages_lower_discarded_builders() {
     let stages: Vec<(Option<&str>, Option<bool>, String)> = report
         .findings
         .iter()
-        .map(|f| (f.location.stage.as_deref(), f.location.in_final_image, f.severity.to_string()))
+        .map(|f| {
+            (
+                f.location.stage.as_deref(),
+                f.location.in_final_image,
+                f.severity.to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         stages,
@@ -279,8 +305,18 @@ fn suppression_inline_and_buildkit_check_skip() {
             row("dockerfile.secret-env", "medium", 10, s("hunter24")),
         ]
     );
-    let reasons: Vec<&str> = report.suppressed.iter().map(|s| s.reason.as_str()).collect();
-    assert_eq!(reasons, ["inline # stowaway:ignore", "inline # stowaway:ignore=github.pat"]);
+    let reasons: Vec<&str> = report
+        .suppressed
+        .iter()
+        .map(|s| s.reason.as_str())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "inline # stowaway:ignore",
+            "inline # stowaway:ignore=github.pat"
+        ]
+    );
 
     let skipped = scan_text(
         "# check=skip=SecretsUsedInArgOrEnv\nFROM x\nENV DB_PASSWORD=postgres\nARG NPM_TOKEN\nENV T=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n",
@@ -291,15 +327,26 @@ fn suppression_inline_and_buildkit_check_skip() {
 
 #[test]
 fn onbuild_triggers_are_checked() {
-    let report = scan_text("FROM x\nONBUILD ENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n");
-    assert_eq!(summary(&report.findings), [row("github.pat", "critical", 2, s("ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"))]);
+    let report =
+        scan_text("FROM x\nONBUILD ENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n");
+    assert_eq!(
+        summary(&report.findings),
+        [row(
+            "github.pat",
+            "critical",
+            2,
+            s("ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d")
+        )]
+    );
     assert_eq!(report.findings[0].location.column, Some(26));
 }
 
 #[test]
 fn fingerprints_survive_moved_lines() {
     let a = scan_text("FROM x\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n");
-    let b = scan_text("FROM x\nRUN true\n\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n");
+    let b = scan_text(
+        "FROM x\nRUN true\n\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n",
+    );
     assert_eq!(a.findings[0].fingerprint, b.findings[0].fingerprint);
     let c = scan_text("FROM x\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8e\n");
     assert_ne!(a.findings[0].fingerprint, c.findings[0].fingerprint);

@@ -15,16 +15,40 @@ fn exit_codes() {
     ]);
     let code = |args: &[&str]| run_in(dir.path(), args, b"").code;
     assert_eq!(code(&["scan", "clean/Dockerfile"]), 0);
-    assert_eq!(code(&["scan", "low/Dockerfile"]), 0, "low is below the default --fail-on medium");
+    assert_eq!(
+        code(&["scan", "low/Dockerfile"]),
+        0,
+        "low is below the default --fail-on medium"
+    );
     assert_eq!(code(&["scan", "low/Dockerfile", "--fail-on", "low"]), 1);
     assert_eq!(code(&["scan", "leak/Dockerfile"]), 1);
-    assert_eq!(code(&["scan", "leak/Dockerfile", "--fail-on", "critical"]), 1);
+    assert_eq!(
+        code(&["scan", "leak/Dockerfile", "--fail-on", "critical"]),
+        1
+    );
     assert_eq!(code(&["scan", "broken/Dockerfile"]), 2);
-    assert_eq!(code(&["scan", "leak/Dockerfile", "broken/Dockerfile"]), 2, "2 wins over 1");
+    assert_eq!(
+        code(&["scan", "leak/Dockerfile", "broken/Dockerfile"]),
+        2,
+        "2 wins over 1"
+    );
     assert_eq!(code(&["scan", "missing/Dockerfile", "clean/Dockerfile"]), 2);
-    assert_eq!(code(&["scan", "--format", "yaml", "clean/Dockerfile"]), 2, "bad flag");
-    let both = run_in(dir.path(), &["scan", "leak/Dockerfile", "broken/Dockerfile"], b"");
-    assert!(both.stdout.contains("broken/Dockerfile:2: unknown instruction: BOGUS"), "{}", both.stdout);
+    assert_eq!(
+        code(&["scan", "--format", "yaml", "clean/Dockerfile"]),
+        2,
+        "bad flag"
+    );
+    let both = run_in(
+        dir.path(),
+        &["scan", "leak/Dockerfile", "broken/Dockerfile"],
+        b"",
+    );
+    assert!(
+        both.stdout
+            .contains("broken/Dockerfile:2: unknown instruction: BOGUS"),
+        "{}",
+        both.stdout
+    );
     assert!(both.stdout.contains("github.pat"));
 }
 
@@ -35,7 +59,10 @@ fn directories_are_searched_for_dockerfiles() {
         ("b/api.Dockerfile", LEAK),
         ("c/Containerfile", "FROM x\n"),
         ("node_modules/x/Dockerfile", LEAK),
-        ("README.md", "ENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"),
+        (
+            "README.md",
+            "ENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d",
+        ),
     ]);
     let out = run_in(dir.path(), &["scan", ".", "--format", "json"], b"");
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
@@ -56,9 +83,17 @@ fn stdin_is_a_dockerfile() {
 fn secrets_are_redacted_unless_asked() {
     for format in ["text", "json", "sarif"] {
         let out = run_in(&root(), &["scan", "-", "--format", format], LEAK.as_bytes());
-        assert!(!out.stdout.contains(RAW), "{format} leaks the secret:\n{}", out.stdout);
+        assert!(
+            !out.stdout.contains(RAW),
+            "{format} leaks the secret:\n{}",
+            out.stdout
+        );
         assert!(out.stdout.contains("ghp_…OL8d"), "{format}");
-        let shown = run_in(&root(), &["scan", "-", "--format", format, "--show-secrets"], LEAK.as_bytes());
+        let shown = run_in(
+            &root(),
+            &["scan", "-", "--format", format, "--show-secrets"],
+            LEAK.as_bytes(),
+        );
         assert!(shown.stdout.contains(RAW), "{format} --show-secrets");
     }
 }
@@ -93,7 +128,18 @@ fn thread_count_does_not_change_a_byte() {
 #[test]
 fn output_file_and_rules_list() {
     let dir = context(&[("Dockerfile", LEAK)]);
-    let out = run_in(dir.path(), &["scan", "Dockerfile", "-o", "report.sarif", "--format", "sarif"], b"");
+    let out = run_in(
+        dir.path(),
+        &[
+            "scan",
+            "Dockerfile",
+            "-o",
+            "report.sarif",
+            "--format",
+            "sarif",
+        ],
+        b"",
+    );
     assert_eq!(out.code, 1);
     assert!(out.stdout.is_empty());
     let sarif = std::fs::read_to_string(dir.path().join("report.sarif")).unwrap();
@@ -106,7 +152,10 @@ fn output_file_and_rules_list() {
 #[test]
 fn user_rules_add_to_or_replace_the_builtin_set() {
     let dir = context(&[
-        ("Dockerfile", "FROM x\nENV X=acme_live_Zq81xkP2vw9LmQ4t\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n"),
+        (
+            "Dockerfile",
+            "FROM x\nENV X=acme_live_Zq81xkP2vw9LmQ4t\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n",
+        ),
         (
             "acme.toml",
             "[[rule]]\nid = \"acme.key\"\nname = \"ACME key\"\nseverity = \"high\"\nkeywords = [\"acme_live_\"]\n\
@@ -126,14 +175,33 @@ fn user_rules_add_to_or_replace_the_builtin_set() {
             .collect::<Vec<_>>()
     };
     assert_eq!(
-        ids(&["scan", "Dockerfile", "--format", "json", "--rules", "acme.toml"]),
+        ids(&[
+            "scan",
+            "Dockerfile",
+            "--format",
+            "json",
+            "--rules",
+            "acme.toml"
+        ]),
         ["acme.key", "github.pat"]
     );
     assert_eq!(
-        ids(&["scan", "Dockerfile", "--format", "json", "--rules", "acme.toml", "--no-builtin-rules"]),
+        ids(&[
+            "scan",
+            "Dockerfile",
+            "--format",
+            "json",
+            "--rules",
+            "acme.toml",
+            "--no-builtin-rules"
+        ]),
         ["acme.key"]
     );
-    let bad = run_in(dir.path(), &["scan", "Dockerfile", "--rules", "bad.toml"], b"");
+    let bad = run_in(
+        dir.path(),
+        &["scan", "Dockerfile", "--rules", "bad.toml"],
+        b"",
+    );
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("bad.toml"), "{}", bad.stderr);
 }

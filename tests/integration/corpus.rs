@@ -23,22 +23,41 @@ fn every_corpus_file_is_parsed_or_a_located_error() {
     let files = corpus();
     assert_eq!(files.len(), 2727);
     let dir = root().join("../shared/corpus/dockerfiles");
-    let out = run(&["scan", dir.to_str().unwrap(), "--format", "json", "--no-context"]);
-    assert_eq!(out.code, 2, "a handful of corpus files are invalid Dockerfiles");
+    let out = run(&[
+        "scan",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+        "--no-context",
+    ]);
+    assert_eq!(
+        out.code, 2,
+        "a handful of corpus files are invalid Dockerfiles"
+    );
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(json["summary"]["sources"], 2727);
     let errors = json["errors"].as_array().unwrap();
     for error in errors {
-        assert!(error["line"].as_u64().is_some_and(|l| l > 0), "error without a line: {error}");
+        assert!(
+            error["line"].as_u64().is_some_and(|l| l > 0),
+            "error without a line: {error}"
+        );
         assert!(error["source"].as_str().unwrap().ends_with(".Dockerfile"));
     }
     assert!(errors.len() < files.len() / 100, "{} errors", errors.len());
     let clean = files.len() - errors.len();
     let instructions: usize = files
         .iter()
-        .map(|f| Dockerfile::from_bytes(&std::fs::read(f).unwrap()).instructions.len())
+        .map(|f| {
+            Dockerfile::from_bytes(&std::fs::read(f).unwrap())
+                .instructions
+                .len()
+        })
         .sum();
-    assert!(clean > 2700 && instructions > 20_000, "{clean} clean files, {instructions} instructions");
+    assert!(
+        clean > 2700 && instructions > 20_000,
+        "{clean} clean files, {instructions} instructions"
+    );
 }
 
 fn keyword_offset(instruction: &parse_dockerfile::Instruction<'_>) -> (String, usize) {
@@ -80,8 +99,12 @@ fn agrees_with_parse_dockerfile_where_it_succeeds() {
     let mut disagreements = Vec::new();
     for file in corpus() {
         let bytes = std::fs::read(&file).unwrap();
-        let Ok(text) = String::from_utf8(bytes) else { continue };
-        let Ok(theirs) = parse_dockerfile::parse(&text) else { continue };
+        let Ok(text) = String::from_utf8(bytes) else {
+            continue;
+        };
+        let Ok(theirs) = parse_dockerfile::parse(&text) else {
+            continue;
+        };
         let ours = stowaway::dockerfile::parse(text.clone());
         // parse-dockerfile counts offsets after a byte-order mark; ours are file offsets
         let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
@@ -97,7 +120,11 @@ fn agrees_with_parse_dockerfile_where_it_succeeds() {
             .instructions
             .iter()
             .map(|i| {
-                let heredocs = if i.kind == Kind::Run { i.heredocs.len() } else { 0 };
+                let heredocs = if i.kind == Kind::Run {
+                    i.heredocs.len()
+                } else {
+                    0
+                };
                 (i.keyword.to_ascii_uppercase(), i.offset - bom, heredocs)
             })
             .collect();
@@ -107,5 +134,10 @@ fn agrees_with_parse_dockerfile_where_it_succeeds() {
         }
     }
     assert!(compared > 2600, "only {compared} files compared");
-    assert!(disagreements.is_empty(), "{} files differ: {:?}", disagreements.len(), disagreements);
+    assert!(
+        disagreements.is_empty(),
+        "{} files differ: {:?}",
+        disagreements.len(),
+        disagreements
+    );
 }

@@ -14,7 +14,12 @@ fn pairs(df: &Dockerfile, index: usize) -> Vec<(String, Option<String>)> {
     match &df.instructions[index].args {
         Args::KeyValues(kv) => kv
             .iter()
-            .map(|p| (p.key.value.clone(), p.value.as_ref().map(|v| v.value.clone())))
+            .map(|p| {
+                (
+                    p.key.value.clone(),
+                    p.value.as_ref().map(|v| v.value.clone()),
+                )
+            })
             .collect(),
         other => panic!("not key/values: {other:?}"),
     }
@@ -22,7 +27,9 @@ fn pairs(df: &Dockerfile, index: usize) -> Vec<(String, Option<String>)> {
 
 #[test]
 fn directives_only_at_the_top() {
-    let df = parsed("# syntax=docker/dockerfile:1\n# escape=`\n# check=skip=all\nFROM x\n# escape=\\\nRUN a `\n  b\n");
+    let df = parsed(
+        "# syntax=docker/dockerfile:1\n# escape=`\n# check=skip=all\nFROM x\n# escape=\\\nRUN a `\n  b\n",
+    );
     assert_eq!(df.directives.syntax.as_deref(), Some("docker/dockerfile:1"));
     assert_eq!(df.directives.escape, '`');
     assert_eq!(df.directives.check.as_deref(), Some("skip=all"));
@@ -46,7 +53,10 @@ fn comments_and_blank_lines_inside_continuations() {
     let df = parsed(text);
     assert_eq!(kinds(&df), [Kind::From, Kind::Run, Kind::User]);
     let run = &df.instructions[1];
-    assert_eq!(run.text.text, "RUN apt-get update &&     apt-get install -y curl     && true");
+    assert_eq!(
+        run.text.text,
+        "RUN apt-get update &&     apt-get install -y curl     && true"
+    );
     let curl = run.text.text.find("curl").unwrap();
     let pos = df.position(run.text.file_offset(curl));
     assert_eq!((pos.line, pos.column), (5, 24));
@@ -64,13 +74,19 @@ fn exec_form_and_shell_form() {
         df.instructions[2].args,
         Args::Command(Command::Shell("echo [not json".into()))
     );
-    assert_eq!(df.errors.len(), 1, "a JSON array of non-strings is an error");
+    assert_eq!(
+        df.errors.len(),
+        1,
+        "a JSON array of non-strings is an error"
+    );
     assert_eq!(df.errors[0].line, 4);
 }
 
 #[test]
 fn flags_keep_repeated_mounts() {
-    let df = parsed("FROM x\nRUN --mount=type=secret,id=a --mount=type=cache,target=/c --network=none make\n");
+    let df = parsed(
+        "FROM x\nRUN --mount=type=secret,id=a --mount=type=cache,target=/c --network=none make\n",
+    );
     let run = &df.instructions[1];
     let mounts: Vec<&str> = run.flag_values("mount").collect();
     assert_eq!(mounts, ["type=secret,id=a", "type=cache,target=/c"]);
@@ -84,7 +100,14 @@ fn heredocs_of_every_shape() {
     let df = parsed(text);
     assert_eq!(
         kinds(&df),
-        [Kind::From, Kind::Run, Kind::Run, Kind::Copy, Kind::Run, Kind::User]
+        [
+            Kind::From,
+            Kind::Run,
+            Kind::Run,
+            Kind::Copy,
+            Kind::Run,
+            Kind::User
+        ]
     );
     let bodies = |i: usize| -> Vec<(String, bool, bool, String)> {
         df.instructions[i]
@@ -93,12 +116,21 @@ fn heredocs_of_every_shape() {
             .map(|h| (h.name.clone(), h.expand, h.chomp, h.body.clone()))
             .collect()
     };
-    assert_eq!(bodies(1), [("EOF".into(), true, false, "echo one\n".into())]);
-    assert_eq!(bodies(2), [("PY".into(), false, false, "print('$HOME')\n".into())]);
+    assert_eq!(
+        bodies(1),
+        [("EOF".into(), true, false, "echo one\n".into())]
+    );
+    assert_eq!(
+        bodies(2),
+        [("PY".into(), false, false, "print('$HOME')\n".into())]
+    );
     assert_eq!(bodies(3), [("EOF".into(), true, false, "hello\n".into())]);
     assert_eq!(
         bodies(4),
-        [("A".into(), true, false, "a\n".into()), ("B".into(), true, true, "\tb\n".into())]
+        [
+            ("A".into(), true, false, "a\n".into()),
+            ("B".into(), true, true, "\tb\n".into())
+        ]
     );
     let heredoc = &df.instructions[2].heredocs[0];
     assert_eq!(df.position(heredoc.offset).line, 6);
@@ -125,8 +157,13 @@ fn env_both_forms_with_positions() {
             ("D".to_owned(), Some("a b".to_owned())),
         ]
     );
-    assert_eq!(pairs(&df, 2), [("LEGACY".to_owned(), Some("some value here".to_owned()))]);
-    let Args::KeyValues(kv) = &df.instructions[1].args else { unreachable!() };
+    assert_eq!(
+        pairs(&df, 2),
+        [("LEGACY".to_owned(), Some("some value here".to_owned()))]
+    );
+    let Args::KeyValues(kv) = &df.instructions[1].args else {
+        unreachable!()
+    };
     let b = df.position(kv[1].value.as_ref().unwrap().offset);
     assert_eq!((b.line, b.column), (2, 11));
     let key = df.position(kv[1].key.offset);
@@ -157,7 +194,9 @@ fn arg_with_several_names_and_defaults() {
 
 #[test]
 fn label_forms() {
-    let df = parsed("FROM x\nLABEL \"com.example.vendor\"=\"ACME Inc\" version=1.0\nLABEL legacy value\n");
+    let df = parsed(
+        "FROM x\nLABEL \"com.example.vendor\"=\"ACME Inc\" version=1.0\nLABEL legacy value\n",
+    );
     assert_eq!(
         pairs(&df, 1),
         [
@@ -165,22 +204,31 @@ fn label_forms() {
             ("version".to_owned(), Some("1.0".to_owned())),
         ]
     );
-    assert_eq!(pairs(&df, 2), [("legacy".to_owned(), Some("value".to_owned()))]);
+    assert_eq!(
+        pairs(&df, 2),
+        [("legacy".to_owned(), Some("value".to_owned()))]
+    );
 }
 
 #[test]
 fn onbuild_wraps_an_instruction() {
     let df = parsed("FROM x\nONBUILD ENV TOKEN=abc\nONBUILD RUN make\n");
-    let Args::Onbuild(inner) = &df.instructions[1].args else { panic!("not onbuild") };
+    let Args::Onbuild(inner) = &df.instructions[1].args else {
+        panic!("not onbuild")
+    };
     assert_eq!(inner.kind, Kind::Env);
-    let Args::KeyValues(kv) = &inner.args else { panic!("not env") };
+    let Args::KeyValues(kv) = &inner.args else {
+        panic!("not env")
+    };
     assert_eq!(df.position(kv[0].value.as_ref().unwrap().offset).column, 19);
     assert!(df.errors.is_empty());
 }
 
 #[test]
 fn multi_stage_from_as() {
-    let df = parsed("FROM --platform=$BUILDPLATFORM golang:1.22 AS build\nFROM scratch as final\nFROM build\n");
+    let df = parsed(
+        "FROM --platform=$BUILDPLATFORM golang:1.22 AS build\nFROM scratch as final\nFROM build\n",
+    );
     let names: Vec<Option<String>> = df
         .instructions
         .iter()
@@ -190,16 +238,25 @@ fn multi_stage_from_as() {
         })
         .collect();
     assert_eq!(names, [Some("build".into()), Some("final".into()), None]);
-    assert_eq!(df.instructions[0].flag_values("platform").next(), Some("$BUILDPLATFORM"));
+    assert_eq!(
+        df.instructions[0].flag_values("platform").next(),
+        Some("$BUILDPLATFORM")
+    );
 }
 
 #[test]
 fn copy_and_add_paths() {
-    let df = parsed("FROM x\nCOPY --chown=1:1 [\"a b\", \"/dst/\"]\nADD https://example.org/f.tgz ./src /opt/\n");
-    let Args::Paths { sources, dest } = &df.instructions[1].args else { panic!() };
+    let df = parsed(
+        "FROM x\nCOPY --chown=1:1 [\"a b\", \"/dst/\"]\nADD https://example.org/f.tgz ./src /opt/\n",
+    );
+    let Args::Paths { sources, dest } = &df.instructions[1].args else {
+        panic!()
+    };
     assert_eq!(sources[0].value, "a b");
     assert_eq!(dest.value, "/dst/");
-    let Args::Paths { sources, dest } = &df.instructions[2].args else { panic!() };
+    let Args::Paths { sources, dest } = &df.instructions[2].args else {
+        panic!()
+    };
     assert_eq!(sources.len(), 2);
     assert_eq!(dest.value, "/opt/");
 }
@@ -212,7 +269,19 @@ fn garbage_never_panics() {
     }
     let df = Dockerfile::from_bytes(&noise);
     assert!(df.instructions.len() + df.errors.len() > 0);
-    for text in ["RUN \\", "\\", "RUN <<", "ENV", "ONBUILD", "FROM", "COPY <<EOF", "\u{feff}", "HEALTHCHECK", "RUN [\"a\"", "# escape=`\nRUN a`"] {
+    for text in [
+        "RUN \\",
+        "\\",
+        "RUN <<",
+        "ENV",
+        "ONBUILD",
+        "FROM",
+        "COPY <<EOF",
+        "\u{feff}",
+        "HEALTHCHECK",
+        "RUN [\"a\"",
+        "# escape=`\nRUN a`",
+    ] {
         let _ = parsed(text);
     }
 }

@@ -25,7 +25,10 @@ fn demo_sarif_snapshot() {
 #[test]
 fn colour_only_when_asked() {
     let plain = run(&["scan", "testdata/demo/Dockerfile"]);
-    assert!(!plain.stdout.contains('\x1b'), "stdout is a pipe here: no colour");
+    assert!(
+        !plain.stdout.contains('\x1b'),
+        "stdout is a pipe here: no colour"
+    );
     let coloured = run(&["scan", "testdata/demo/Dockerfile", "--color", "always"]);
     assert!(coloured.stdout.contains("\x1b[1;31mcritical"));
 }
@@ -38,25 +41,51 @@ fn json_findings_carry_every_documented_field() {
     let findings = json["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
     for finding in findings {
-        for field in ["rule_id", "rule_name", "severity", "source", "secret", "fingerprint", "message", "fix", "location"] {
+        for field in [
+            "rule_id",
+            "rule_name",
+            "severity",
+            "source",
+            "secret",
+            "fingerprint",
+            "message",
+            "fix",
+            "location",
+        ] {
             assert!(finding.get(field).is_some(), "missing {field}: {finding}");
         }
-        for field in ["kind", "path", "line", "column", "instruction", "instruction_line", "stage", "in_final_image"] {
-            assert!(finding["location"].get(field).is_some(), "missing location.{field}");
+        for field in [
+            "kind",
+            "path",
+            "line",
+            "column",
+            "instruction",
+            "instruction_line",
+            "stage",
+            "in_final_image",
+        ] {
+            assert!(
+                finding["location"].get(field).is_some(),
+                "missing location.{field}"
+            );
         }
         let severity = finding["severity"].as_str().unwrap();
         assert!(["critical", "high", "medium", "low", "info"].contains(&severity));
         assert_eq!(finding["fingerprint"].as_str().unwrap().len(), 32);
     }
-    assert_eq!(json["suppressed"][0]["reason"], "inline # stowaway:ignore=generic.url-credentials");
+    assert_eq!(
+        json["suppressed"][0]["reason"],
+        "inline # stowaway:ignore=generic.url-credentials"
+    );
 }
 
 #[test]
 fn sarif_is_valid_against_the_2_1_0_schema() {
     let schema_path = root().join("../shared/schemas/sarif-schema-2.1.0.json");
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&schema_path).expect("SARIF schema in ../shared/schemas"))
-            .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&schema_path).expect("SARIF schema in ../shared/schemas"),
+    )
+    .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     for args in [
         &["scan", "testdata/demo/Dockerfile", "--format", "sarif"][..],
@@ -64,14 +93,21 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
     ] {
         let out = run(args);
         let log: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&log)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{}", errors.join("\n"));
     }
-    let broken = root().join("../shared/corpus/dockerfiles/1642f2b6582fa5cbc06e274050a945b77089ad3f.Dockerfile");
+    let broken = root()
+        .join("../shared/corpus/dockerfiles/1642f2b6582fa5cbc06e274050a945b77089ad3f.Dockerfile");
     let out = run(&["scan", broken.to_str().unwrap(), "--format", "sarif"]);
     let log: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert!(validator.is_valid(&log));
-    assert_eq!(log["runs"][0]["invocations"][0]["executionSuccessful"], false);
+    assert_eq!(
+        log["runs"][0]["invocations"][0]["executionSuccessful"],
+        false
+    );
 }
 
 #[test]
@@ -87,7 +123,12 @@ fn sarif_has_what_github_code_scanning_reads() {
         let region = &result["locations"][0]["physicalLocation"]["region"];
         assert!(region["startLine"].as_u64().unwrap() >= 1);
         assert!(result["partialFingerprints"]["stowaway/v1"].is_string());
-        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
-        assert_eq!(uri, "testdata/demo/Dockerfile", "context findings point at the COPY line");
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            uri, "testdata/demo/Dockerfile",
+            "context findings point at the COPY line"
+        );
     }
 }

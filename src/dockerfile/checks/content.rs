@@ -28,7 +28,10 @@ pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate
             out.push(Candidate {
                 rule,
                 severity: m.severity,
-                message: format!("{} in the <<{} heredoc of {keyword}", rule.name, heredoc.name),
+                message: format!(
+                    "{} in the <<{} heredoc of {keyword}",
+                    rule.name, heredoc.name
+                ),
                 span: (heredoc.offset + m.start, heredoc.offset + m.end),
                 anchor: format!("{keyword}<<{}", heredoc.name),
                 secret: Some(m.secret),

@@ -12,7 +12,7 @@ use crate::rules::RuleSet;
 pub fn check<'r>(
     instruction: &Instruction,
     rules: &'r RuleSet,
-    context: Option<&Context>,
+    context: Option<&Context<'r>>,
 ) -> Vec<Candidate<'r>> {
     let Args::Paths { sources, dest } = &instruction.args else {
         return Vec::new();
@@ -21,7 +21,10 @@ pub fn check<'r>(
         return Vec::new();
     }
     let from_context = instruction.flag_values("from").next().is_none();
-    let excludes: Vec<String> = instruction.flag_values("exclude").map(str::to_owned).collect();
+    let excludes: Vec<String> = instruction
+        .flag_values("exclude")
+        .map(str::to_owned)
+        .collect();
     let keyword = instruction.keyword.to_ascii_uppercase();
     let mut out = Vec::new();
     let mut named_sources = 0;
@@ -37,14 +40,14 @@ pub fn check<'r>(
         let (true, Some(context)) = (from_context, context) else {
             continue;
         };
-        for file in context.select(&source.value, &excludes) {
-            let Some(rule) = rules.match_path(file) else {
-                continue;
-            };
+        for (file, rule) in context.select(&source.value, &excludes) {
             out.push(Candidate {
                 rule,
                 severity: rule.severity,
-                message: format!("{keyword} {} sends context file {file} into the image", source.value),
+                message: format!(
+                    "{keyword} {} sends context file {file} into the image",
+                    source.value
+                ),
                 span: (source.offset, source.offset + source.value.len()),
                 anchor: format!("context:{file}"),
                 secret: None,
@@ -69,7 +72,10 @@ fn named<'r>(word: &Word, keyword: &str, verb: &str, rules: &'r RuleSet) -> Opti
     Some(Candidate {
         rule,
         severity: rule.severity,
-        message: format!("{keyword} {verb} {} ({}) into the image", word.value, rule.name),
+        message: format!(
+            "{keyword} {verb} {} ({}) into the image",
+            word.value, rule.name
+        ),
         span: (word.offset, word.offset + word.value.len()),
         anchor: format!("{keyword}:{path}"),
         secret: None,

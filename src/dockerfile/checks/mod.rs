@@ -13,10 +13,10 @@ pub mod copy;
 pub mod run;
 pub mod variables;
 
+use super::Dockerfile;
 use super::context::Context;
 use super::instruction::{Args, Instruction};
 use super::stages::{Stage, Stages};
-use super::Dockerfile;
 use crate::error::ScanError;
 use crate::finding::{self, Finding, Location, LocationKind, Severity};
 use crate::rules::{Rule, RuleSet};
@@ -81,7 +81,7 @@ pub struct Inputs<'a> {
     /// The rules.
     pub rules: &'a RuleSet,
     /// The listed build context, if any.
-    pub context: Option<&'a Context>,
+    pub context: Option<&'a Context<'a>>,
     /// The stage being built (`--target`), default the last.
     pub target: Option<&'a str>,
 }
@@ -131,11 +131,16 @@ pub fn check(dockerfile: &Dockerfile, inputs: Inputs<'_>) -> Checked {
 /// Keeps the strongest of candidates whose spans overlap; file findings never overlap values.
 fn resolve_overlaps(mut candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
     candidates.sort_by(|a, b| {
-        (a.context_file.is_some(), a.span.0, std::cmp::Reverse(a.strength())).cmp(&(
-            b.context_file.is_some(),
-            b.span.0,
-            std::cmp::Reverse(b.strength()),
-        ))
+        (
+            a.context_file.is_some(),
+            a.span.0,
+            std::cmp::Reverse(a.strength()),
+        )
+            .cmp(&(
+                b.context_file.is_some(),
+                b.span.0,
+                std::cmp::Reverse(b.strength()),
+            ))
     });
     let mut kept: Vec<Candidate<'_>> = Vec::with_capacity(candidates.len());
     for candidate in candidates {

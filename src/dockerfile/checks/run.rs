@@ -12,9 +12,9 @@ use super::{Candidate, check_rule};
 use crate::dockerfile::instruction::{Args, Command, Instruction, Kind};
 use crate::dockerfile::lexer;
 use crate::finding::Severity;
+use crate::rules::RuleSet;
 use crate::rules::names::is_secret_name;
 use crate::rules::value::{self, ValueKind};
-use crate::rules::RuleSet;
 
 static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -86,7 +86,9 @@ fn candidate<'r>(
     Some(Candidate {
         rule,
         severity,
-        message: format!("{name} is assigned a literal value in RUN; it is kept in the image history"),
+        message: format!(
+            "{name} is assigned a literal value in RUN; it is kept in the image history"
+        ),
         span,
         anchor: format!("RUN:{name}"),
         secret: Some(value),
@@ -101,9 +103,15 @@ mod tests {
     #[test]
     fn finds_assignments() {
         let found = assignments("export A=1 && B=\"x y\" ./run; (C='z') cmd D=$E");
-        let pairs: Vec<(&str, &str)> =
-            found.iter().map(|(n, v, _, _)| (n.as_str(), v.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = found
+            .iter()
+            .map(|(n, v, _, _)| (n.as_str(), v.as_str()))
+            .collect();
         assert_eq!(pairs, [("A", "1"), ("B", "x y"), ("C", "z"), ("D", "$E")]);
-        assert!(assignments("echo a==b").iter().all(|(_, v, _, _)| v.is_empty()));
+        assert!(
+            assignments("echo a==b")
+                .iter()
+                .all(|(_, v, _, _)| v.is_empty())
+        );
     }
 }

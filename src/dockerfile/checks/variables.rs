@@ -70,7 +70,13 @@ fn env<'r>(pair: &KeyValue, state: &StageState, rules: &'r RuleSet) -> Option<Ca
         candidate.secret = None; // the value is supplied at build time, not written here
         return Some(candidate);
     }
-    valued(pair, "ENV", "dockerfile.secret-env", "it is stored in the image config", rules)
+    valued(
+        pair,
+        "ENV",
+        "dockerfile.secret-env",
+        "it is stored in the image config",
+        rules,
+    )
 }
 
 fn label<'r>(pair: &KeyValue, rules: &'r RuleSet) -> Option<Candidate<'r>> {
@@ -78,13 +84,25 @@ fn label<'r>(pair: &KeyValue, rules: &'r RuleSet) -> Option<Candidate<'r>> {
     if kind != ValueKind::Literal {
         return None;
     }
-    valued(pair, "LABEL", "dockerfile.secret-label", "labels are public image metadata", rules)
+    valued(
+        pair,
+        "LABEL",
+        "dockerfile.secret-label",
+        "labels are public image metadata",
+        rules,
+    )
 }
 
 fn arg<'r>(pair: &KeyValue, later: &[Instruction], rules: &'r RuleSet) -> Option<Candidate<'r>> {
     let name = &pair.key.value;
     if pair.value.is_some() {
-        return valued(pair, "ARG", "dockerfile.secret-arg", "BuildKit records ARG values in the image history", rules);
+        return valued(
+            pair,
+            "ARG",
+            "dockerfile.secret-arg",
+            "BuildKit records ARG values in the image history",
+            rules,
+        );
     }
     if !is_secret_name(name) {
         return None;
@@ -94,11 +112,15 @@ fn arg<'r>(pair: &KeyValue, later: &[Instruction], rules: &'r RuleSet) -> Option
     let (severity, message) = match used {
         true => (
             Severity::Medium,
-            format!("build argument {name} is used by a later RUN; its value is recorded in that step's history"),
+            format!(
+                "build argument {name} is used by a later RUN; its value is recorded in that step's history"
+            ),
         ),
         false => (
             Severity::Low,
-            format!("build argument {name} looks secret; a --build-arg value would be recorded in the image history"),
+            format!(
+                "build argument {name} looks secret; a --build-arg value would be recorded in the image history"
+            ),
         ),
     };
     Some(Candidate {
@@ -142,15 +164,21 @@ fn valued<'r>(
         ),
         ValueKind::Empty => (
             Severity::Low,
-            format!("{keyword} {name} looks secret but is empty; a value set later would leak the same way"),
+            format!(
+                "{keyword} {name} looks secret but is empty; a value set later would leak the same way"
+            ),
         ),
         ValueKind::Placeholder => (
             Severity::Low,
-            format!("{keyword} {name} looks secret and holds a placeholder; a real value here would leak"),
+            format!(
+                "{keyword} {name} looks secret and holds a placeholder; a real value here would leak"
+            ),
         ),
         ValueKind::Reference => (
             Severity::Low,
-            format!("{keyword} {name} looks secret and is set from a variable; the expanded value is stored"),
+            format!(
+                "{keyword} {name} looks secret and is set from a variable; the expanded value is stored"
+            ),
         ),
     };
     let mut candidate = at(rule, severity, pair, message, format!("{keyword}:{name}"));
@@ -160,9 +188,18 @@ fn valued<'r>(
     Some(candidate)
 }
 
-fn at<'r>(rule: &'r Rule, severity: Severity, pair: &KeyValue, message: String, anchor: String) -> Candidate<'r> {
+fn at<'r>(
+    rule: &'r Rule,
+    severity: Severity,
+    pair: &KeyValue,
+    message: String,
+    anchor: String,
+) -> Candidate<'r> {
     let (span, secret) = match &pair.value {
-        Some(v) => ((v.offset, v.offset + v.value.len().max(1)), Some(v.value.clone())),
+        Some(v) => (
+            (v.offset, v.offset + v.value.len().max(1)),
+            Some(v.value.clone()),
+        ),
         None => ((pair.key.offset, pair.key.offset + 1), None),
     };
     Candidate {
