@@ -393,13 +393,14 @@ fn parse_command(args: &str) -> Result<Command, String> {
 }
 
 /// `Some(strings)` for a JSON string array, `None` for not-JSON, an error for a JSON array with
-/// other values (BuildKit rejects those).
+/// other values (BuildKit rejects those). Like Go's `json.Decoder`, text after the first JSON
+/// value is ignored.
 fn parse_json_strings(args: &str) -> Result<Option<Vec<String>>, String> {
     if !args.starts_with('[') {
         return Ok(None);
     }
-    let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(args)
-    else {
+    let mut values = serde_json::Deserializer::from_str(args).into_iter::<serde_json::Value>();
+    let Some(Ok(serde_json::Value::Array(items))) = values.next() else {
         return Ok(None);
     };
     items

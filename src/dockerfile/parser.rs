@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::directives::Directives;
-use super::instruction::{self, Heredoc, Instruction, Kind};
+use super::instruction::{self, Args, Heredoc, Instruction, Kind};
 use super::lexer;
 use super::text::{LineIndex, Logical};
 use super::{Dockerfile, ParseError};
@@ -36,7 +36,7 @@ impl<'a> Iterator for Lines<'a> {
             None => (rest, rest.len()),
         };
         self.pos += advance;
-        Some((start, line.strip_suffix('\r').unwrap_or(line)))
+        Some((start, line.trim_end_matches('\r')))
     }
 }
 
@@ -123,15 +123,25 @@ pub fn parse(text: String) -> Dockerfile {
 }
 
 /// Removes a trailing escape character (and spaces or tabs after it); `true` when the line ends.
+///
+/// BuildKit's regex is `([^E])E[ \t]*$|^E[ \t]*$` for escape character `E`: an escape that is
+/// itself escaped (`echo \\`) does not continue the line.
 fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
     let trimmed = line.trim_end_matches([' ', '\t']);
     match trimmed.strip_suffix(escape) {
-        Some(rest) => (rest, false),
-        None => (line, true),
+        Some(rest) if !rest.ends_with(escape) => (rest, false),
+        _ => (line, true),
     }
 }
 
+/// RUN, COPY and ADD in shell form, also as an ONBUILD trigger (BuildKit
+/// `canContainHeredoc`).
 fn can_contain_heredoc(instruction: &Instruction) -> bool {
+    if let Args::Onbuild(inner) = &instruction.args {
+        return matches!(inner.kind, Kind::Run | Kind::Copy | Kind::Add)
+            && !inner.is_exec_form()
+            && inner.text.text.contains("<<");
+    }
     matches!(instruction.kind, Kind::Run | Kind::Copy | Kind::Add)
         && !instruction.is_exec_form()
         && instruction.text.text.contains("<<")
@@ -216,5 +226,7 @@ mod tests {
         assert_eq!(trim_continuation("a \\  ", '\\'), ("a ", false));
         assert_eq!(trim_continuation("a `", '`'), ("a ", false));
         assert_eq!(trim_continuation("a \\ b", '\\'), ("a \\ b", true));
+        assert_eq!(trim_continuation("a \\\\", '\\'), ("a \\\\", true));
+        assert_eq!(trim_continuation("\\", '\\'), ("", false));
     }
 }

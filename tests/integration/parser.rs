@@ -83,6 +83,23 @@ fn exec_form_and_shell_form() {
 }
 
 #[test]
+fn escaped_escape_does_not_continue_and_json_ignores_trailing_text() {
+    let df = parsed("FROM x\nRUN echo a\\\\\nUSER u\nCMD [\"run\"] trailing\n");
+    assert_eq!(kinds(&df), [Kind::From, Kind::Run, Kind::User, Kind::Cmd]);
+    assert_eq!(
+        df.instructions[3].args,
+        Args::Command(Command::Exec(vec!["run".into()]))
+    );
+}
+
+#[test]
+fn onbuild_triggers_can_carry_heredocs() {
+    let df = parsed("FROM x\nONBUILD RUN <<EOF\nexport TOKEN=abc\nEOF\nUSER u\n");
+    assert_eq!(kinds(&df), [Kind::From, Kind::Onbuild, Kind::User]);
+    assert_eq!(df.instructions[1].heredocs[0].body, "export TOKEN=abc\n");
+}
+
+#[test]
 fn flags_keep_repeated_mounts() {
     let df = parsed(
         "FROM x\nRUN --mount=type=secret,id=a --mount=type=cache,target=/c --network=none make\n",
