@@ -65,7 +65,7 @@ pub struct Word {
     pub value: String,
     /// Whether the value refers to a variable (`$X`).
     pub has_reference: bool,
-    /// File offset of the word's first byte.
+    /// File offset of the word's first character (after an opening quote).
     pub offset: usize,
 }
 
@@ -312,10 +312,12 @@ fn parse_args(
 
 fn to_word(raw: &RawWord, text: &Logical, escape: char) -> Word {
     let unquoted = lexer::unquote(&raw.raw, escape);
+    // point at the value itself, not at its opening quote
+    let quote = usize::from(raw.raw.starts_with(['"', '\'']));
     Word {
         value: unquoted.value,
         has_reference: unquoted.has_reference,
-        offset: text.file_offset(raw.start),
+        offset: text.file_offset(raw.start + quote),
     }
 }
 

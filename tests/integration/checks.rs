@@ -91,6 +91,24 @@ fn build_args_recorded_in_history() {
 }
 
 #[test]
+fn global_build_args_only_count_when_a_stage_declares_them() {
+    let report = scan_text("ARG NPM_TOKEN\nFROM node\nARG NPM_TOKEN\nRUN npm ci --token $NPM_TOKEN\n");
+    assert_eq!(summary(&report.findings), [row("dockerfile.secret-build-arg", "medium", 3, None)]);
+}
+
+#[test]
+fn labels_with_secret_keys() {
+    let report = scan_text(
+        "FROM x\nLABEL deploy.token=\"Zk2m9Qx7Lp4vW8rT\" maintainer=\"ops@example.org\" api_key=changeme\n",
+    );
+    assert_eq!(
+        summary(&report.findings),
+        [row("dockerfile.secret-label", "high", 2, s("Zk2m9Qx7Lp4vW8rT"))]
+    );
+    assert_eq!(report.findings[0].location.column, Some(21));
+}
+
+#[test]
 fn env_copying_a_build_arg_bakes_it_into_the_config() {
     let report = scan_text(
         "FROM x\nARG master_key\nENV RAILS_MASTER_KEY=$master_key\nARG PORT\nENV PORT=$PORT\n",

@@ -182,7 +182,7 @@ fn env_both_forms_with_positions() {
         unreachable!()
     };
     let b = df.position(kv[1].value.as_ref().unwrap().offset);
-    assert_eq!((b.line, b.column), (2, 11));
+    assert_eq!((b.line, b.column), (2, 12), "the value, after its quote");
     let key = df.position(kv[1].key.offset);
     assert_eq!((key.line, key.column), (2, 9));
 }

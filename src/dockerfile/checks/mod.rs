@@ -105,7 +105,7 @@ pub fn check(dockerfile: &Dockerfile, inputs: Inputs<'_>) -> Checked {
         if stage.is_some_and(|s| s.from == index) {
             state = variables::StageState::default();
         }
-        let later = &dockerfile.instructions[index + 1..stage.map_or(index + 1, |s| s.body.end)];
+        let later = stage.map(|s| &dockerfile.instructions[index + 1..s.body.end]);
         let mut candidates = Vec::new();
         let mut targets = vec![instruction];
         if let Args::Onbuild(inner) = &instruction.args {

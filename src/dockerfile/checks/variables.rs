@@ -28,10 +28,11 @@ pub struct StageState {
     args: Vec<String>,
 }
 
-/// Candidates for an `ENV`, `ARG` or `LABEL`; `later` is the rest of the stage.
+/// Candidates for an `ENV`, `ARG` or `LABEL`; `later` is the rest of the stage, `None` before
+/// the first `FROM`.
 pub fn check<'r>(
     instruction: &Instruction,
-    later: &[Instruction],
+    later: Option<&[Instruction]>,
     state: &mut StageState,
     rules: &'r RuleSet,
 ) -> Vec<Candidate<'r>> {
@@ -93,7 +94,11 @@ fn label<'r>(pair: &KeyValue, rules: &'r RuleSet) -> Option<Candidate<'r>> {
     )
 }
 
-fn arg<'r>(pair: &KeyValue, later: &[Instruction], rules: &'r RuleSet) -> Option<Candidate<'r>> {
+fn arg<'r>(
+    pair: &KeyValue,
+    later: Option<&[Instruction]>,
+    rules: &'r RuleSet,
+) -> Option<Candidate<'r>> {
     let name = &pair.key.value;
     if pair.value.is_some() {
         return valued(
@@ -104,6 +109,9 @@ fn arg<'r>(pair: &KeyValue, later: &[Instruction], rules: &'r RuleSet) -> Option
             rules,
         );
     }
+    // A global ARG without default only parameterises FROM lines; BuildKit records it nowhere
+    // unless a stage declares it again, and that declaration is checked in its stage.
+    let later = later?;
     if !is_secret_name(name) {
         return None;
     }
