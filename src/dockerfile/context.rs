@@ -99,6 +99,9 @@ impl<'r> Context<'r> {
     /// under a matching directory; `.` selects the whole context. Patterns use Go
     /// `filepath.Match`; `excludes` are `--exclude` patterns (`.dockerignore` syntax).
     pub fn select(&self, source: &str, excludes: &[String]) -> Vec<&(String, &'r Rule)> {
+        if self.secret_files.is_empty() {
+            return Vec::new();
+        }
         let cleaned = dockerignore::clean(source.trim_start_matches('/'));
         let excludes = Dockerignore::parse(&excludes.join("\n"));
         let everything = cleaned == "." || cleaned.is_empty();

@@ -2,6 +2,7 @@
 //! image (the target stage and the chain of stages it is built `FROM`). `COPY --from` copies
 //! files only, so a stage used that way is *not* part of the final image's history or config.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use super::Dockerfile;
@@ -65,8 +66,18 @@ impl Stages {
             })
             .collect();
         let global = 0..froms.first().copied().unwrap_or(total);
+        let mut by_name: HashMap<String, usize> = HashMap::new();
+        for stage in &stages {
+            if let Some(name) = &stage.name {
+                by_name
+                    .entry(name.to_ascii_lowercase())
+                    .or_insert(stage.index);
+            }
+        }
+        // BuildKit resolves FROM bases and --target by stage name only, never by index
+        let find = |reference: &str| by_name.get(&reference.to_ascii_lowercase()).copied();
         let target_index = target
-            .and_then(|t| find_stage(&stages, t))
+            .and_then(|t| find(t).filter(|&i| i < stages.len()))
             .or(stages.len().checked_sub(1));
         let mut next = target_index;
         while let Some(at) = next {
@@ -75,7 +86,8 @@ impl Stages {
             }
             stages[at].in_final_image = true;
             next = match &dockerfile.instructions[stages[at].from].args {
-                Args::From { image, .. } => find_stage(&stages[..at], &image.value),
+                // only an earlier stage can be a base
+                Args::From { image, .. } => find(&image.value).filter(|&i| i < at),
                 _ => None,
             };
         }
@@ -84,27 +96,10 @@ impl Stages {
 
     /// The stage holding instruction `index`, or `None` in the global section.
     pub fn stage_of(&self, index: usize) -> Option<&Stage> {
-        self.stages
-            .iter()
-            .find(|s| s.from == index || s.body.contains(&index))
+        let at = self.stages.partition_point(|s| s.from <= index);
+        let stage = self.stages.get(at.checked_sub(1)?)?;
+        (stage.from == index || stage.body.contains(&index)).then_some(stage)
     }
-}
-
-/// The stage a `FROM`/`--from` reference names: by `AS` name (case-insensitive) or index.
-pub fn find_stage(stages: &[Stage], reference: &str) -> Option<usize> {
-    stages
-        .iter()
-        .position(|s| {
-            s.name
-                .as_deref()
-                .is_some_and(|n| n.eq_ignore_ascii_case(reference))
-        })
-        .or_else(|| {
-            reference
-                .parse::<usize>()
-                .ok()
-                .filter(|&i| i < stages.len())
-        })
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod text;
 
 use std::io::Write;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Serialize;
 
 use crate::error::ScanError;
@@ -75,7 +76,8 @@ impl Report {
     }
 
     /// Replaces every secret, wherever it appears in a finding (secret, instruction, message),
-    /// with its redacted form.
+    /// with its redacted form. One Aho-Corasick pass per text over all secrets (longest first),
+    /// so the cost stays linear however many findings and secrets there are.
     pub fn redact(&mut self) {
         let mut secrets: Vec<String> = self
             .findings
@@ -84,22 +86,26 @@ impl Report {
             .filter_map(|f| f.secret.clone())
             .filter(|s| !s.is_empty())
             .collect();
-        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        secrets.sort();
         secrets.dedup();
+        let replacements: Vec<String> = secrets.iter().map(|s| finding::redact(s)).collect();
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&secrets)
+            .ok();
         let findings = self
             .findings
             .iter_mut()
             .chain(self.suppressed.iter_mut().map(|s| &mut s.finding));
         for finding in findings {
             finding.secret = finding.secret.as_deref().map(finding::redact);
+            let Some(matcher) = &matcher else { continue };
             for text in [&mut finding.message]
                 .into_iter()
                 .chain(finding.location.instruction.as_mut())
             {
-                for secret in &secrets {
-                    if text.contains(secret.as_str()) {
-                        *text = text.replace(secret.as_str(), &finding::redact(secret));
-                    }
+                if matcher.is_match(text.as_str()) {
+                    *text = matcher.replace_all(text, &replacements);
                 }
             }
         }

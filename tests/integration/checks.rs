@@ -92,8 +92,12 @@ fn build_args_recorded_in_history() {
 
 #[test]
 fn global_build_args_only_count_when_a_stage_declares_them() {
-    let report = scan_text("ARG NPM_TOKEN\nFROM node\nARG NPM_TOKEN\nRUN npm ci --token $NPM_TOKEN\n");
-    assert_eq!(summary(&report.findings), [row("dockerfile.secret-build-arg", "medium", 3, None)]);
+    let report =
+        scan_text("ARG NPM_TOKEN\nFROM node\nARG NPM_TOKEN\nRUN npm ci --token $NPM_TOKEN\n");
+    assert_eq!(
+        summary(&report.findings),
+        [row("dockerfile.secret-build-arg", "medium", 3, None)]
+    );
 }
 
 #[test]
@@ -103,7 +107,12 @@ fn labels_with_secret_keys() {
     );
     assert_eq!(
         summary(&report.findings),
-        [row("dockerfile.secret-label", "high", 2, s("Zk2m9Qx7Lp4vW8rT"))]
+        [row(
+            "dockerfile.secret-label",
+            "high",
+            2,
+            s("Zk2m9Qx7Lp4vW8rT")
+        )]
     );
     assert_eq!(report.findings[0].location.column, Some(21));
 }
@@ -368,4 +377,55 @@ fn fingerprints_survive_moved_lines() {
     assert_eq!(a.findings[0].fingerprint, b.findings[0].fingerprint);
     let c = scan_text("FROM x\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8e\n");
     assert_ne!(a.findings[0].fingerprint, c.findings[0].fingerprint);
+}
+
+#[test]
+fn a_secret_repeated_in_one_instruction_is_one_finding() {
+    // regression: 200k copies on one line took minutes in release (per-finding copies of the whole line,
+    // quadratic overlap resolution and redaction)
+    let line = vec!["password=Zk2m9Qx7Lp4vW8rT"; 50_000].join(" ");
+    let report = scan_text(&format!("FROM x\nRUN {line}\n"));
+    assert_eq!(rule_ids(&report), ["dockerfile.run-secret-assignment"]);
+    let shown = report.findings[0].location.instruction.as_deref().unwrap();
+    assert!(
+        shown.chars().count() <= 402 && shown.ends_with(" …"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn findings_per_instruction_are_capped_and_the_cap_is_an_error() {
+    let line: Vec<String> = (0..1500)
+        .map(|i| format!("token={i:04}Zk2m9Qx7Lp4vW8rT"))
+        .collect();
+    let report = scan_text(&format!("FROM x\nRUN {}\n", line.join(" ")));
+    assert_eq!(report.findings.len(), 1000);
+    assert_eq!(report.errors.len(), 1);
+    assert!(report.errors[0].message.contains("more than 1000 findings"));
+    assert_eq!(report.errors[0].line, Some(2));
+}
+
+#[test]
+fn long_stage_chains_reach_the_final_image() {
+    let mut text = String::from("FROM alpine AS s0\n");
+    for i in 1..5000 {
+        text.push_str(&format!(
+            "FROM s{} AS s{i}\nARG TOKEN_{i}\nRUN use $TOKEN_{i}\n",
+            i - 1
+        ));
+    }
+    let report = scan_text(&text);
+    assert_eq!(report.findings.len(), 4999);
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.location.in_final_image == Some(true))
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.severity.to_string() == "medium")
+    );
 }

@@ -14,12 +14,22 @@ pub mod run;
 pub mod variables;
 
 use super::Dockerfile;
+use std::cmp::Reverse;
+use std::collections::HashSet;
+
 use super::context::Context;
 use super::instruction::{Args, Instruction};
 use super::stages::{Stage, Stages};
 use crate::error::ScanError;
 use crate::finding::{self, Finding, Location, LocationKind, Severity};
 use crate::rules::{Rule, RuleSet};
+
+/// Longest instruction text kept in a finding.
+const INSTRUCTION_CHARS: usize = 400;
+
+/// Most findings reported for one instruction; past it the instruction is reported as
+/// incomplete, so a hostile file cannot make the report explode.
+const MAX_FINDINGS_PER_INSTRUCTION: usize = 1000;
 
 /// BuildKit's name for its own secret-name lint; `# check=skip=` with it silences our name checks.
 const BUILDKIT_SECRETS_CHECK: &str = "SecretsUsedInArgOrEnv";
@@ -102,10 +112,10 @@ pub fn check(dockerfile: &Dockerfile, inputs: Inputs<'_>) -> Checked {
     let mut state = variables::StageState::default();
     for (index, instruction) in dockerfile.instructions.iter().enumerate() {
         let stage = stages.stage_of(index);
-        if stage.is_some_and(|s| s.from == index) {
-            state = variables::StageState::default();
+        if let Some(s) = stage.filter(|s| s.from == index) {
+            state =
+                variables::StageState::new(&dockerfile.instructions[s.body.clone()], s.body.start);
         }
-        let later = stage.map(|s| &dockerfile.instructions[index + 1..s.body.end]);
         let mut candidates = Vec::new();
         let mut targets = vec![instruction];
         if let Args::Onbuild(inner) = &instruction.args {
@@ -113,11 +123,29 @@ pub fn check(dockerfile: &Dockerfile, inputs: Inputs<'_>) -> Checked {
         }
         for target in targets {
             candidates.extend(content::check(target, inputs.rules));
-            candidates.extend(variables::check(target, later, &mut state, inputs.rules));
+            let in_stage = stage.is_some();
+            candidates.extend(variables::check(
+                target,
+                index,
+                in_stage,
+                &mut state,
+                inputs.rules,
+            ));
             candidates.extend(run::check(target, inputs.rules));
             candidates.extend(copy::check(target, inputs.rules, inputs.context));
         }
-        for candidate in resolve_overlaps(candidates) {
+        let mut resolved = resolve_overlaps(candidates);
+        if resolved.len() > MAX_FINDINGS_PER_INSTRUCTION {
+            resolved.truncate(MAX_FINDINGS_PER_INSTRUCTION);
+            let line = dockerfile.position(instruction.offset).line;
+            let message = format!(
+                "more than {MAX_FINDINGS_PER_INSTRUCTION} findings in one instruction; the rest are not reported"
+            );
+            checked
+                .errors
+                .push(ScanError::new(inputs.source, message).at_line(line));
+        }
+        for candidate in resolved {
             let finding = build_finding(dockerfile, instruction, stage, &inputs, candidate);
             match suppression(instruction, &finding.rule_id, skip_names) {
                 Some(reason) => checked.suppressed.push((finding, reason)),
@@ -128,35 +156,46 @@ pub fn check(dockerfile: &Dockerfile, inputs: Inputs<'_>) -> Checked {
     checked
 }
 
-/// Keeps the strongest of candidates whose spans overlap; file findings never overlap values.
+/// Keeps the strongest of candidates whose spans overlap (file findings never overlap values),
+/// and one candidate per rule and secret: a token repeated a thousand times in one `RUN` is one
+/// finding. Linear after the sort: kept value spans are disjoint and ordered, so a candidate can
+/// only overlap the last one kept.
 fn resolve_overlaps(mut candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
     candidates.sort_by(|a, b| {
-        (
-            a.context_file.is_some(),
-            a.span.0,
-            std::cmp::Reverse(a.strength()),
-        )
-            .cmp(&(
-                b.context_file.is_some(),
-                b.span.0,
-                std::cmp::Reverse(b.strength()),
-            ))
+        let key = |c: &Candidate<'_>| (c.context_file.is_some(), c.span.0, Reverse(c.strength()));
+        key(a).cmp(&key(b))
     });
     let mut kept: Vec<Candidate<'_>> = Vec::with_capacity(candidates.len());
     for candidate in candidates {
-        let overlaps = |k: &Candidate<'_>| {
+        let last = kept.last_mut().filter(|k| {
             k.context_file.is_none()
                 && candidate.context_file.is_none()
                 && candidate.span.0 < k.span.1.max(k.span.0 + 1)
-                && k.span.0 < candidate.span.1.max(candidate.span.0 + 1)
-        };
-        match kept.iter().position(overlaps) {
-            Some(at) if candidate.strength() > kept[at].strength() => kept[at] = candidate,
+        });
+        match last {
+            Some(last) if candidate.strength() > last.strength() => *last = candidate,
             Some(_) => {}
             None => kept.push(candidate),
         }
     }
+    let mut seen = HashSet::new();
+    kept.retain(|c| {
+        c.secret.is_none()
+            || seen.insert((c.rule.id.as_str(), c.secret.clone(), c.context_file.clone()))
+    });
     kept
+}
+
+/// The instruction as shown in a finding: at most [`INSTRUCTION_CHARS`] characters, cut at
+/// whitespace so that no secret is ever shown in part (whole secrets are redacted later).
+fn shown_instruction(text: &str) -> String {
+    let text = text.trim();
+    let Some((cut, _)) = text.char_indices().nth(INSTRUCTION_CHARS) else {
+        return text.to_owned();
+    };
+    let head = &text[..cut];
+    let head = head.rfind(char::is_whitespace).map_or("", |at| &head[..at]);
+    format!("{} …", head.trim_end())
 }
 
 fn build_finding(
@@ -201,7 +240,7 @@ fn build_finding(
             path,
             line: position.map(|p| p.line),
             column: position.map(|p| p.column),
-            instruction: Some(instruction.text.text.trim().to_owned()),
+            instruction: Some(shown_instruction(&instruction.text.text)),
             instruction_line: Some(instruction_line),
             stage: stage.map(Stage::label),
             in_final_image,

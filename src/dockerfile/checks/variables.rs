@@ -6,6 +6,7 @@
 //! medium; empty, a placeholder or a reference is low; a number, boolean, path or plain URL is
 //! not reported. A value that a content rule recognises is reported by that rule instead.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -21,18 +22,48 @@ static VARIABLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))").expect("var regex")
 });
 
-/// What the stage has declared so far.
+/// What a stage declares and uses.
 #[derive(Debug, Default)]
 pub struct StageState {
-    /// Names of `ARG`s declared in the stage, in order.
-    args: Vec<String>,
+    /// Names of `ARG`s declared in the stage so far.
+    args: HashSet<String>,
+    /// For each variable a `RUN` of the stage references, the index of the last such `RUN`.
+    last_use: HashMap<String, usize>,
 }
 
-/// Candidates for an `ENV`, `ARG` or `LABEL`; `later` is the rest of the stage, `None` before
+impl StageState {
+    /// The state at the start of a stage whose instructions are `body` (indexes from `first`).
+    pub fn new(body: &[Instruction], first: usize) -> StageState {
+        let mut last_use = HashMap::new();
+        for (offset, run) in body.iter().enumerate() {
+            if run.kind != Kind::Run {
+                continue;
+            }
+            let command = match &run.args {
+                Args::Command(Command::Shell(s)) => s.clone(),
+                Args::Command(Command::Exec(v)) => v.join(" "),
+                _ => String::new(),
+            };
+            let bodies = run.heredocs.iter().map(|h| h.body.as_str());
+            for text in std::iter::once(command.as_str()).chain(bodies) {
+                for name in referenced(text) {
+                    last_use.insert(name.to_owned(), first + offset);
+                }
+            }
+        }
+        StageState {
+            args: HashSet::new(),
+            last_use,
+        }
+    }
+}
+
+/// Candidates for an `ENV`, `ARG` or `LABEL` at instruction `index`; `in_stage` is false before
 /// the first `FROM`.
 pub fn check<'r>(
     instruction: &Instruction,
-    later: Option<&[Instruction]>,
+    index: usize,
+    in_stage: bool,
     state: &mut StageState,
     rules: &'r RuleSet,
 ) -> Vec<Candidate<'r>> {
@@ -44,12 +75,17 @@ pub fn check<'r>(
         let candidate = match instruction.kind {
             Kind::Env => env(pair, state, rules),
             Kind::Label => label(pair, rules),
-            Kind::Arg => arg(pair, later, rules),
+            Kind::Arg if in_stage => arg(
+                pair,
+                state.last_use.get(&pair.key.value) > Some(&index),
+                rules,
+            ),
+            Kind::Arg => global_arg(pair, rules),
             _ => None,
         };
         out.extend(candidate);
         if instruction.kind == Kind::Arg {
-            state.args.push(pair.key.value.clone());
+            state.args.insert(pair.key.value.clone());
         }
     }
     out
@@ -59,7 +95,7 @@ fn env<'r>(pair: &KeyValue, state: &StageState, rules: &'r RuleSet) -> Option<Ca
     let name = &pair.key.value;
     let value = pair.value.as_ref()?;
     let from_args: Vec<&str> = referenced(&value.value)
-        .filter(|v| state.args.iter().any(|a| a == v))
+        .filter(|v| state.args.contains(*v))
         .collect();
     let secret_arg = from_args.iter().find(|a| is_secret_name(a));
     if let Some(arg) = secret_arg.or(from_args.first().filter(|_| is_secret_name(name))) {
@@ -94,11 +130,22 @@ fn label<'r>(pair: &KeyValue, rules: &'r RuleSet) -> Option<Candidate<'r>> {
     )
 }
 
-fn arg<'r>(
-    pair: &KeyValue,
-    later: Option<&[Instruction]>,
-    rules: &'r RuleSet,
-) -> Option<Candidate<'r>> {
+/// A global `ARG` (before the first `FROM`): only its default can leak. Without one it only
+/// parameterises `FROM` lines and is recorded nowhere unless a stage declares it again, and that
+/// declaration is checked in its stage.
+fn global_arg<'r>(pair: &KeyValue, rules: &'r RuleSet) -> Option<Candidate<'r>> {
+    pair.value.as_ref()?;
+    valued(
+        pair,
+        "ARG",
+        "dockerfile.secret-arg",
+        "it is written in the Dockerfile and passed to every FROM",
+        rules,
+    )
+}
+
+/// An `ARG` inside a stage; `used` says whether a later `RUN` of the stage references it.
+fn arg<'r>(pair: &KeyValue, used: bool, rules: &'r RuleSet) -> Option<Candidate<'r>> {
     let name = &pair.key.value;
     if pair.value.is_some() {
         return valued(
@@ -109,14 +156,10 @@ fn arg<'r>(
             rules,
         );
     }
-    // A global ARG without default only parameterises FROM lines; BuildKit records it nowhere
-    // unless a stage declares it again, and that declaration is checked in its stage.
-    let later = later?;
     if !is_secret_name(name) {
         return None;
     }
     let rule = check_rule(rules, "dockerfile.secret-build-arg")?;
-    let used = later.iter().any(|i| i.kind == Kind::Run && uses(i, name));
     let (severity, message) = match used {
         true => (
             Severity::Medium,
@@ -226,16 +269,4 @@ fn referenced(text: &str) -> impl Iterator<Item = &str> {
     VARIABLE
         .captures_iter(text)
         .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.as_str()))
-}
-
-/// Whether a RUN refers to `name` (in its command, heredocs, or as a secret mount's env).
-fn uses(run: &Instruction, name: &str) -> bool {
-    let command = match &run.args {
-        Args::Command(Command::Shell(s)) => s.clone(),
-        Args::Command(Command::Exec(v)) => v.join(" "),
-        _ => String::new(),
-    };
-    referenced(&command)
-        .chain(run.heredocs.iter().flat_map(|h| referenced(&h.body)))
-        .any(|v| v == name)
 }
