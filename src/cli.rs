@@ -4,7 +4,31 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use stowaway::image::layout::Platform;
+use stowaway::layer::Limits;
 use stowaway::{ContextChoice, Format, Options, Severity};
+
+fn parse_platform(text: &str) -> Result<Platform, String> {
+    Platform::parse(text).ok_or_else(|| format!("expected os/arch[/variant], got {text:?}"))
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    let (digits, unit) = text.split_at(text.trim_end_matches(char::is_alphabetic).len());
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => return Err(format!("unknown size unit {unit:?}")),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("not a size: {text:?}"))?;
+    n.checked_shl(shift)
+        .filter(|v| v >> shift == n)
+        .ok_or_else(|| format!("too large: {text:?}"))
+}
 
 /// Find secrets hidden in Dockerfiles, offline.
 #[derive(Debug, Parser)]
@@ -16,7 +40,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum CommandKind {
-    /// Scan Dockerfiles (files, directories searched for Dockerfiles, or - for stdin).
+    /// Scan Dockerfiles and exported images (docker save / OCI tars and layouts, or - for stdin).
     Scan(ScanArgs),
     /// Work with the rule set.
     Rules {
@@ -44,7 +68,8 @@ pub struct RuleSource {
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Dockerfiles or directories to scan; - reads a Dockerfile from standard input.
+    /// Dockerfiles, images (docker save or OCI tar, OCI layout directory, optionally gzipped),
+    /// or directories searched for Dockerfiles; - reads either from standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format.
@@ -71,6 +96,12 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
+    /// Only this platform of a multi-platform image (os/arch[/variant]); default: all.
+    #[arg(long, value_name = "PLATFORM", value_parser = parse_platform)]
+    pub platform: Option<Platform>,
+    /// Most decompressed bytes read from one layer (K, M, G suffixes); a bomb stops there.
+    #[arg(long, value_name = "SIZE", default_value = "64G", value_parser = parse_size)]
+    pub max_layer_size: u64,
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -135,6 +166,11 @@ impl ScanArgs {
             context,
             target: self.target.clone(),
             threads: self.threads.filter(|&n| n > 0),
+            platform: self.platform.clone(),
+            limits: Limits {
+                max_layer_bytes: self.max_layer_size,
+                ..Limits::default()
+            },
         }
     }
 }

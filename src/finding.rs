@@ -80,6 +80,51 @@ pub enum LocationKind {
     Dockerfile,
     /// A file in the build context that a COPY/ADD sends into the image.
     Context,
+    /// A file in an image layer.
+    Layer,
+    /// A field of an image config (`Env`, `Labels`, `history`, …).
+    Config,
+}
+
+/// Whether a secret found in a layer is still in the image's final filesystem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// No later layer touches the file.
+    Present,
+    /// A later layer deleted it (whiteout or opaque directory); the layer still holds it, so
+    /// anyone with the image can read it.
+    Deleted,
+    /// A later layer wrote another file at the same path; the old one is still in its layer.
+    Overwritten,
+}
+
+/// Where in an image a finding is (layer and config findings only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageLocation {
+    /// The image: its tag or reference name, else its manifest digest.
+    pub image: String,
+    /// `os/arch[/variant]` when the image comes from a multi-platform index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// 0-based layer index, manifest order (layer findings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer_index: Option<usize>,
+    /// The layer blob's digest, when the manifest gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer_digest: Option<String>,
+    /// The layer's uncompressed digest (config `rootfs.diff_ids`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff_id: Option<String>,
+    /// Whether the file is still in the final filesystem (layer findings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// The layer that deleted or overwrote the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_by_layer: Option<usize>,
+    /// The config field, e.g. `Env[2]`, `history[5].created_by` (config findings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// Where a finding is. Lines and columns are 1-based; columns count Unicode scalar values.
@@ -93,7 +138,8 @@ pub struct Location {
     pub line: Option<u32>,
     /// Column of the secret's first character on `line`.
     pub column: Option<u32>,
-    /// The Dockerfile instruction involved, as written (continuations joined), redacted.
+    /// The Dockerfile instruction involved, as written (continuations joined), redacted; for a
+    /// layer finding, the instruction that created the layer (from the image history).
     pub instruction: Option<String>,
     /// The line that instruction starts on in the Dockerfile.
     pub instruction_line: Option<u32>,
@@ -103,6 +149,9 @@ pub struct Location {
     /// Whether the stage is part of the final image (the last stage and the stages it builds
     /// `FROM`); `false` means a discarded builder stage.
     pub in_final_image: Option<bool>,
+    /// Image, layer and status, for `layer` and `config` findings.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageLocation>,
 }
 
 /// One reported secret (or secret-leaking pattern).
@@ -132,13 +181,18 @@ pub struct Finding {
 impl Finding {
     /// The key output is sorted by, so every thread count prints the same bytes.
     pub fn sort_key(&self) -> impl Ord + '_ {
+        let image = self.location.image.as_ref();
         (
             &self.source,
+            image.map(|i| (&i.image, &i.platform, i.layer_index)),
             self.location.instruction_line,
             self.location.kind,
-            self.location.line,
-            self.location.column,
-            &self.location.path,
+            (
+                &self.location.path,
+                self.location.line,
+                self.location.column,
+            ),
+            image.and_then(|i| i.field.as_ref()),
             &self.rule_id,
             &self.secret,
         )

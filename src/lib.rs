@@ -30,6 +30,8 @@
 pub mod dockerfile;
 pub mod error;
 pub mod finding;
+pub mod image;
+pub mod layer;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -55,7 +55,7 @@ fn run_scan(args: &ScanArgs) -> Result<u8, Error> {
         if path.as_os_str() == "-" {
             let mut bytes = Vec::new();
             std::io::stdin()
-                .take(stowaway::scan::MAX_DOCKERFILE_BYTES)
+                .take(stowaway::image::MAX_IN_MEMORY_BYTES)
                 .read_to_end(&mut bytes)
                 .map_err(|source| Error::Read {
                     path: path.clone(),
@@ -66,7 +66,7 @@ fn run_scan(args: &ScanArgs) -> Result<u8, Error> {
             inputs.push(Input::Path(path.clone()));
         }
     }
-    let mut report = stowaway::scan(&inputs, &rules, &args.options());
+    let mut report = stowaway::scan(inputs, &rules, &args.options());
     if !args.show_secrets {
         report.redact();
     }

@@ -170,6 +170,7 @@ mod tests {
                 instruction_line: Some(1),
                 stage: None,
                 in_final_image: None,
+                image: None,
             },
         }
     }

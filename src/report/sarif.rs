@@ -67,9 +67,12 @@ fn rule(rule: &crate::rules::Rule) -> Value {
 
 fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     let location = &finding.location;
+    // Image findings have no text file to point at; they point at the image (line 1) and name
+    // the layer file or config field as a logical location.
     let (uri, line, column) = match location.kind {
         LocationKind::Context => (finding.source.as_str(), location.instruction_line, None),
         LocationKind::Dockerfile => (location.path.as_str(), location.line, location.column),
+        LocationKind::Layer | LocationKind::Config => (finding.source.as_str(), None, None),
     };
     let mut region = json!({ "startLine": line.unwrap_or(1) });
     if let Some(column) = column {
@@ -93,6 +96,14 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     });
     if let Some(index) = rule_index {
         value["ruleIndex"] = json!(index);
+    }
+    if let Some(image) = &location.image {
+        let name = match (&image.field, image.layer_index) {
+            (Some(field), _) => format!("{}/config/{field}", image.image),
+            (None, Some(layer)) => format!("{}/layer/{layer}/{}", image.image, location.path),
+            (None, None) => image.image.clone(),
+        };
+        value["locations"][0]["logicalLocations"] = json!([{ "fullyQualifiedName": name }]);
     }
     if location.kind == LocationKind::Context {
         value["relatedLocations"] = json!([{

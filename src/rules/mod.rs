@@ -31,6 +31,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("generic.toml", include_str!("../../rules/generic.toml")),
     ("github.toml", include_str!("../../rules/github.toml")),
     ("gitlab.toml", include_str!("../../rules/gitlab.toml")),
+    ("image.toml", include_str!("../../rules/image.toml")),
     ("npm.toml", include_str!("../../rules/npm.toml")),
     (
         "private-key.toml",

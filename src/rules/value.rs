@@ -6,6 +6,9 @@
 //! placeholders. Values that merely *point* at a secret (a path, a URL without credentials, a
 //! `/run/secrets/...` mount) are [`ValueKind::Pointer`], which no check reports.
 
+use super::names::is_secret_name;
+use crate::finding::Severity;
+
 /// The class of a candidate secret value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueKind {
@@ -245,6 +248,27 @@ fn is_placeholder(v: &str) -> bool {
     v.chars().count() >= 3 && chars.all(|c| Some(c) == first)
 }
 
+/// How a `name=value` pair should be reported: `None` when the name does not look secret or the
+/// value cannot be a secret; otherwise the severity and the class of the value. A random-looking
+/// literal is high, another literal medium, empty, placeholder or reference low. A value equal
+/// to its own name (`SECRET_KEY_BASE=secret_key_base`) is a placeholder.
+pub fn assess(name: &str, value: &str) -> Option<(Severity, ValueKind)> {
+    if !is_secret_name(name) {
+        return None;
+    }
+    let mut kind = classify(value);
+    if kind == ValueKind::Literal && value.eq_ignore_ascii_case(name) {
+        kind = ValueKind::Placeholder;
+    }
+    let severity = match kind {
+        ValueKind::Pointer => return None,
+        ValueKind::Literal if is_high_entropy(value) => Severity::High,
+        ValueKind::Literal => Severity::Medium,
+        ValueKind::Empty | ValueKind::Placeholder | ValueKind::Reference => Severity::Low,
+    };
+    Some((severity, kind))
+}
+
 /// Shannon entropy of the value in bits per character.
 pub fn entropy(value: &str) -> f64 {
     let bytes = value.as_bytes();
@@ -327,5 +351,24 @@ mod tests {
         assert!(!is_high_entropy("postgres"));
         assert!(!is_high_entropy("mediawikipassword"));
         assert!(is_high_entropy("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ9c8a"));
+    }
+
+    #[test]
+    fn assess_pairs() {
+        assert_eq!(
+            assess("DB_PASSWORD", "postgres"),
+            Some((Severity::Medium, ValueKind::Literal))
+        );
+        assert_eq!(
+            assess("API_KEY", "Xk29vLq7TzQp4mW8").map(|a| a.0),
+            Some(Severity::High)
+        );
+        assert_eq!(assess("API_KEY", "$KEY").map(|a| a.0), Some(Severity::Low));
+        assert_eq!(
+            assess("SECRET_KEY_BASE", "secret_key_base").map(|a| a.1),
+            Some(ValueKind::Placeholder)
+        );
+        assert_eq!(assess("API_KEY", "/run/secrets/k"), None);
+        assert_eq!(assess("LOG_LEVEL", "Xk29vLq7TzQp4mW8"), None);
     }
 }

@@ -1,11 +1,14 @@
-//! Turning command-line inputs into sources: a file is one Dockerfile, a directory is searched
-//! for Dockerfiles (`Dockerfile`, `Containerfile`, `*.Dockerfile`, `Dockerfile.*`; hidden
-//! directories and `node_modules` skipped), and `-` is standard input. Reads are capped.
+//! Turning command-line inputs into sources, by content, never by name: a tar or gzip file is an
+//! image, a directory with `index.json` or `manifest.json` is an image layout, any other
+//! directory is searched for Dockerfiles (`Dockerfile`, `Containerfile`, `*.Dockerfile`,
+//! `Dockerfile.*`; hidden directories and `node_modules` skipped), any other file is a
+//! Dockerfile, and `-` is standard input (either). Reads are capped.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::ScanError;
+use crate::image::{self, store::Store};
 
 /// The largest Dockerfile read; a larger one is reported, not parsed.
 pub const MAX_DOCKERFILE_BYTES: u64 = 128 << 20;
@@ -19,14 +22,16 @@ pub enum Input {
     Stdin(Vec<u8>),
 }
 
-/// One Dockerfile to scan.
-#[derive(Debug, Clone)]
+/// One Dockerfile or image to scan.
+#[derive(Debug)]
 pub struct Source {
     /// The name shown in reports: the path as given or found, `-` for stdin.
     pub name: String,
     /// The file, when it is one.
     pub path: Option<PathBuf>,
     stdin: Option<Vec<u8>>,
+    /// The image's blobs, when the source is an image.
+    pub image: Option<Store>,
 }
 
 impl Source {
@@ -54,26 +59,73 @@ impl Source {
 }
 
 /// Expands inputs into sources, in input order (directory contents sorted).
-pub fn expand(inputs: &[Input]) -> (Vec<Source>, Vec<ScanError>) {
+pub fn expand(inputs: Vec<Input>) -> (Vec<Source>, Vec<ScanError>) {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
     for input in inputs {
         match input {
-            Input::Stdin(bytes) => sources.push(Source {
-                name: "-".into(),
-                path: None,
-                stdin: Some(bytes.clone()),
-            }),
+            Input::Stdin(bytes) => match stdin_source(bytes) {
+                Ok(source) => sources.push(source),
+                Err(e) => errors.push(ScanError::new("-", e.to_string())),
+            },
             Input::Path(path) if path.is_dir() => {
+                if let Some(store) = image::open_dir(&path) {
+                    sources.push(image_source(path, store));
+                    continue;
+                }
                 let mut found = Vec::new();
-                find_dockerfiles(path, &mut found, &mut errors);
+                find_dockerfiles(&path, &mut found, &mut errors);
                 found.sort();
                 sources.extend(found.into_iter().map(file_source));
             }
-            Input::Path(path) => sources.push(file_source(path.clone())),
+            Input::Path(path) => match image::open_file(&path) {
+                Ok(Some(store)) => sources.push(image_source(path, store)),
+                Ok(None) => sources.push(file_source(path)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    sources.push(file_source(path))
+                }
+                Err(e) => {
+                    let name = path.display().to_string();
+                    errors.push(ScanError::new(name, format!("cannot read the image: {e}")));
+                }
+            },
         }
     }
     (sources, errors)
+}
+
+fn stdin_source(bytes: Vec<u8>) -> std::io::Result<Source> {
+    let looks_like_image = image::is_tar(&bytes) || image::is_gzip(&bytes);
+    if looks_like_image {
+        let Some(store) = image::open_bytes(bytes)? else {
+            let message = "standard input is compressed but holds no tar image";
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                message,
+            ));
+        };
+        return Ok(Source {
+            name: "-".into(),
+            path: None,
+            stdin: None,
+            image: Some(store),
+        });
+    }
+    Ok(Source {
+        name: "-".into(),
+        path: None,
+        stdin: Some(bytes),
+        image: None,
+    })
+}
+
+fn image_source(path: PathBuf, store: Store) -> Source {
+    Source {
+        name: path.display().to_string(),
+        path: Some(path),
+        stdin: None,
+        image: Some(store),
+    }
 }
 
 fn file_source(path: PathBuf) -> Source {
@@ -81,6 +133,7 @@ fn file_source(path: PathBuf) -> Source {
         name: path.display().to_string(),
         path: Some(path),
         stdin: None,
+        image: None,
     }
 }
 

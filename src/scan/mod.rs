@@ -1,8 +1,10 @@
-//! Running a scan: inputs → sources → parsed Dockerfiles → build contexts → checks → one sorted
-//! [`Report`]. This is the only module that knows about threads: independent sources are read,
-//! parsed and checked on rayon's pool, and each shared build context is listed once. Because the
+//! Running a scan: inputs → sources → (Dockerfiles → build contexts → checks) and (images →
+//! config and layers) → one sorted [`Report`]. This is the only module that knows about threads:
+//! independent sources are read, parsed and checked on rayon's pool, each shared build context is
+//! listed once, and an image's layers are decompressed and scanned in parallel. Because the
 //! report is sorted at the end, `-j1` and `-jN` print the same bytes.
 
+mod image;
 mod inputs;
 
 use std::collections::BTreeMap;
@@ -15,6 +17,8 @@ use crate::dockerfile::checks::{self, Checked, Inputs};
 use crate::dockerfile::context::Context;
 use crate::dockerfile::instruction::{Args, Kind};
 use crate::error::ScanError;
+use crate::image::layout::Platform;
+use crate::layer::Limits;
 use crate::report::{Report, Suppressed};
 use crate::rules::RuleSet;
 
@@ -41,10 +45,14 @@ pub struct Options {
     pub target: Option<String>,
     /// Worker threads; `None` lets rayon choose (one per core).
     pub threads: Option<usize>,
+    /// Only this platform of multi-platform images.
+    pub platform: Option<Platform>,
+    /// Caps per image layer.
+    pub limits: Limits,
 }
 
 /// Scans every input and returns the sorted, unredacted report.
-pub fn scan(inputs: &[Input], rules: &RuleSet, options: &Options) -> Report {
+pub fn scan(inputs: Vec<Input>, rules: &RuleSet, options: &Options) -> Report {
     let run = || scan_on_pool(inputs, rules, options);
     match options.threads {
         Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
@@ -55,11 +63,44 @@ pub fn scan(inputs: &[Input], rules: &RuleSet, options: &Options) -> Report {
     }
 }
 
-fn scan_on_pool(inputs: &[Input], rules: &RuleSet, options: &Options) -> Report {
+fn scan_on_pool(inputs: Vec<Input>, rules: &RuleSet, options: &Options) -> Report {
     let mut report = Report::default();
     let (sources, errors) = inputs::expand(inputs);
     report.errors.extend(errors);
-    let parsed: Vec<(Source, Result<Dockerfile, ScanError>)> = sources
+    let (images, dockerfiles): (Vec<Source>, Vec<Source>) =
+        sources.into_iter().partition(|s| s.image.is_some());
+    let image_options = image::ImageOptions {
+        platform: options.platform.as_ref(),
+        limits: options.limits,
+    };
+    let image_outcomes: Vec<image::ImageOutcome> = images
+        .par_iter()
+        .filter_map(|s| {
+            Some(image::scan(
+                &s.name,
+                s.image.as_ref()?,
+                rules,
+                image_options,
+            ))
+        })
+        .collect();
+    report.sources += images.len();
+    for outcome in image_outcomes {
+        report.findings.extend(outcome.findings);
+        report.errors.extend(outcome.errors);
+    }
+    scan_dockerfiles(dockerfiles, rules, options, &mut report);
+    report.sort();
+    report
+}
+
+fn scan_dockerfiles(
+    dockerfiles: Vec<Source>,
+    rules: &RuleSet,
+    options: &Options,
+    report: &mut Report,
+) {
+    let parsed: Vec<(Source, Result<Dockerfile, ScanError>)> = dockerfiles
         .into_par_iter()
         .map(|source| {
             let parsed = source.read().map(|bytes| Dockerfile::from_bytes(&bytes));
@@ -91,7 +132,7 @@ fn scan_on_pool(inputs: &[Input], rules: &RuleSet, options: &Options) -> Report 
             Ok(checks::check(df, inputs))
         })
         .collect();
-    report.sources = outcomes.len();
+    report.sources += outcomes.len();
     for outcome in outcomes {
         match outcome {
             Ok(checked) => {
@@ -107,8 +148,6 @@ fn scan_on_pool(inputs: &[Input], rules: &RuleSet, options: &Options) -> Report 
             Err(error) => report.errors.push(error),
         }
     }
-    report.sort();
-    report
 }
 
 /// True when some `COPY`/`ADD` reads from the build context.

@@ -301,10 +301,10 @@ fn stages_lower_discarded_builders() {
         let options = stowaway::Options {
             context: stowaway::ContextChoice::Off,
             target: Some("test".into()),
-            threads: None,
+            ..stowaway::Options::default()
         };
         let text = "FROM golang AS build\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\nFROM build AS test\nFROM alpine\n";
-        stowaway::scan(&[stowaway::Input::Stdin(text.into())], &rules, &options)
+        stowaway::scan(vec![stowaway::Input::Stdin(text.into())], &rules, &options)
     };
     assert_eq!(targeted.findings[0].location.in_final_image, Some(true));
     assert_eq!(targeted.findings[0].severity.to_string(), "critical");

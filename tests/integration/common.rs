@@ -50,7 +50,11 @@ pub fn scan_text(text: &str) -> Report {
         context: stowaway::ContextChoice::Off,
         ..Options::default()
     };
-    scan(&[Input::Stdin(text.as_bytes().to_vec())], &rules, &options)
+    scan(
+        vec![Input::Stdin(text.as_bytes().to_vec())],
+        &rules,
+        &options,
+    )
 }
 
 /// `(rule_id, severity, line, secret)` of each finding, for compact assertions.

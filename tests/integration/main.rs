@@ -2,9 +2,11 @@
 //! against a second parser, the checks, the reports (snapshots, SARIF schema), and the shared
 //! corpus of real-world Dockerfiles.
 
+mod builder;
 mod checks;
 mod cli;
 mod common;
 mod corpus;
+mod images;
 mod parser;
 mod reports;

@@ -244,6 +244,7 @@ fn build_finding(
             instruction_line: Some(instruction_line),
             stage: stage.map(Stage::label),
             in_final_image,
+            image: None,
         },
     }
 }

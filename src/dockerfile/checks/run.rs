@@ -11,9 +11,7 @@ use regex::Regex;
 use super::{Candidate, check_rule};
 use crate::dockerfile::instruction::{Args, Command, Instruction, Kind};
 use crate::dockerfile::lexer;
-use crate::finding::Severity;
 use crate::rules::RuleSet;
-use crate::rules::names::is_secret_name;
 use crate::rules::value::{self, ValueKind};
 
 static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
@@ -74,14 +72,8 @@ fn candidate<'r>(
     value: String,
     span: (usize, usize),
 ) -> Option<Candidate<'r>> {
-    let literal = value::classify(&value) == ValueKind::Literal;
-    if !is_secret_name(name) || !literal || value.eq_ignore_ascii_case(name) {
-        return None;
-    }
-    let severity = if value::is_high_entropy(&value) {
-        Severity::High
-    } else {
-        Severity::Medium
+    let (severity, ValueKind::Literal) = value::assess(name, &value)? else {
+        return None; // references are how it should be done; placeholders are not worth a RUN finding
     };
     Some(Candidate {
         rule,

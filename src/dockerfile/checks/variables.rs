@@ -195,41 +195,23 @@ fn valued<'r>(
 ) -> Option<Candidate<'r>> {
     let name = &pair.key.value;
     let value = pair.value.as_ref()?;
-    if !is_secret_name(name) {
-        return None;
-    }
+    let (severity, kind) = value::assess(name, &value.value)?;
     let rule = check_rule(rules, rule_id)?;
-    let mut kind = value::classify(&value.value);
-    if kind == ValueKind::Literal && value.value.eq_ignore_ascii_case(name) {
-        kind = ValueKind::Placeholder; // SECRET_KEY_BASE=secret_key_base
-    }
-    let (severity, message) = match kind {
-        ValueKind::Pointer => return None,
-        ValueKind::Literal if value::is_high_entropy(&value.value) => (
-            Severity::High,
-            format!("{keyword} {name} holds a literal secret; {why}"),
+    let message = match (kind, severity) {
+        (ValueKind::Literal, Severity::High) => {
+            format!("{keyword} {name} holds a literal secret; {why}")
+        }
+        (ValueKind::Literal, _) => {
+            format!("{keyword} {name} holds a hard-coded password-like value; {why}")
+        }
+        (ValueKind::Empty, _) => format!(
+            "{keyword} {name} looks secret but is empty; a value set later would leak the same way"
         ),
-        ValueKind::Literal => (
-            Severity::Medium,
-            format!("{keyword} {name} holds a hard-coded password-like value; {why}"),
+        (ValueKind::Reference, _) => format!(
+            "{keyword} {name} looks secret and is set from a variable; the expanded value is stored"
         ),
-        ValueKind::Empty => (
-            Severity::Low,
-            format!(
-                "{keyword} {name} looks secret but is empty; a value set later would leak the same way"
-            ),
-        ),
-        ValueKind::Placeholder => (
-            Severity::Low,
-            format!(
-                "{keyword} {name} looks secret and holds a placeholder; a real value here would leak"
-            ),
-        ),
-        ValueKind::Reference => (
-            Severity::Low,
-            format!(
-                "{keyword} {name} looks secret and is set from a variable; the expanded value is stored"
-            ),
+        _ => format!(
+            "{keyword} {name} looks secret and holds a placeholder; a real value here would leak"
         ),
     };
     let mut candidate = at(rule, severity, pair, message, format!("{keyword}:{name}"));

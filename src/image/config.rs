@@ -1,0 +1,272 @@
+//! The image config: secrets in `Env`, `Labels`, `Cmd`/`Entrypoint`, `OnBuild` and
+//! `history[].created_by` (including the build arguments BuildKit and buildah record there as
+//! `|N KEY=value … /bin/sh -c …`), and the history ↔ layer join that names the instruction
+//! behind each layer. The same name-and-value judgement as the Dockerfile audit applies.
+
+use std::cmp::Reverse;
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+
+use crate::finding::Severity;
+use crate::rules::value;
+use crate::rules::{Matcher, Rule, RuleSet};
+
+/// A finding in the config, before it becomes a [`crate::Finding`].
+#[derive(Debug, Clone)]
+pub struct ConfigMatch<'r> {
+    /// The rule.
+    pub rule: &'r Rule,
+    /// Its severity here.
+    pub severity: Severity,
+    /// The secret, when the finding is a value.
+    pub secret: Option<String>,
+    /// The field, e.g. `Env[2]`.
+    pub field: String,
+    /// The sentence shown.
+    pub message: String,
+    /// Line-independent fingerprint anchor (`config:Env:NAME`).
+    pub anchor: String,
+}
+
+/// Every secret in the config; the same rule and secret is reported once (an `ENV` appears in
+/// both `Env` and `history`; `Env` wins because it is read first).
+pub fn check<'r>(config: &Value, rules: &'r RuleSet) -> Vec<ConfigMatch<'r>> {
+    let mut out = Vec::new();
+    let inner = config
+        .get("config")
+        .or_else(|| config.get("container_config"));
+    let strings = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for (i, entry) in strings(inner.and_then(|c| c.get("Env"))).iter().enumerate() {
+        let (name, val) = entry.split_once('=').unwrap_or((entry, ""));
+        let field = format!("Env[{i}]");
+        if !content(&mut out, entry, &field, rules) {
+            pair(&mut out, name, val, &field, "image.secret-env", rules);
+        }
+    }
+    if let Some(labels) = inner
+        .and_then(|c| c.get("Labels"))
+        .and_then(Value::as_object)
+    {
+        for (key, val) in labels {
+            let Some(val) = val.as_str() else { continue };
+            let field = format!("Labels[{key:?}]");
+            let literal = value::classify(val) == value::ValueKind::Literal;
+            if !content(&mut out, val, &field, rules) && literal {
+                pair(&mut out, key, val, &field, "image.secret-label", rules);
+            }
+        }
+    }
+    for key in ["Entrypoint", "Cmd"] {
+        let joined = strings(inner.and_then(|c| c.get(key))).join(" ");
+        content(&mut out, &joined, key, rules);
+    }
+    for (i, trigger) in strings(inner.and_then(|c| c.get("OnBuild")))
+        .iter()
+        .enumerate()
+    {
+        content(&mut out, trigger, &format!("OnBuild[{i}]"), rules);
+    }
+    for (i, entry) in history(config).iter().enumerate() {
+        let Some(created_by) = entry.get("created_by").and_then(Value::as_str) else {
+            continue;
+        };
+        let field = format!("history[{i}].created_by");
+        for (name, val) in build_args(created_by) {
+            pair(&mut out, name, val, &field, "image.secret-build-arg", rules);
+        }
+        content(&mut out, created_by, &field, rules);
+    }
+    // One finding per field and secret, the strongest (provider rule > check > generic rule),
+    // then one per rule and secret across fields.
+    let rank = |m: &ConfigMatch<'_>| {
+        let kind = match m.rule.matcher {
+            _ if m.rule.is_generic() => 0,
+            Matcher::Check => 1,
+            _ => 2,
+        };
+        Reverse((m.severity, kind))
+    };
+    let mut best: HashMap<(String, Option<String>), usize> = HashMap::new();
+    for (i, m) in out.iter().enumerate() {
+        let slot = best.entry((m.field.clone(), m.secret.clone())).or_insert(i);
+        if m.secret.is_some() && rank(m) < rank(&out[*slot]) {
+            *slot = i;
+        }
+    }
+    let keep: HashSet<usize> = best.into_values().collect();
+    let mut seen = HashSet::new();
+    let mut index = 0;
+    out.retain(|m| {
+        index += 1;
+        let strongest = m.secret.is_none() || keep.contains(&(index - 1));
+        strongest && (m.secret.is_none() || seen.insert((m.rule.id.clone(), m.secret.clone())))
+    });
+    out
+}
+
+/// Content rules over one field; true when any matched.
+fn content<'r>(
+    out: &mut Vec<ConfigMatch<'r>>,
+    text: &str,
+    field: &str,
+    rules: &'r RuleSet,
+) -> bool {
+    let matches = rules.find_matches(text.as_bytes());
+    for m in &matches {
+        let rule = &rules.rules()[m.rule];
+        out.push(ConfigMatch {
+            rule,
+            severity: m.severity,
+            secret: Some(m.secret.clone()),
+            field: field.to_owned(),
+            message: format!("{} in the image config ({field})", rule.name),
+            anchor: format!("config:{}", field.split('[').next().unwrap_or(field)),
+        });
+    }
+    !matches.is_empty()
+}
+
+/// The name-and-value judgement on one pair.
+fn pair<'r>(
+    out: &mut Vec<ConfigMatch<'r>>,
+    name: &str,
+    val: &str,
+    field: &str,
+    rule_id: &str,
+    rules: &'r RuleSet,
+) {
+    let (Some((severity, kind)), Some(rule)) = (value::assess(name, val), rules.get(rule_id))
+    else {
+        return;
+    };
+    let what = match kind {
+        value::ValueKind::Literal => "holds a literal value",
+        value::ValueKind::Empty => "is empty",
+        value::ValueKind::Reference => "is set from a variable",
+        _ => "holds a placeholder",
+    };
+    out.push(ConfigMatch {
+        rule,
+        severity,
+        secret: (kind == value::ValueKind::Literal || kind == value::ValueKind::Placeholder)
+            .then(|| val.to_owned()),
+        field: field.to_owned(),
+        message: format!("{name} looks secret and {what} ({field})"),
+        anchor: format!("config:{name}"),
+    });
+}
+
+fn history(config: &Value) -> &[Value] {
+    config
+        .get("history")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+/// `KEY=value` pairs of a `|N K1=V1 … KN=VN <command>` history entry.
+pub fn build_args(created_by: &str) -> Vec<(&str, &str)> {
+    let Some(rest) = created_by.strip_prefix('|') else {
+        return Vec::new();
+    };
+    let Some((count, mut rest)) = rest.split_once(' ') else {
+        return Vec::new();
+    };
+    let Ok(count) = count.parse::<usize>() else {
+        return Vec::new();
+    };
+    let mut pairs = Vec::new();
+    for _ in 0..count.min(1000) {
+        let (word, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+        let Some(pair) = word.split_once('=') else {
+            break;
+        };
+        pairs.push(pair);
+        rest = tail;
+    }
+    pairs
+}
+
+/// The instruction behind each layer: the non-empty history entries in order, cleaned up for
+/// reading (`/bin/sh -c #(nop) COPY …` → `COPY …`, `|1 A=b /bin/sh -c make` → `RUN make`).
+pub fn layer_instructions(config: &Value) -> Vec<String> {
+    history(config)
+        .iter()
+        .filter(|h| h.get("empty_layer").and_then(Value::as_bool) != Some(true))
+        .map(|h| clean_created_by(h.get("created_by").and_then(Value::as_str).unwrap_or("")))
+        .collect()
+}
+
+/// `created_by` as the instruction a person wrote.
+pub fn clean_created_by(created_by: &str) -> String {
+    let mut text = created_by.trim();
+    if text.starts_with('|') {
+        let args = build_args(text).len();
+        let mut rest = text;
+        for _ in 0..=args {
+            rest = rest.split_once(' ').map_or("", |(_, tail)| tail);
+        }
+        text = rest.trim_start();
+    }
+    let text = text.strip_suffix("# buildkit").unwrap_or(text).trim_end();
+    let text = text.strip_prefix("RUN ").unwrap_or(text); // BuildKit: RUN /bin/sh -c …
+    for shell in ["/bin/sh -c ", "/bin/bash -c ", "cmd /S /C "] {
+        if let Some(command) = text.strip_prefix(shell) {
+            return match command.trim_start().strip_prefix("#(nop)") {
+                Some(nop) => nop.trim().to_owned(),
+                None => format!("RUN {}", command.trim()),
+            };
+        }
+    }
+    text.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleans_history_entries() {
+        assert_eq!(clean_created_by("/bin/sh -c #(nop)  ENV A=b"), "ENV A=b");
+        assert_eq!(
+            clean_created_by("/bin/sh -c #(nop) COPY dir:abc in /app "),
+            "COPY dir:abc in /app"
+        );
+        assert_eq!(
+            clean_created_by("/bin/sh -c apt-get update"),
+            "RUN apt-get update"
+        );
+        assert_eq!(
+            clean_created_by("|2 NPM_TOKEN=npm_x DEBUG=1 /bin/sh -c npm ci # buildkit"),
+            "RUN npm ci"
+        );
+        assert_eq!(
+            clean_created_by("RUN /bin/sh -c make # buildkit"),
+            "RUN make"
+        );
+        assert_eq!(
+            clean_created_by("COPY app/ /srv/app/ # buildkit"),
+            "COPY app/ /srv/app/"
+        );
+    }
+
+    #[test]
+    fn build_args_of_history() {
+        assert_eq!(
+            build_args("|2 NPM_TOKEN=abc DEBUG=1 /bin/sh -c npm ci"),
+            [("NPM_TOKEN", "abc"), ("DEBUG", "1")]
+        );
+        assert!(build_args("/bin/sh -c |2 x").is_empty());
+        assert!(build_args("|x A=b").is_empty());
+    }
+}

@@ -1,0 +1,154 @@
+//! Reading one layer: decompress (sniffed), walk its tar entries as a stream, scan every regular
+//! file with the content rules (in overlapping chunks, binaries included) and judge its name with
+//! the path rules, and record what the layer adds and removes (paths, `.wh.` whiteouts, opaque
+//! directories) so the image can tell which secrets are still present. Nothing is extracted;
+//! every read an attacker controls is capped.
+
+pub mod chunk;
+pub mod decode;
+pub mod whiteout;
+
+use std::io::{self, Read};
+
+use crate::rules::RuleSet;
+use decode::{Capped, Decoder};
+pub use whiteout::LayerIndex;
+
+/// Caps on what one layer may cost.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most decompressed bytes read from one layer.
+    pub max_layer_bytes: u64,
+    /// Most tar entries in one layer.
+    pub max_entries: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_layer_bytes: 64 << 30,
+            max_entries: 5_000_000,
+        }
+    }
+}
+
+/// What was found in one file of a layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileMatch {
+    /// A content rule matched inside the file.
+    Content {
+        /// The file's path in the image.
+        path: String,
+        /// The located match.
+        found: chunk::Located,
+    },
+    /// The file's name is a secret file (`id_rsa`, `.npmrc`).
+    Name {
+        /// The file's path in the image.
+        path: String,
+        /// Index of the path rule.
+        rule: usize,
+    },
+}
+
+/// Everything read from one layer.
+#[derive(Debug, Default)]
+pub struct LayerScan {
+    /// Matches, in stream order.
+    pub matches: Vec<FileMatch>,
+    /// Paths, whiteouts and opaque directories of the layer.
+    pub index: LayerIndex,
+    /// Problems; the layer's other files are still reported.
+    pub errors: Vec<String>,
+    /// Decompressed bytes read.
+    pub bytes: u64,
+}
+
+/// Reads and scans one layer blob. `digest` is the expected `sha256:` of the blob, if known.
+pub fn scan(
+    raw: Box<dyn Read + Send>,
+    digest: Option<&str>,
+    rules: &RuleSet,
+    limits: Limits,
+) -> LayerScan {
+    let mut out = LayerScan::default();
+    let (decoder, _) = match Decoder::new(raw) {
+        Ok(d) => d,
+        Err(e) => {
+            out.errors.push(format!("cannot read the blob: {e}"));
+            return out;
+        }
+    };
+    let mut capped = Capped {
+        inner: decoder,
+        read: 0,
+        limit: limits.max_layer_bytes,
+    };
+    if let Err(e) = walk(&mut capped, rules, limits, &mut out) {
+        out.errors.push(format!("stopped reading: {e}"));
+    }
+    out.bytes = capped.read;
+    let complete = out.errors.is_empty();
+    if let (true, Some(expected)) = (complete, digest) {
+        match capped.inner.into_hashing().finish() {
+            Ok((actual, _)) if actual == expected => {}
+            Ok((actual, _)) => out.errors.push(format!(
+                "digest mismatch: the blob is {actual}, the manifest says {expected}"
+            )),
+            Err(e) => out
+                .errors
+                .push(format!("cannot finish reading the blob: {e}")),
+        }
+    }
+    out
+}
+
+fn walk(
+    reader: &mut dyn Read,
+    rules: &RuleSet,
+    limits: Limits,
+    out: &mut LayerScan,
+) -> io::Result<()> {
+    let mut archive = tar::Archive::new(reader);
+    for (count, entry) in archive.entries()?.enumerate() {
+        if count as u64 >= limits.max_entries {
+            return Err(io::Error::other(format!(
+                "more than {} entries",
+                limits.max_entries
+            )));
+        }
+        let mut entry = entry?;
+        let path = entry_path(&entry.path_bytes());
+        let kind = entry.header().entry_type();
+        if out.index.record(&path, kind.is_dir()) {
+            continue; // a whiteout marker, not a file
+        }
+        if !kind.is_file() {
+            continue;
+        }
+        if let Some(rule) = rules.match_path(&path).filter(|_| entry.size() > 0) {
+            let rule = rules.rules().iter().position(|r| std::ptr::eq(r, rule));
+            if let Some(rule) = rule {
+                out.matches.push(FileMatch::Name {
+                    path: path.clone(),
+                    rule,
+                });
+            }
+        }
+        let (found, _) = chunk::scan(&mut entry, rules)?;
+        out.matches
+            .extend(found.into_iter().map(|found| FileMatch::Content {
+                path: path.clone(),
+                found,
+            }));
+    }
+    Ok(())
+}
+
+/// A tar entry name as an image path: `./` and leading `/` removed, `..` kept (it is reported,
+/// never followed); non-UTF-8 bytes replaced.
+pub fn entry_path(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let trimmed = text.trim_start_matches("./").trim_start_matches('/');
+    trimmed.trim_end_matches('/').to_owned()
+}

@@ -1,0 +1,238 @@
+//! Scanning one image input: find its images, check each config, read every layer in parallel,
+//! then work out each layer finding's status from the later layers (present, deleted by a
+//! whiteout, overwritten) and build the findings.
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::error::ScanError;
+use crate::finding::{self, Finding, ImageLocation, Location, LocationKind, Status};
+use crate::image::config::{self, ConfigMatch};
+use crate::image::layout::{self, ImageRef, LayerRef, Platform};
+use crate::image::store::Store;
+use crate::layer::whiteout::Change;
+use crate::layer::{self, FileMatch, LayerScan, Limits};
+use crate::rules::RuleSet;
+
+/// Options for images.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImageOptions<'a> {
+    /// Only this platform of a multi-platform image.
+    pub platform: Option<&'a Platform>,
+    /// Caps per layer.
+    pub limits: Limits,
+}
+
+/// Findings and errors of one image input.
+#[derive(Debug, Default)]
+pub struct ImageOutcome {
+    /// Findings of every image in the input.
+    pub findings: Vec<Finding>,
+    /// Problems; each names the image and layer.
+    pub errors: Vec<ScanError>,
+    /// Decompressed layer bytes read.
+    pub bytes: u64,
+}
+
+/// Scans every image in `store`; `source` is the input as given.
+pub fn scan(
+    source: &str,
+    store: &Store,
+    rules: &RuleSet,
+    options: ImageOptions<'_>,
+) -> ImageOutcome {
+    let mut outcome = ImageOutcome::default();
+    let (images, errors) = layout::read(store, options.platform);
+    outcome
+        .errors
+        .extend(errors.into_iter().map(|e| ScanError::new(source, e)));
+    for image in &images {
+        scan_one(source, store, image, rules, options, &mut outcome);
+    }
+    outcome
+}
+
+fn scan_one(
+    source: &str,
+    store: &Store,
+    image: &ImageRef,
+    rules: &RuleSet,
+    options: ImageOptions<'_>,
+    outcome: &mut ImageOutcome,
+) {
+    let label = match &image.platform {
+        Some(p) => format!("{} ({p})", image.name),
+        None => image.name.clone(),
+    };
+    let error = |message: String| ScanError::new(source, format!("{label}: {message}"));
+    let config: Option<Value> = image.config.as_deref().and_then(|path| {
+        let read = store.read_small(path, layout::MAX_JSON_BYTES);
+        match read.map(|bytes| serde_json::from_slice::<Value>(&bytes)) {
+            Ok(Ok(value)) => Some(value),
+            Ok(Err(e)) => {
+                outcome
+                    .errors
+                    .push(error(format!("config is not valid JSON: {e}")));
+                None
+            }
+            Err(e) => {
+                outcome
+                    .errors
+                    .push(error(format!("cannot read the config: {e}")));
+                None
+            }
+        }
+    });
+    let instructions = config
+        .as_ref()
+        .map(config::layer_instructions)
+        .unwrap_or_default();
+    let place = |layer: Option<&LayerRef>| ImageLocation {
+        image: image.name.clone(),
+        platform: image.platform.clone(),
+        layer_index: layer.map(|l| l.index),
+        layer_digest: layer.and_then(|l| l.digest.clone()),
+        diff_id: layer.and_then(|l| l.diff_id.clone()),
+        status: None,
+        changed_by_layer: None,
+        field: None,
+    };
+    if let Some(config) = &config {
+        for m in config::check(config, rules) {
+            outcome
+                .findings
+                .push(config_finding(source, place(None), m));
+        }
+    }
+    let scans: Vec<LayerScan> = image
+        .layers
+        .par_iter()
+        .map(|layer| match store.open(&layer.blob) {
+            Ok(reader) => layer::scan(reader, layer.digest.as_deref(), rules, options.limits),
+            Err(e) => LayerScan {
+                errors: vec![format!("cannot open the blob: {e}")],
+                ..LayerScan::default()
+            },
+        })
+        .collect();
+    for (layer, scan) in image.layers.iter().zip(&scans) {
+        outcome.bytes += scan.bytes;
+        for message in &scan.errors {
+            outcome.errors.push(error(format!(
+                "layer {} ({}): {message}",
+                layer.index, layer.blob
+            )));
+        }
+        let instruction = instructions.get(layer.index);
+        for found in &scan.matches {
+            let path = match found {
+                FileMatch::Content { path, .. } | FileMatch::Name { path, .. } => path,
+            };
+            let (status, by) = status(path, layer.index, &scans);
+            let mut at = place(Some(layer));
+            at.status = Some(status);
+            at.changed_by_layer = by;
+            outcome
+                .findings
+                .push(layer_finding(source, at, instruction, found, rules));
+        }
+    }
+}
+
+/// The file's fate in the final filesystem: the first later layer that touches it decides.
+fn status(path: &str, index: usize, scans: &[LayerScan]) -> (Status, Option<usize>) {
+    for (later, scan) in scans.iter().enumerate().skip(index + 1) {
+        match scan.index.change(path) {
+            Some(Change::Deleted) => return (Status::Deleted, Some(later)),
+            Some(Change::Overwritten) => return (Status::Overwritten, Some(later)),
+            None => {}
+        }
+    }
+    (Status::Present, None)
+}
+
+fn layer_finding(
+    source: &str,
+    at: ImageLocation,
+    instruction: Option<&String>,
+    found: &FileMatch,
+    rules: &RuleSet,
+) -> Finding {
+    let (path, rule, severity, secret, line, column) = match found {
+        FileMatch::Content { path, found } => {
+            let rule = &rules.rules()[found.found.rule];
+            let secret = Some(found.found.secret.clone());
+            (
+                path,
+                rule,
+                found.found.severity,
+                secret,
+                Some(found.line),
+                Some(found.column),
+            )
+        }
+        FileMatch::Name { path, rule } => {
+            let rule = &rules.rules()[*rule];
+            (path, rule, rule.severity, None, None, None)
+        }
+    };
+    let mut message = format!("{} in /{path}", rule.name);
+    match (at.status, at.changed_by_layer) {
+        (Some(Status::Deleted), Some(by)) => message.push_str(&format!(
+            "; deleted by layer {by}, but still readable from layer {}",
+            at.layer_index.unwrap_or(0)
+        )),
+        (Some(Status::Overwritten), Some(by)) => message.push_str(&format!(
+            "; overwritten by layer {by}, but still readable from layer {}",
+            at.layer_index.unwrap_or(0)
+        )),
+        _ => {}
+    }
+    let anchor = format!("layer:/{path}");
+    Finding {
+        rule_id: rule.id.clone(),
+        rule_name: rule.name.clone(),
+        severity,
+        source: source.to_owned(),
+        fingerprint: finding::fingerprint(&rule.id, secret.as_deref().unwrap_or(""), &anchor),
+        secret,
+        message,
+        fix: rule.remediation.clone(),
+        location: Location {
+            kind: LocationKind::Layer,
+            path: format!("/{path}"),
+            line,
+            column,
+            instruction: instruction.cloned(),
+            instruction_line: None,
+            stage: None,
+            in_final_image: None,
+            image: Some(at),
+        },
+    }
+}
+
+fn config_finding(source: &str, mut at: ImageLocation, m: ConfigMatch<'_>) -> Finding {
+    at.field = Some(m.field.clone());
+    Finding {
+        rule_id: m.rule.id.clone(),
+        rule_name: m.rule.name.clone(),
+        severity: m.severity,
+        source: source.to_owned(),
+        fingerprint: finding::fingerprint(&m.rule.id, m.secret.as_deref().unwrap_or(""), &m.anchor),
+        secret: m.secret,
+        message: m.message,
+        fix: m.rule.remediation.clone(),
+        location: Location {
+            kind: LocationKind::Config,
+            path: "config".to_owned(),
+            line: None,
+            column: None,
+            instruction: None,
+            instruction_line: None,
+            stage: None,
+            in_final_image: None,
+            image: Some(at),
+        },
+    }
+}
