@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use super::Report;
 use super::escape::escape;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, LocationKind, Severity};
 
 /// Longest instruction text shown in a group header.
 const INSTRUCTION_WIDTH: usize = 96;
@@ -42,34 +42,26 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
     let style = Style { color };
     let mut previous: Option<&Finding> = None;
     for finding in &report.findings {
-        let location = &finding.location;
         let same_source = previous.is_some_and(|p| p.source == finding.source);
-        let same_stage =
-            same_source && previous.is_some_and(|p| p.location.stage == location.stage);
-        let same_instruction = same_stage
-            && previous.is_some_and(|p| {
-                (&p.location.instruction, p.location.instruction_line)
-                    == (&location.instruction, location.instruction_line)
-            });
+        let same_section = same_source && previous.is_some_and(|p| section(p) == section(finding));
+        let same_subsection =
+            same_section && previous.is_some_and(|p| subsection(p) == subsection(finding));
         if !same_source {
             if previous.is_some() {
                 writeln!(out)?;
             }
             writeln!(out, "{}", style.paint("1", &escape(&finding.source)))?;
         }
-        if !same_stage {
-            writeln!(out, "  {}", stage_header(finding))?;
+        if !same_section {
+            writeln!(out, "  {}", section(finding))?;
         }
-        if !same_instruction {
-            let instruction = location.instruction.as_deref().unwrap_or("");
-            let line = location
-                .instruction_line
-                .map_or(String::new(), |l| format!("line {l}  "));
+        if !same_subsection {
+            let (dim, text) = subsection(finding);
             writeln!(
                 out,
                 "    {}{}",
-                style.paint("2", &line),
-                escape(&shorten(instruction))
+                style.paint("2", &dim),
+                escape(&shorten(&text))
             )?;
         }
         write_finding(out, &style, finding)?;
@@ -94,19 +86,56 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
     writeln!(out, "{}", summary(report))
 }
 
-fn stage_header(finding: &Finding) -> String {
-    match (&finding.location.stage, finding.location.in_final_image) {
+/// The second grouping level: the stage of a Dockerfile, or the image.
+fn section(finding: &Finding) -> String {
+    let location = &finding.location;
+    if let Some(image) = &location.image {
+        return match &image.platform {
+            Some(platform) => format!("image {} ({platform})", escape(&image.image)),
+            None => format!("image {}", escape(&image.image)),
+        };
+    }
+    match (&location.stage, location.in_final_image) {
         (None, _) => "global (before the first FROM)".to_owned(),
         (Some(stage), Some(false)) => format!("stage {} (not in the final image)", escape(stage)),
         (Some(stage), _) => format!("stage {}", escape(stage)),
     }
 }
 
+/// The third grouping level: `(dimmed prefix, text)` of the instruction, layer or config.
+fn subsection(finding: &Finding) -> (String, String) {
+    let location = &finding.location;
+    let instruction = location.instruction.clone().unwrap_or_default();
+    match (&location.image, location.kind) {
+        (Some(_), LocationKind::Config) => (String::new(), "config".to_owned()),
+        (Some(image), _) => {
+            let digest = image
+                .layer_digest
+                .as_deref()
+                .or(image.diff_id.as_deref())
+                .map(|d| format!(" {}", &d[..d.len().min(19)]))
+                .unwrap_or_default();
+            let index = image.layer_index.unwrap_or(0);
+            (format!("layer {index}{digest}  "), instruction)
+        }
+        (None, _) => {
+            let line = location
+                .instruction_line
+                .map_or(String::new(), |l| format!("line {l}  "));
+            (line, instruction)
+        }
+    }
+}
+
 fn write_finding(out: &mut dyn Write, style: &Style, finding: &Finding) -> io::Result<()> {
     let location = &finding.location;
-    let position = match (location.line, location.column) {
-        (Some(line), Some(column)) => format!("{line}:{column}"),
-        _ => escape(&location.path).into_owned(),
+    let field = location.image.as_ref().and_then(|i| i.field.as_deref());
+    let path = escape(&location.path);
+    let position = match (location.kind, location.line, location.column, field) {
+        (_, _, _, Some(field)) => escape(field).into_owned(),
+        (LocationKind::Layer, Some(line), Some(column), _) => format!("{path}:{line}:{column}"),
+        (_, Some(line), Some(column), _) => format!("{line}:{column}"),
+        _ => path.into_owned(),
     };
     let secret = finding
         .secret

@@ -7,6 +7,7 @@ mod checks;
 mod cli;
 mod common;
 mod corpus;
+mod fixtures;
 mod images;
 mod parser;
 mod reports;
