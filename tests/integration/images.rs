@@ -241,3 +241,220 @@ fn thread_count_does_not_change_an_image_report() {
     );
     assert_eq!(one.stdout, four.stdout);
 }
+
+/// The layer blob paths of an OCI export, base first.
+fn layer_blobs(files: &builder::Files) -> Vec<String> {
+    let get = |path: &str| -> serde_json::Value {
+        let bytes = &files.iter().find(|(p, _)| p == path).unwrap().1;
+        serde_json::from_slice(bytes).unwrap()
+    };
+    let index = get("index.json");
+    let digest = index["manifests"][0]["digest"].as_str().unwrap();
+    let manifest = get(&format!("blobs/sha256/{}", &digest[7..]));
+    manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| format!("blobs/sha256/{}", &l["digest"].as_str().unwrap()[7..]))
+        .collect()
+}
+
+fn replace(files: &mut builder::Files, path: &str, bytes: Vec<u8>) {
+    files.iter_mut().find(|(p, _)| p == path).unwrap().1 = bytes;
+}
+
+/// Scans an OCI archive made of `files`; returns (exit code, JSON).
+fn scan_files(files: &builder::Files, args: &[&str]) -> (i32, serde_json::Value) {
+    let dir = context(&[]);
+    std::fs::write(dir.path().join("img.tar"), builder::archive(files)).unwrap();
+    let mut all = vec!["scan", "img.tar", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = run_in(dir.path(), &all, b"");
+    (out.code, serde_json::from_str(&out.stdout).unwrap())
+}
+
+fn error_text(json: &serde_json::Value) -> String {
+    json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn layers_with_findings(json: &serde_json::Value) -> Vec<u64> {
+    let mut layers: Vec<u64> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["location"]["layer_index"].as_u64())
+        .collect();
+    layers.dedup();
+    layers
+}
+
+#[test]
+fn a_corrupt_layer_is_an_error_and_the_rest_is_still_scanned() {
+    let mut image = leaky();
+    image.layers.push(layer("d", vec![file("srv/.env", "X=1")]));
+    let mut files = image.files(Format::OciArchive);
+    let blobs = layer_blobs(&files);
+    // layer 2: a gzip stream cut in half
+    let truncated = {
+        let bytes = &files.iter().find(|(p, _)| *p == blobs[2]).unwrap().1;
+        bytes[..bytes.len() / 2].to_vec()
+    };
+    replace(&mut files, &blobs[2].clone(), truncated);
+    let (code, json) = scan_files(&files, &[]);
+    assert_eq!(code, 2);
+    let errors = error_text(&json);
+    assert!(errors.contains("layer 2"), "{errors}");
+    assert_eq!(
+        layers_with_findings(&json),
+        [1, 3],
+        "layers 1 and 3 are still reported"
+    );
+}
+
+#[test]
+fn digest_mismatch_and_missing_blob() {
+    let mut files = leaky().files(Format::OciArchive);
+    let blobs = layer_blobs(&files);
+    let other = builder::compress(&builder::tar_of(&[file("x", "y")]), Compression::Gzip);
+    replace(&mut files, &blobs[0].clone(), other);
+    files.retain(|(p, _)| *p != blobs[2]);
+    let (code, json) = scan_files(&files, &[]);
+    assert_eq!(code, 2);
+    let errors = error_text(&json);
+    assert!(
+        errors.contains("layer 0") && errors.contains("digest mismatch"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("layer 2") && errors.contains("cannot open the blob"),
+        "{errors}"
+    );
+    assert_eq!(layers_with_findings(&json), [1]);
+}
+
+#[test]
+fn a_decompression_bomb_stops_at_the_cap() {
+    let zeros = vec![0u8; 8 << 20];
+    let mut image = leaky();
+    image
+        .layers
+        .insert(0, layer("bomb", vec![Entry::File("zeros".into(), zeros)]));
+    let files = image.files(Format::OciArchive);
+    let bomb_size = files
+        .iter()
+        .find(|(p, _)| *p == layer_blobs(&files)[0])
+        .unwrap()
+        .1
+        .len();
+    assert!(bomb_size < 64 << 10, "the blob is small: {bomb_size}");
+    let (code, json) = scan_files(&files, &["--max-layer-size", "1M"]);
+    assert_eq!(code, 2);
+    let errors = error_text(&json);
+    assert!(
+        errors.contains("layer 0") && errors.contains("more than 1048576 bytes"),
+        "{errors}"
+    );
+    assert_eq!(layers_with_findings(&json), [2]);
+}
+
+#[test]
+fn layers_that_are_not_tars_and_hostile_digests() {
+    let mut files = leaky().files(Format::OciArchive);
+    let blobs = layer_blobs(&files);
+    replace(
+        &mut files,
+        &blobs[0].clone(),
+        b"this is not a tar archive at all".repeat(40),
+    );
+    let (code, json) = scan_files(&files, &[]);
+    assert_eq!(code, 2);
+    assert!(error_text(&json).contains("layer 0"));
+    let index = r#"{"schemaVersion":2,"manifests":[
+        {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:../../../etc/passwd","size":1},
+        {"mediaType":"application/vnd.oci.image.manifest.v1+json","size":1}]}"#;
+    let hostile: builder::Files = vec![("index.json".into(), index.as_bytes().to_vec())];
+    let (code, json) = scan_files(&hostile, &[]);
+    assert_eq!(code, 2);
+    let errors = error_text(&json);
+    assert!(
+        errors.contains("invalid digest") && errors.contains("no digest"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn multi_platform_indexes_attestations_and_missing_platforms() {
+    let amd = leaky().files(Format::OciArchive);
+    let arm = ImageBuilder {
+        layers: vec![layer("arm", vec![file("arm/.npmrc", "x=1")])],
+        ..ImageBuilder::default()
+    }
+    .files(Format::OciArchive);
+    let manifest_of = |files: &builder::Files| -> serde_json::Value {
+        let index: serde_json::Value =
+            serde_json::from_slice(&files.iter().find(|(p, _)| p == "index.json").unwrap().1)
+                .unwrap();
+        index["manifests"][0].clone()
+    };
+    let with_platform = |mut d: serde_json::Value, arch: &str| {
+        d["platform"] = serde_json::json!({"os": "linux", "architecture": arch});
+        d
+    };
+    let attestation = serde_json::json!({
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": "sha256:00000000000000000000000000000000000000000000000000000000deadbeef", "size": 1,
+        "platform": {"os": "unknown", "architecture": "unknown"},
+        "annotations": {"vnd.docker.reference.type": "attestation-manifest"}});
+    let missing = with_platform(
+        serde_json::json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": "sha256:1111111111111111111111111111111111111111111111111111111111111111", "size": 1}),
+        "s390x",
+    );
+    let inner = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [with_platform(manifest_of(&amd), "amd64"), with_platform(manifest_of(&arm), "arm64"), attestation, missing]});
+    let inner_bytes = serde_json::to_vec(&inner).unwrap();
+    let inner_digest = builder::sha256(&inner_bytes);
+    let outer = serde_json::json!({"schemaVersion": 2, "manifests": [
+        {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": inner_digest, "size": inner_bytes.len()}]});
+    let mut files: builder::Files = amd
+        .into_iter()
+        .chain(arm)
+        .filter(|(p, _)| p != "index.json")
+        .collect();
+    files.push((format!("blobs/sha256/{}", &inner_digest[7..]), inner_bytes));
+    files.push(("index.json".into(), serde_json::to_vec(&outer).unwrap()));
+
+    let (code, json) = scan_files(&files, &[]);
+    assert_eq!(code, 1, "{}", error_text(&json));
+    let platforms: std::collections::BTreeSet<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["location"]["platform"].as_str())
+        .collect();
+    assert_eq!(
+        platforms.into_iter().collect::<Vec<_>>(),
+        ["linux/amd64", "linux/arm64"]
+    );
+    let (_, arm_only) = scan_files(&files, &["--platform", "linux/arm64"]);
+    let paths: Vec<&str> = arm_only["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["/arm/.npmrc"]);
+    let (code, none) = scan_files(&files, &["--platform", "windows/amd64"]);
+    assert_eq!(
+        code,
+        2,
+        "no image for the platform is an error: {}",
+        error_text(&none)
+    );
+}
