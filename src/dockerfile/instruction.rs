@@ -228,13 +228,13 @@ pub fn build(text: Logical, escape: char, comments: Vec<String>) -> (Instruction
         heredocs: Vec::new(),
         comments,
     };
-    if let Args::Onbuild(inner) = &instruction.args {
-        if matches!(inner.kind, Kind::Onbuild | Kind::From | Kind::Maintainer) {
-            errors.push(format!(
-                "{} isn't allowed as an ONBUILD trigger",
-                inner.keyword
-            ));
-        }
+    if let Args::Onbuild(inner) = &instruction.args
+        && matches!(inner.kind, Kind::Onbuild | Kind::From | Kind::Maintainer)
+    {
+        errors.push(format!(
+            "{} isn't allowed as an ONBUILD trigger",
+            inner.keyword
+        ));
     }
     (instruction, errors)
 }

@@ -145,10 +145,10 @@ impl Walk<'_> {
             if is_attestation(descriptor) {
                 continue;
             }
-            if let (Some(filter), Some(platform)) = (self.platform, descriptor.get("platform")) {
-                if !filter.matches(platform) {
-                    continue;
-                }
+            if let (Some(filter), Some(platform)) = (self.platform, descriptor.get("platform"))
+                && !filter.matches(platform)
+            {
+                continue;
             }
             let Some(digest) = descriptor.get("digest").and_then(Value::as_str) else {
                 self.errors

@@ -6,6 +6,7 @@
 
 pub mod chunk;
 pub mod decode;
+mod nested;
 pub mod whiteout;
 
 use std::io::{self, Read};
@@ -19,8 +20,12 @@ pub use whiteout::LayerIndex;
 pub struct Limits {
     /// Most decompressed bytes read from one layer.
     pub max_layer_bytes: u64,
-    /// Most tar entries in one layer.
+    /// Most tar entries in one layer (and in one nested archive).
     pub max_entries: u64,
+    /// Most decompressed bytes read from one archive nested in a layer.
+    pub max_nested_bytes: u64,
+    /// How deep archives may nest inside a layer (a `.jar` in a `.tgz` is depth 2).
+    pub max_depth: usize,
 }
 
 impl Default for Limits {
@@ -28,6 +33,8 @@ impl Default for Limits {
         Limits {
             max_layer_bytes: 64 << 30,
             max_entries: 5_000_000,
+            max_nested_bytes: 1 << 30,
+            max_depth: 3,
         }
     }
 }
@@ -109,40 +116,8 @@ fn walk(
     limits: Limits,
     out: &mut LayerScan,
 ) -> io::Result<()> {
-    let mut archive = tar::Archive::new(reader);
-    for (count, entry) in archive.entries()?.enumerate() {
-        if count as u64 >= limits.max_entries {
-            return Err(io::Error::other(format!(
-                "more than {} entries",
-                limits.max_entries
-            )));
-        }
-        let mut entry = entry?;
-        let path = entry_path(&entry.path_bytes());
-        let kind = entry.header().entry_type();
-        if out.index.record(&path, kind.is_dir()) {
-            continue; // a whiteout marker, not a file
-        }
-        if !kind.is_file() {
-            continue;
-        }
-        if let Some(rule) = rules.match_path(&path).filter(|_| entry.size() > 0) {
-            let rule = rules.rules().iter().position(|r| std::ptr::eq(r, rule));
-            if let Some(rule) = rule {
-                out.matches.push(FileMatch::Name {
-                    path: path.clone(),
-                    rule,
-                });
-            }
-        }
-        let (found, _) = chunk::scan(&mut entry, rules)?;
-        out.matches
-            .extend(found.into_iter().map(|found| FileMatch::Content {
-                path: path.clone(),
-                found,
-            }));
-    }
-    Ok(())
+    let mut walker = nested::Walker { rules, limits, out };
+    walker.tar(reader, "", 0)
 }
 
 /// A tar entry name as an image path: `./` and leading `/` removed, `..` kept (it is reported,

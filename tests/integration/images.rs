@@ -458,3 +458,116 @@ fn multi_platform_indexes_attestations_and_missing_platforms() {
         error_text(&none)
     );
 }
+
+fn zip_of(entries: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(method);
+    for (name, data) in entries {
+        writer.start_file(*name, options).unwrap();
+        writer.write_all(data).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+#[test]
+fn archives_nested_in_layers_are_opened() {
+    let props = format!("db.url=jdbc:x\ngithub.token={TOKEN}\n");
+    let jar = zip_of(
+        &[
+            ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
+            ("app.properties", props.as_bytes()),
+        ],
+        zip::CompressionMethod::Deflated,
+    );
+    let war = zip_of(
+        &[("WEB-INF/lib/app.jar", &jar)],
+        zip::CompressionMethod::Stored,
+    );
+    let tgz = builder::gzip(&builder::tar_of(&[
+        file("pkg/.npmrc", "x=1"),
+        file("pkg/a.txt", AWS),
+    ]));
+    let changelog = builder::gzip(format!("fixed\n{TOKEN}\n").as_bytes());
+    let image = ImageBuilder {
+        layers: vec![layer(
+            "a",
+            vec![
+                Entry::File("srv/app.war".into(), war),
+                Entry::File("opt/bundle.tgz".into(), tgz),
+                Entry::File("usr/share/doc/x/changelog.gz".into(), changelog),
+            ],
+        )],
+        ..ImageBuilder::default()
+    };
+    let dir = context(&[]);
+    std::fs::write(dir.path().join("img.tar"), image.tar(Format::OciArchive)).unwrap();
+    let out = run_in(dir.path(), &["scan", "img.tar", "--format", "json"], b"");
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let mut found = rows(&out.stdout);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "aws.secret-access-key layer /opt/bundle.tgz!/pkg/a.txt layer=0 present line=1",
+            "file.npmrc layer /opt/bundle.tgz!/pkg/.npmrc layer=0 present line=null",
+            "github.pat layer /srv/app.war!/WEB-INF/lib/app.jar!/app.properties layer=0 present line=2",
+            "github.pat layer /usr/share/doc/x/changelog.gz layer=0 present line=2",
+        ]
+    );
+}
+
+#[test]
+fn a_bomb_nested_in_a_layer_is_an_error_and_the_layer_goes_on() {
+    let zeros = vec![0u8; 4 << 20];
+    let bomb = zip_of(&[("zeros.bin", &zeros)], zip::CompressionMethod::Deflated);
+    assert!(bomb.len() < 64 << 10);
+    // compressible, so deflate Huffman-codes it (a stored block would keep the token readable)
+    let repeated = TOKEN.repeat(50);
+    let deep = builder::gzip(&builder::gzip(&builder::gzip(&builder::gzip(
+        repeated.as_bytes(),
+    ))));
+    let image = ImageBuilder {
+        layers: vec![layer(
+            "a",
+            vec![
+                Entry::File("a/bomb.zip".into(), bomb),
+                Entry::File("b/deep.gz".into(), deep),
+                file("c/.env", "A=1"),
+            ],
+        )],
+        ..ImageBuilder::default()
+    };
+    let dir = context(&[]);
+    std::fs::write(dir.path().join("img.tar"), image.tar(Format::OciArchive)).unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "scan",
+            "img.tar",
+            "--format",
+            "json",
+            "--max-layer-size",
+            "1M",
+        ],
+        b"",
+    );
+    assert_eq!(out.code, 2);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let errors = error_text(&json);
+    assert!(
+        errors.contains("in /a/bomb.zip!/zeros.bin") && errors.contains("more than 1048576"),
+        "{errors}"
+    );
+    let paths: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        ["/c/.env"],
+        "the layer goes on; gzip nested past the depth cap is read as bytes"
+    );
+}

@@ -259,10 +259,10 @@ fn suppression(instruction: &Instruction, rule_id: &str, skip_names: bool) -> Op
         if rest.is_empty() {
             return Some("inline # stowaway:ignore".to_owned());
         }
-        if let Some(list) = rest.strip_prefix('=') {
-            if list.split(',').any(|id| id.trim() == rule_id) {
-                return Some(format!("inline # stowaway:ignore={rule_id}"));
-            }
+        if let Some(list) = rest.strip_prefix('=')
+            && list.split(',').any(|id| id.trim() == rule_id)
+        {
+            return Some(format!("inline # stowaway:ignore={rule_id}"));
         }
     }
     if skip_names && NAME_CHECKS.contains(&rule_id) {

@@ -1,0 +1,204 @@
+//! Walking a layer's tar and, recursively, the archives inside it. What a file is gets sniffed
+//! from its first bytes, never its name: gzip is decompressed and looked at again (a `.tgz` is a
+//! tar inside gzip; `changelog.gz` is text), a tar is walked, a zip (`.jar`, `.war`, `.whl`) is
+//! opened, anything else is scanned as bytes. Entries inside an archive are named
+//! `outer!/inner`. Depth, entries and decompressed bytes are capped per nested archive, so a zip
+//! bomb inside a layer ends with an error naming it, and the layer's other files are still read.
+
+use std::io::{self, Cursor, Read};
+
+use flate2::read::MultiGzDecoder;
+
+use super::decode::Capped;
+use super::{FileMatch, LayerScan, Limits, chunk, entry_path};
+use crate::rules::RuleSet;
+
+/// The largest zip read into memory to be opened (zips need random access).
+const MAX_ZIP_BYTES: u64 = 256 << 20;
+
+/// What a file's first bytes say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Gzip,
+    Tar,
+    Zip,
+    Data,
+}
+
+fn sniff(head: &[u8]) -> Kind {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Kind::Gzip
+    } else if head.starts_with(b"PK\x03\x04") {
+        Kind::Zip
+    } else if head.len() >= 262 && &head[257..262] == b"ustar" {
+        Kind::Tar
+    } else {
+        Kind::Data
+    }
+}
+
+/// The walk over one layer.
+pub struct Walker<'a> {
+    pub rules: &'a RuleSet,
+    pub limits: Limits,
+    pub out: &'a mut LayerScan,
+}
+
+impl Walker<'_> {
+    /// Walks a tar. At depth 0 it is the layer itself: entries are recorded in the layer index
+    /// (whiteouts included), and a read error ends the layer. Deeper, it is an archive in a file.
+    pub fn tar(&mut self, reader: &mut dyn Read, prefix: &str, depth: usize) -> io::Result<()> {
+        let mut archive = tar::Archive::new(reader);
+        for (count, entry) in archive.entries()?.enumerate() {
+            if count as u64 >= self.limits.max_entries {
+                let message = format!("more than {} entries", self.limits.max_entries);
+                return Err(io::Error::other(message));
+            }
+            let mut entry = entry?;
+            let name = entry_path(&entry.path_bytes());
+            let kind = entry.header().entry_type();
+            if depth == 0 && self.out.index.record(&name, kind.is_dir()) {
+                continue; // a whiteout marker, not a file
+            }
+            if !kind.is_file() {
+                continue;
+            }
+            let path = format!("{prefix}{name}");
+            let size = entry.size();
+            if let Err(e) = self.file(&mut entry, &path, size, depth) {
+                if depth == 0 && !is_nested(&e) {
+                    return Err(e);
+                }
+                self.out.errors.push(format!("in /{path}: {e}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Judges one file by name, then by content (recursing into archives).
+    fn file(
+        &mut self,
+        reader: &mut dyn Read,
+        path: &str,
+        size: u64,
+        depth: usize,
+    ) -> io::Result<()> {
+        if size > 0
+            && let Some(rule) = self.rules.match_path(path)
+        {
+            let index = self
+                .rules
+                .rules()
+                .iter()
+                .position(|r| std::ptr::eq(r, rule));
+            if let Some(rule) = index {
+                self.out.matches.push(FileMatch::Name {
+                    path: path.to_owned(),
+                    rule,
+                });
+            }
+        }
+        let mut head = Vec::with_capacity(512);
+        reader.take(512).read_to_end(&mut head)?;
+        let kind = if depth < self.limits.max_depth {
+            sniff(&head)
+        } else {
+            Kind::Data
+        };
+        let mut whole = Cursor::new(head).chain(reader);
+        match kind {
+            Kind::Data => self.content(&mut whole, path),
+            Kind::Gzip => {
+                let mut inflated = self.capped(MultiGzDecoder::new(whole));
+                self.file(&mut inflated, path, size, depth + 1)
+                    .map_err(nested)
+            }
+            Kind::Tar => self
+                .tar(&mut whole, &format!("{path}!/"), depth + 1)
+                .map_err(nested),
+            Kind::Zip => self.zip(&mut whole, path, depth + 1),
+        }
+    }
+
+    fn content(&mut self, reader: &mut dyn Read, path: &str) -> io::Result<()> {
+        let (found, _) = chunk::scan(reader, self.rules)?;
+        self.out
+            .matches
+            .extend(found.into_iter().map(|found| FileMatch::Content {
+                path: path.to_owned(),
+                found,
+            }));
+        Ok(())
+    }
+
+    /// Opens a zip from memory; bytes that only look like a zip are scanned as data.
+    fn zip(&mut self, reader: &mut dyn Read, path: &str, depth: usize) -> io::Result<()> {
+        let mut bytes = Vec::new();
+        reader.take(MAX_ZIP_BYTES + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_ZIP_BYTES {
+            let message =
+                format!("zip larger than {MAX_ZIP_BYTES} bytes; scanned as bytes up to there");
+            self.content(&mut &bytes[..], path)?;
+            return Err(nested(io::Error::other(message)));
+        }
+        let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(&bytes)) else {
+            return self.content(&mut &bytes[..], path);
+        };
+        let total = archive.len().min(self.limits.max_entries as usize);
+        for i in 0..total {
+            let mut entry = match archive.by_index(i) {
+                Ok(entry) => entry,
+                Err(e) => {
+                    self.out
+                        .errors
+                        .push(format!("in /{path}: zip entry {i}: {e}"));
+                    continue;
+                }
+            };
+            if !entry.is_file() {
+                continue;
+            }
+            let inner = format!("{path}!/{}", entry_path(entry.name_raw()));
+            let size = entry.size();
+            let mut capped = self.capped(&mut entry);
+            if let Err(e) = self.file(&mut capped, &inner, size, depth) {
+                self.out.errors.push(format!("in /{inner}: {e}"));
+            }
+        }
+        Ok(())
+    }
+
+    fn capped<R: Read>(&self, inner: R) -> Capped<R> {
+        Capped {
+            inner,
+            read: 0,
+            limit: self
+                .limits
+                .max_nested_bytes
+                .min(self.limits.max_layer_bytes),
+        }
+    }
+}
+
+/// Marks an error as coming from inside a nested archive (the layer itself is still readable).
+fn nested(error: io::Error) -> io::Error {
+    if is_nested(&error) {
+        return error;
+    }
+    io::Error::new(io::ErrorKind::InvalidData, NestedError(error.to_string()))
+}
+
+fn is_nested(error: &io::Error) -> bool {
+    error.get_ref().is_some_and(|e| e.is::<NestedError>())
+}
+
+#[derive(Debug)]
+struct NestedError(String);
+
+impl std::fmt::Display for NestedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NestedError {}
