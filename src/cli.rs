@@ -102,6 +102,9 @@ pub struct ScanArgs {
     /// Most decompressed bytes read from one layer (K, M, G suffixes); a bomb stops there.
     #[arg(long, value_name = "SIZE", default_value = "64G", value_parser = parse_size)]
     pub max_layer_size: u64,
+    /// No progress bar (it is drawn on standard error only when that is a terminal).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -171,6 +174,7 @@ impl ScanArgs {
                 max_layer_bytes: self.max_layer_size,
                 ..Limits::default()
             },
+            progress: None,
         }
     }
 }

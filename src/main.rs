@@ -1,6 +1,7 @@
 //! The `stowaway` binary: parse flags, load rules, scan, redact, render, pick the exit code.
 //! Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 error or incomplete scan.
 
+mod bars;
 mod cli;
 
 use std::io::{IsTerminal, Read, Write};
@@ -66,7 +67,13 @@ fn run_scan(args: &ScanArgs) -> Result<u8, Error> {
             inputs.push(Input::Path(path.clone()));
         }
     }
-    let mut report = stowaway::scan(inputs, &rules, &args.options());
+    let mut options = args.options();
+    let bars = (!args.quiet && std::io::stderr().is_terminal()).then(bars::Bars::new);
+    options.progress = bars
+        .clone()
+        .map(|b| b as std::sync::Arc<dyn stowaway::scan::Progress>);
+    let mut report = stowaway::scan(inputs, &rules, &options);
+    drop(bars);
     if !args.show_secrets {
         report.redact();
     }

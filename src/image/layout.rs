@@ -40,6 +40,9 @@ pub struct LayerRef {
     pub digest: Option<String>,
     /// The uncompressed digest from the config's `rootfs.diff_ids`.
     pub diff_id: Option<String>,
+    /// What the blob's own SHA-256 must be: the manifest digest (OCI), or for a legacy
+    /// `docker save` (whose layers are plain tars) the diff ID.
+    pub expected: Option<String>,
 }
 
 /// A `--platform` filter: `os/arch[/variant]`.
@@ -211,10 +214,12 @@ impl Walk<'_> {
                     .push(format!("{at}: layer {index} has an invalid digest"));
                 continue;
             };
+            let digest = digest.map(str::to_ascii_lowercase);
             layers.push(LayerRef {
                 index,
                 blob,
-                digest: digest.map(str::to_ascii_lowercase),
+                expected: digest.clone(),
+                digest,
                 diff_id: diff_ids.get(index).cloned(),
             });
         }
@@ -312,6 +317,7 @@ fn docker_manifest(store: &Store, images: &mut Vec<ImageRef>, errors: &mut Vec<S
                     blob: layer.as_str()?.to_owned(),
                     digest: None,
                     diff_id: diff_ids.get(index).cloned(),
+                    expected: diff_ids.get(index).cloned(),
                 })
             })
             .collect();

@@ -72,12 +72,7 @@ pub struct LayerScan {
 }
 
 /// Reads and scans one layer blob. `digest` is the expected `sha256:` of the blob, if known.
-pub fn scan(
-    raw: Box<dyn Read + Send>,
-    digest: Option<&str>,
-    rules: &RuleSet,
-    limits: Limits,
-) -> LayerScan {
+pub fn scan<R: Read>(raw: R, digest: Option<&str>, rules: &RuleSet, limits: Limits) -> LayerScan {
     let mut out = LayerScan::default();
     let (decoder, _) = match Decoder::new(raw) {
         Ok(d) => d,
@@ -100,7 +95,7 @@ pub fn scan(
         match capped.inner.into_hashing().finish() {
             Ok((actual, _)) if actual == expected => {}
             Ok((actual, _)) => out.errors.push(format!(
-                "digest mismatch: the blob is {actual}, the manifest says {expected}"
+                "digest mismatch: the blob is {actual}, the image says {expected}"
             )),
             Err(e) => out
                 .errors

@@ -257,7 +257,10 @@ impl Rule {
                 ValueKind::Placeholder => Severity::Info,
                 ValueKind::Literal => self.severity,
             };
-            if min_entropy.is_some_and(|min| value::entropy(&secret) < min) {
+            let gated = min_entropy.is_some_and(|min| {
+                value::entropy(&secret) < min || !value::is_plausible_secret(&secret)
+            });
+            if gated {
                 continue;
             }
             out.push(Match {

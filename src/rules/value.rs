@@ -94,6 +94,20 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "xxx",
     "set_me",
     "setme",
+    // example passwords of documentation and man pages
+    "qwerty",
+    "letmein",
+    "passw0rd",
+    "p@ssw0rd",
+    "password1",
+    "secret1",
+    "debian",
+    "ubuntu",
+    "passwort",
+    "motdepasse",
+    "contrasena",
+    "senha",
+    "hunter2",
 ];
 
 const PLACEHOLDER_MARKERS: &[&str] = &[
@@ -269,6 +283,24 @@ pub fn assess(name: &str, value: &str) -> Option<(Severity, ValueKind)> {
     Some((severity, kind))
 }
 
+/// For the entropy-gated catch-all rules: a value worth reporting mixes letters and digits and
+/// is not code (`self.password`, `token.ERRORTOKEN`, a format string).
+pub fn is_plausible_secret(value: &str) -> bool {
+    let letters = value.bytes().any(|b| b.is_ascii_alphabetic());
+    let digits = value.bytes().any(|b| b.is_ascii_digit());
+    let dotted_name = value.contains('.')
+        && value.split('.').all(|part| {
+            part.bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        });
+    let format = ["%s", "%d", "{}", "{0}", "%20"]
+        .iter()
+        .any(|f| value.contains(f));
+    letters && digits && !dotted_name && !format
+}
+
 /// Shannon entropy of the value in bits per character.
 pub fn entropy(value: &str) -> f64 {
     let bytes = value.as_bytes();
@@ -330,7 +362,7 @@ mod tests {
             ValueKind::Pointer
         );
         assert_eq!(classify("https://u:p4ss@host/x"), ValueKind::Literal);
-        assert_eq!(classify("hunter2"), ValueKind::Literal);
+        assert_eq!(classify("hunter22"), ValueKind::Literal);
         assert_eq!(classify("s3cr3t"), ValueKind::Literal);
         assert_eq!(
             classify("8f14e45fceea167a5a36dedd4bea2543"),
@@ -351,6 +383,16 @@ mod tests {
         assert!(!is_high_entropy("postgres"));
         assert!(!is_high_entropy("mediawikipassword"));
         assert!(is_high_entropy("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ9c8a"));
+    }
+
+    #[test]
+    fn plausible_secrets_for_catch_all_rules() {
+        assert!(is_plausible_secret("q8Zk2LmV7xR4pW9s"));
+        assert!(!is_plausible_secret("self.password"));
+        assert!(!is_plausible_secret("elevated-privileges"));
+        assert!(!is_plausible_secret("node2.value"));
+        assert!(!is_plausible_secret("Root%20CA%20Certificates"));
+        assert!(is_plausible_secret("s3cr3t-v2x!"));
     }
 
     #[test]

@@ -14,13 +14,17 @@ use crate::layer::whiteout::Change;
 use crate::layer::{self, FileMatch, LayerScan, Limits};
 use crate::rules::RuleSet;
 
+use super::progress::{self, Progress};
+
 /// Options for images.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct ImageOptions<'a> {
     /// Only this platform of a multi-platform image.
     pub platform: Option<&'a Platform>,
     /// Caps per layer.
     pub limits: Limits,
+    /// Told how many blob bytes were read.
+    pub progress: Option<&'a dyn Progress>,
 }
 
 /// Findings and errors of one image input.
@@ -46,8 +50,19 @@ pub fn scan(
     outcome
         .errors
         .extend(errors.into_iter().map(|e| ScanError::new(source, e)));
+    let total = images
+        .iter()
+        .flat_map(|i| &i.layers)
+        .filter_map(|l| store.size(&l.blob))
+        .sum();
+    if let Some(progress) = options.progress {
+        progress.started(source, total);
+    }
     for image in &images {
         scan_one(source, store, image, rules, options, &mut outcome);
+    }
+    if let Some(progress) = options.progress {
+        progress.finished(source);
     }
     outcome
 }
@@ -108,7 +123,10 @@ fn scan_one(
         .layers
         .par_iter()
         .map(|layer| match store.open(&layer.blob) {
-            Ok(reader) => layer::scan(reader, layer.digest.as_deref(), rules, options.limits),
+            Ok(reader) => {
+                let reader = progress::Counting::new(reader, source, options.progress);
+                layer::scan(reader, layer.expected.as_deref(), rules, options.limits)
+            }
             Err(e) => LayerScan {
                 errors: vec![format!("cannot open the blob: {e}")],
                 ..LayerScan::default()

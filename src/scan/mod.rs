@@ -6,6 +6,7 @@
 
 mod image;
 mod inputs;
+mod progress;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ use crate::report::{Report, Suppressed};
 use crate::rules::RuleSet;
 
 pub use inputs::{Input, MAX_DOCKERFILE_BYTES, Source};
+pub use progress::Progress;
 
 /// Where the build context comes from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,7 +39,7 @@ pub enum ContextChoice {
 }
 
 /// What to scan and how.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     /// Build context selection.
     pub context: ContextChoice,
@@ -49,6 +51,20 @@ pub struct Options {
     pub platform: Option<Platform>,
     /// Caps per image layer.
     pub limits: Limits,
+    /// Told how many image bytes were read, from any thread.
+    pub progress: Option<std::sync::Arc<dyn Progress>>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("context", &self.context)
+            .field("target", &self.target)
+            .field("threads", &self.threads)
+            .field("platform", &self.platform)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Scans every input and returns the sorted, unredacted report.
@@ -72,6 +88,7 @@ fn scan_on_pool(inputs: Vec<Input>, rules: &RuleSet, options: &Options) -> Repor
     let image_options = image::ImageOptions {
         platform: options.platform.as_ref(),
         limits: options.limits,
+        progress: options.progress.as_deref(),
     };
     let image_outcomes: Vec<image::ImageOutcome> = images
         .par_iter()

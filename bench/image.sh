@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Image-scan benchmark on a realistic image, built on demand (nothing large is committed):
+#   layer 0: Debian bookworm minbase + python3, pip, ca-certificates (mmdebstrap, ~300 MB)
+#   layer 1: an application tree of generated source files (~SIZE_MB, default 200) with two leaks
+#   layer 2: deletes one of the leaked files (a real whiteout)
+# exported as docker-archive (plain layers), OCI archive (gzip) and OCI layout (zstd). For each
+# it prints stowaway's wall time, CPU time, peak RSS and MB/s (uncompressed layer bytes / wall)
+# next to plain decompression of the same layers (gzip -dc / zstd -dc, one process per layer, in
+# parallel), and trivy's time when trivy is on PATH.
+#
+#   apt-get install -y buildah mmdebstrap zstd time && bench/image.sh [SIZE_MB] [THREADS]
+# Set BENCH_DIR to reuse a built image between runs (default: /tmp/stowaway-bench).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mb=${1:-200}
+threads=${2:-$(nproc)}
+dir=${BENCH_DIR:-/tmp/stowaway-bench}
+B="buildah --storage-driver vfs"
+mkdir -p "$dir"
+cargo build --release --quiet
+bin=$PWD/target/release/stowaway
+
+if [ ! -f "$dir/rootfs.tar" ]; then
+  mmdebstrap --quiet --variant=minbase --include=python3,python3-pip,ca-certificates bookworm "$dir/rootfs.tar"
+fi
+if [ ! -f "$dir/docker-archive.tar" ]; then
+  rm -rf "$dir/app" && mkdir -p "$dir/app/src"
+  python3 - "$dir/app/src" "$size_mb" <<'PY'
+import os, random, string, sys
+out, size = sys.argv[1], int(sys.argv[2]) << 20
+rng = random.Random(1)
+words = ["def", "return", "import", "self", "value", "config", "request", "client", "data", "result"]
+written, n = 0, 0
+while written < size:
+    lines = [f"{rng.choice(words)} {rng.choice(words)}_{rng.randrange(1000)} = {rng.random():.6f}" for _ in range(2000)]
+    text = "\n".join(lines) + "\n"
+    with open(os.path.join(out, f"module_{n:05}.py"), "w") as f:
+        f.write(text)
+    written += len(text); n += 1
+PY
+  printf 'GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n' > "$dir/app/.env"
+  printf 'aws_secret_access_key = TOlUcR64cXQLioDnkHIfxIq2HZt+PlJhx2jIclHk\n' > "$dir/app/credentials"
+  c=$($B from scratch)
+  $B add "$c" "$dir/rootfs.tar" / >/dev/null
+  $B commit -q "$c" localhost/bench:base >/dev/null
+  $B rm "$c" >/dev/null
+  c=$($B from localhost/bench:base)
+  $B add "$c" "$dir/app" /srv/app >/dev/null
+  $B commit -q "$c" localhost/bench:app >/dev/null
+  $B rm "$c" >/dev/null
+  c=$($B from localhost/bench:app)   # a new container, so the rm is its own layer
+  $B run --isolation chroot "$c" -- rm /srv/app/credentials
+  $B commit -q "$c" localhost/bench:1 >/dev/null
+  $B rm "$c" >/dev/null
+  $B push -q localhost/bench:1 "docker-archive:$dir/docker-archive.tar:bench:1"
+  rm -rf "$dir/oci-gzip" "$dir/oci-zstd"
+  $B push -q localhost/bench:1 "oci:$dir/oci-gzip:bench:1"
+  $B push -q --compression-format zstd localhost/bench:1 "oci:$dir/oci-zstd:bench:1"
+fi
+
+measure() { # command... ; prints wall s, cpu s, peak RSS MB
+  local f wall user sys rss
+  f=$(mktemp)
+  /usr/bin/time -o "$f" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true
+  read -r wall user sys rss < <(tail -1 "$f")
+  rm -f "$f"
+  printf '%s %s %s\n' "$wall" "$(echo "$user + $sys" | bc)" "$((rss / 1024))"
+}
+layer_blobs() { # oci dir -> layer blob paths
+  python3 - "$1" <<'PY'
+import json, sys
+d = sys.argv[1]
+idx = json.load(open(f"{d}/index.json"))
+m = json.load(open(f"{d}/blobs/sha256/{idx['manifests'][0]['digest'].split(':')[1]}"))
+for l in m["layers"]:
+    print(f"{d}/blobs/sha256/{l['digest'].split(':')[1]}")
+PY
+}
+uncompressed=$(tar -tvf "$dir/docker-archive.tar" | awk '$6 ~ /\.tar$/ {s+=$3} END {print s}')
+echo "image: $((uncompressed >> 20)) MiB of uncompressed layers; $threads threads; $(nproc) cores"
+printf '%-34s %8s %8s %8s %9s\n' "run" "wall s" "cpu s" "RSS MB" "MB/s"
+row() {
+  read -r wall cpu rss <<<"$2"
+  printf '%-34s %8s %8s %8s %9.0f\n' "$1" "$wall" "$cpu" "$rss" "$(echo "$uncompressed / 1048576 / $wall" | bc -l)"
+}
+for input in docker-archive.tar oci-gzip oci-zstd; do
+  row "stowaway $input" "$(measure "$bin" scan "$dir/$input" -j "$threads" --format json)"
+done
+row "gzip -dc (layers in parallel)" "$(measure sh -c "$(declare -f layer_blobs); layer_blobs $dir/oci-gzip | xargs -P $threads -n1 sh -c 'gzip -dc < \$0 > /dev/null'")"
+row "zstd -dc (layers in parallel)" "$(measure sh -c "$(declare -f layer_blobs); layer_blobs $dir/oci-zstd | xargs -P $threads -n1 sh -c 'zstd -dcq < \$0 > /dev/null'")"
+row "cat docker-archive.tar" "$(measure cat "$dir/docker-archive.tar")"
+if command -v trivy >/dev/null; then
+  row "trivy (secret scanner)" "$(measure trivy image --input "$dir/docker-archive.tar" --scanners secret --cache-backend memory --quiet)"
+fi
