@@ -24,6 +24,9 @@ pub enum Entry {
     Dir(String),
     Symlink(String, String),
     Hardlink(String, String),
+    /// A regular file whose name bytes are written as given (no path checks): `../`, absolute,
+    /// non-UTF-8 or control characters.
+    Raw(Vec<u8>, Vec<u8>),
 }
 
 pub fn file(path: &str, text: &str) -> Entry {
@@ -93,6 +96,14 @@ pub fn tar_of(entries: &[Entry]) -> Vec<u8> {
                 header.set_entry_type(tar::EntryType::Directory);
                 header.set_size(0);
                 builder.append_data(&mut header, path, &[][..]).unwrap();
+            }
+            Entry::Raw(name, data) => {
+                header.set_entry_type(tar::EntryType::Regular);
+                header.set_size(data.len() as u64);
+                let field = &mut header.as_old_mut().name;
+                field[..name.len()].copy_from_slice(name);
+                header.set_cksum();
+                builder.append(&header, &data[..]).unwrap();
             }
             Entry::Symlink(path, target) | Entry::Hardlink(path, target) => {
                 let kind = match entry {

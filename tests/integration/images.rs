@@ -571,3 +571,41 @@ fn a_bomb_nested_in_a_layer_is_an_error_and_the_layer_goes_on() {
         "the layer goes on; gzip nested past the depth cap is read as bytes"
     );
 }
+
+#[test]
+fn hostile_entry_names_are_reported_safely() {
+    let image = ImageBuilder {
+        layers: vec![layer(
+            "a",
+            vec![
+                Entry::Raw(b"../../etc/.npmrc".to_vec(), b"x=1".to_vec()),
+                Entry::Raw(b"/abs/.netrc".to_vec(), b"x=1".to_vec()),
+                Entry::Raw(b"bad\xff\xfe/.env".to_vec(), b"A=1".to_vec()),
+                Entry::Raw(b"esc\x1b]0;pwned\x07/.env".to_vec(), b"A=1".to_vec()),
+            ],
+        )],
+        ..ImageBuilder::default()
+    };
+    let dir = context(&[]);
+    std::fs::write(dir.path().join("img.tar"), image.tar(Format::OciArchive)).unwrap();
+    let out = run_in(dir.path(), &["scan", "img.tar", "--format", "json"], b"");
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let mut found = rows(&out.stdout);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "file.dotenv layer /bad\u{fffd}\u{fffd}/.env layer=0 present line=null",
+            "file.dotenv layer /esc\u{1b}]0;pwned\u{7}/.env layer=0 present line=null",
+            "file.netrc layer /abs/.netrc layer=0 present line=null",
+            "file.npmrc layer /../../etc/.npmrc layer=0 present line=null",
+        ]
+    );
+    let text = run_in(dir.path(), &["scan", "img.tar", "--color", "never"], b"").stdout;
+    assert!(
+        !text.contains('\x1b') && !text.contains('\x07'),
+        "raw escapes in: {text}"
+    );
+    assert!(text.contains("/esc\\u{1b}]0;pwned\\u{7}/.env"), "{text}");
+    assert!(!dir.path().join("etc").exists() && !std::path::Path::new("/abs/.netrc").exists());
+}
