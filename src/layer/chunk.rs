@@ -1,15 +1,19 @@
-//! Scanning a stream of unknown length with the content rules, in windows of [`CHUNK`] bytes
-//! that overlap by [`OVERLAP`] bytes, so memory stays flat for any file size and a secret that
-//! straddles a window boundary is still found whole, exactly once: in every window but the last,
-//! matches starting in the final `OVERLAP` bytes are left to the next window, which starts
-//! there. Lines and columns (Unicode scalar values, counted from UTF-8 lead bytes) are carried
-//! across windows.
+//! Scanning streams of unknown length in windows of [`CHUNK`] bytes that overlap by [`OVERLAP`]
+//! bytes, so memory stays flat for any file size and a secret that straddles a boundary is still
+//! found whole, exactly once: in every window but the last, matches starting in the final
+//! `OVERLAP` bytes are left to the next window, which starts there.
+//!
+//! The work is split so windows can be scanned anywhere, in any order: [`windows`] cuts a
+//! stream (sequential, cheap), [`scan_window`] finds matches and counts lines inside one window
+//! (pure, the expensive part), and [`assemble`] turns window-relative positions into lines and
+//! columns by walking the windows of a file in order. Columns count Unicode scalar values
+//! (UTF-8 lead bytes).
 
 use std::io::{self, Read};
 
 use crate::rules::{Match, RuleSet};
 
-/// Bytes scanned per window.
+/// Bytes per window, overlap excluded.
 pub const CHUNK: usize = 1 << 20;
 /// Bytes shared by consecutive windows; the longest secret found whole.
 pub const OVERLAP: usize = 16 << 10;
@@ -25,70 +29,115 @@ pub struct Located {
     pub column: u32,
 }
 
-/// Where the window starts in the stream.
-#[derive(Debug, Clone, Copy)]
-struct Cursor {
-    line: u64,
-    column: u64,
+/// What one window holds: its matches with window-relative positions, and how its kept bytes
+/// move the line cursor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WindowScan {
+    /// `(match, newlines before it in the window, characters since the last of those newlines,
+    /// or since the window start when there is none)`.
+    pub matches: Vec<(Match, u64, u64)>,
+    /// Newlines among the window's kept bytes.
+    pub newlines: u64,
+    /// Characters after the last kept newline (or all kept characters when there is none).
+    pub tail_chars: u64,
 }
 
-impl Cursor {
-    fn advance(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            if b == b'\n' {
-                self.line += 1;
-                self.column = 0;
-            } else if b & 0xC0 != 0x80 {
-                self.column += 1;
-            }
-        }
-    }
-}
-
-/// Scans `reader` to its end; returns the matches (in stream order) and the bytes read.
-pub fn scan(reader: &mut dyn Read, rules: &RuleSet) -> io::Result<(Vec<Located>, u64)> {
-    let mut window: Vec<u8> = Vec::with_capacity(CHUNK + OVERLAP);
-    let mut cursor = Cursor { line: 1, column: 0 };
-    let mut found = Vec::new();
+/// Cuts `reader` into windows and hands each to `each(window, keep_from)`: matches starting at
+/// or after `keep_from` belong to the next window. Returns the bytes read.
+pub fn windows(reader: &mut dyn Read, mut each: impl FnMut(Vec<u8>, usize)) -> io::Result<u64> {
+    // no preallocation: most files are small, and a window held in flight keeps its capacity
+    let mut window: Vec<u8> = Vec::new();
     let mut total = 0u64;
     loop {
-        let carried = window.len();
-        let wanted = CHUNK + OVERLAP - carried;
-        let read = fill(reader, &mut window, wanted)?;
+        let wanted = CHUNK + OVERLAP - window.len();
+        let start = window.len();
+        reader.take(wanted as u64).read_to_end(&mut window)?;
+        let read = window.len() - start;
         total += read as u64;
-        let last = read < wanted;
-        let keep_from = if last {
-            window.len()
-        } else {
-            window.len() - OVERLAP
-        };
-        let mut position = cursor;
-        let mut done = 0;
-        for m in rules.find_matches(&window) {
-            if m.start >= keep_from {
-                continue; // the next window sees it whole
-            }
-            position.advance(&window[done..m.start]);
-            done = m.start;
-            found.push(Located {
-                line: clamp(position.line),
-                column: clamp(position.column + 1),
-                found: m,
-            });
+        if read < wanted {
+            let len = window.len();
+            each(window, len);
+            return Ok(total);
         }
-        cursor.advance(&window[..keep_from]);
-        if last {
-            return Ok((found, total));
-        }
-        window.drain(..keep_from);
+        let keep_from = window.len() - OVERLAP;
+        let mut next = Vec::with_capacity(CHUNK + OVERLAP);
+        next.extend_from_slice(&window[keep_from..]);
+        each(window, keep_from);
+        window = next;
     }
 }
 
-/// Reads until `wanted` more bytes are in `buf` or the stream ends; returns the count.
-fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, wanted: usize) -> io::Result<usize> {
-    let start = buf.len();
-    reader.take(wanted as u64).read_to_end(buf)?;
-    Ok(buf.len() - start)
+/// Scans one window (the expensive, parallelisable part).
+pub fn scan_window(window: &[u8], keep_from: usize, rules: &RuleSet) -> WindowScan {
+    let mut out = WindowScan::default();
+    let mut done = 0;
+    let (mut newlines, mut chars) = (0u64, 0u64);
+    for m in rules.find_matches(window) {
+        if m.start >= keep_from {
+            continue; // the next window sees it whole
+        }
+        count(&window[done..m.start], &mut newlines, &mut chars);
+        done = m.start;
+        out.matches.push((m, newlines, chars));
+    }
+    count(&window[done..keep_from], &mut newlines, &mut chars);
+    out.newlines = newlines;
+    out.tail_chars = chars;
+    out
+}
+
+fn count(bytes: &[u8], newlines: &mut u64, chars: &mut u64) {
+    match memchr_last(bytes) {
+        Some(last) => {
+            *newlines += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+            *chars = lead_bytes(&bytes[last + 1..]);
+        }
+        None => *chars += lead_bytes(bytes),
+    }
+}
+
+fn memchr_last(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().rposition(|&b| b == b'\n')
+}
+
+fn lead_bytes(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64
+}
+
+/// Positions of a file's matches, from its window scans in stream order.
+pub fn assemble(scans: impl IntoIterator<Item = WindowScan>) -> Vec<Located> {
+    let (mut line, mut column) = (1u64, 0u64);
+    let mut out = Vec::new();
+    for scan in scans {
+        for (found, newlines, chars) in scan.matches {
+            let (l, c) = if newlines == 0 {
+                (line, column + chars)
+            } else {
+                (line + newlines, chars)
+            };
+            out.push(Located {
+                found,
+                line: clamp(l),
+                column: clamp(c + 1),
+            });
+        }
+        if scan.newlines > 0 {
+            line += scan.newlines;
+            column = scan.tail_chars;
+        } else {
+            column += scan.tail_chars;
+        }
+    }
+    out
+}
+
+/// Scans a whole stream on the calling thread.
+pub fn scan(reader: &mut dyn Read, rules: &RuleSet) -> io::Result<(Vec<Located>, u64)> {
+    let mut scans = Vec::new();
+    let total = windows(reader, |window, keep_from| {
+        scans.push(scan_window(&window, keep_from, rules));
+    })?;
+    Ok((assemble(scans), total))
 }
 
 fn clamp(n: u64) -> u32 {
@@ -127,10 +176,14 @@ mod tests {
     }
 
     #[test]
-    fn lines_carry_across_windows() {
+    fn lines_and_columns_carry_across_windows() {
         let mut text = b"line\n".repeat(CHUNK / 2);
         text.extend_from_slice(TOKEN.as_bytes());
         assert_eq!(positions(&text), [(CHUNK as u32 / 2 + 1, 1)]);
+        let mut long_line = vec![b'q'; 2 * CHUNK + 5];
+        long_line.extend_from_slice(format!(" {TOKEN} {TOKEN}").as_bytes());
+        let col = 2 * CHUNK as u32 + 7;
+        assert_eq!(positions(&long_line), [(1, col), (1, col + 41)]);
         assert!(positions(b"").is_empty());
     }
 }

@@ -58,6 +58,17 @@ pub enum FileMatch {
     },
 }
 
+/// Where the walk sends file windows to be scanned. The layer module cuts windows (reading is
+/// sequential); the implementation decides where and when they are scanned, and hands back every
+/// window's scan at the end, in any order.
+pub trait WindowSink {
+    /// Window `index` of file `file` (numbered in walk order); matches starting at or after
+    /// `keep_from` belong to the next window.
+    fn window(&mut self, file: usize, index: usize, window: Vec<u8>, keep_from: usize);
+    /// Waits for every window and returns `(file, index, scan)` for each.
+    fn finish(&mut self) -> Vec<(usize, usize, chunk::WindowScan)>;
+}
+
 /// Everything read from one layer.
 #[derive(Debug, Default)]
 pub struct LayerScan {
@@ -72,7 +83,13 @@ pub struct LayerScan {
 }
 
 /// Reads and scans one layer blob. `digest` is the expected `sha256:` of the blob, if known.
-pub fn scan<R: Read>(raw: R, digest: Option<&str>, rules: &RuleSet, limits: Limits) -> LayerScan {
+pub fn scan<R: Read>(
+    raw: R,
+    digest: Option<&str>,
+    rules: &RuleSet,
+    limits: Limits,
+    sink: &mut dyn WindowSink,
+) -> LayerScan {
     let mut out = LayerScan::default();
     let (decoder, _) = match Decoder::new(raw) {
         Ok(d) => d,
@@ -86,9 +103,12 @@ pub fn scan<R: Read>(raw: R, digest: Option<&str>, rules: &RuleSet, limits: Limi
         read: 0,
         limit: limits.max_layer_bytes,
     };
-    if let Err(e) = walk(&mut capped, rules, limits, &mut out) {
+    let mut files = Vec::new();
+    let walked = walk(&mut capped, rules, limits, &mut out, sink, &mut files);
+    if let Err(e) = walked {
         out.errors.push(format!("stopped reading: {e}"));
     }
+    collect(sink.finish(), &files, &mut out);
     out.bytes = capped.read;
     let complete = out.errors.is_empty();
     if let (true, Some(expected)) = (complete, digest) {
@@ -110,9 +130,42 @@ fn walk(
     rules: &RuleSet,
     limits: Limits,
     out: &mut LayerScan,
+    sink: &mut dyn WindowSink,
+    files: &mut Vec<String>,
 ) -> io::Result<()> {
-    let mut walker = nested::Walker { rules, limits, out };
+    let mut walker = nested::Walker {
+        rules,
+        limits,
+        out,
+        sink,
+        files,
+    };
     walker.tar(reader, "", 0)
+}
+
+/// Turns window scans back into located matches, file by file, in stream order.
+fn collect(
+    mut scans: Vec<(usize, usize, chunk::WindowScan)>,
+    files: &[String],
+    out: &mut LayerScan,
+) {
+    scans.sort_by_key(|(file, index, _)| (*file, *index));
+    let mut scans = scans.into_iter().peekable();
+    while let Some((file, _, first)) = scans.next() {
+        let mut windows = vec![first];
+        while let Some((_, _, next)) = scans.next_if(|(f, _, _)| *f == file) {
+            windows.push(next);
+        }
+        let path = &files[file];
+        out.matches.extend(
+            chunk::assemble(windows)
+                .into_iter()
+                .map(|found| FileMatch::Content {
+                    path: path.clone(),
+                    found,
+                }),
+        );
+    }
 }
 
 /// A tar entry name as an image path: `./` and leading `/` removed, `..` kept (it is reported,

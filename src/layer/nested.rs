@@ -10,7 +10,7 @@ use std::io::{self, Cursor, Read};
 use flate2::read::MultiGzDecoder;
 
 use super::decode::Capped;
-use super::{FileMatch, LayerScan, Limits, chunk, entry_path};
+use super::{FileMatch, LayerScan, Limits, WindowSink, chunk, entry_path};
 use crate::rules::RuleSet;
 
 /// The largest zip read into memory to be opened (zips need random access).
@@ -42,6 +42,10 @@ pub struct Walker<'a> {
     pub rules: &'a RuleSet,
     pub limits: Limits,
     pub out: &'a mut LayerScan,
+    /// Where file contents go to be scanned.
+    pub sink: &'a mut dyn WindowSink,
+    /// The path of each file handed to the sink, by file number.
+    pub files: &'a mut Vec<String>,
 }
 
 impl Walker<'_> {
@@ -120,14 +124,16 @@ impl Walker<'_> {
         }
     }
 
+    /// Hands the file's content to the sink, window by window.
     fn content(&mut self, reader: &mut dyn Read, path: &str) -> io::Result<()> {
-        let (found, _) = chunk::scan(reader, self.rules)?;
-        self.out
-            .matches
-            .extend(found.into_iter().map(|found| FileMatch::Content {
-                path: path.to_owned(),
-                found,
-            }));
+        let file = self.files.len();
+        self.files.push(path.to_owned());
+        let sink = &mut *self.sink;
+        let mut index = 0;
+        chunk::windows(reader, |window, keep_from| {
+            sink.window(file, index, window, keep_from);
+            index += 1;
+        })?;
         Ok(())
     }
 

@@ -15,6 +15,7 @@ use crate::layer::{self, FileMatch, LayerScan, Limits};
 use crate::rules::RuleSet;
 
 use super::progress::{self, Progress};
+use super::windows;
 
 /// Options for images.
 #[derive(Clone, Copy, Default)]
@@ -125,7 +126,12 @@ fn scan_one(
         .map(|layer| match store.open(&layer.blob) {
             Ok(reader) => {
                 let reader = progress::Counting::new(reader, source, options.progress);
-                layer::scan(reader, layer.expected.as_deref(), rules, options.limits)
+                let shared = windows::Shared::default();
+                rayon::scope(|scope| {
+                    let mut sink = windows::Parallel::new(scope, rules, &shared);
+                    let expected = layer.expected.as_deref();
+                    layer::scan(reader, expected, rules, options.limits, &mut sink)
+                })
             }
             Err(e) => LayerScan {
                 errors: vec![format!("cannot open the blob: {e}")],

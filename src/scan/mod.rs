@@ -7,6 +7,7 @@
 mod image;
 mod inputs;
 mod progress;
+mod windows;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

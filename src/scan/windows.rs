@@ -1,0 +1,105 @@
+//! Scanning a layer's file windows on the thread pool while the layer is still being
+//! decompressed, so one large layer keeps every core busy. Small files are batched (a task per
+//! file would cost more than the scan); windows in flight are capped in bytes, and when the cap
+//! is reached the reading thread helps run queued scans (`rayon::yield_now`) instead of reading
+//! on, so memory stays bounded whatever the layer size.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::layer::WindowSink;
+use crate::layer::chunk::{self, WindowScan};
+use crate::rules::RuleSet;
+
+/// Most window bytes queued or being scanned for one layer.
+const MAX_IN_FLIGHT: usize = 8 << 20;
+/// Windows are grouped into tasks of about this many bytes.
+const BATCH: usize = 1 << 20;
+
+type Scans = Mutex<Vec<(usize, usize, WindowScan)>>;
+
+/// A [`WindowSink`] that scans on a rayon scope.
+pub struct Parallel<'s, 'scope> {
+    scope: &'s rayon::Scope<'scope>,
+    rules: &'scope RuleSet,
+    scans: &'scope Scans,
+    in_flight: &'scope AtomicUsize,
+    batch: Vec<(usize, usize, Vec<u8>, usize)>,
+    batch_bytes: usize,
+}
+
+/// State shared by a layer's tasks; lives outside the scope.
+#[derive(Default)]
+pub struct Shared {
+    scans: Scans,
+    in_flight: AtomicUsize,
+}
+
+impl<'s, 'scope> Parallel<'s, 'scope> {
+    /// A sink spawning on `scope`.
+    pub fn new(
+        scope: &'s rayon::Scope<'scope>,
+        rules: &'scope RuleSet,
+        shared: &'scope Shared,
+    ) -> Self {
+        Parallel {
+            scope,
+            rules,
+            scans: &shared.scans,
+            in_flight: &shared.in_flight,
+            batch: Vec::new(),
+            batch_bytes: 0,
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.batch);
+        let bytes = std::mem::take(&mut self.batch_bytes);
+        self.in_flight.fetch_add(bytes, Ordering::AcqRel);
+        let (rules, scans, in_flight) = (self.rules, self.scans, self.in_flight);
+        self.scope.spawn(move |_| {
+            let done: Vec<_> = batch
+                .into_iter()
+                .map(|(file, index, window, keep_from)| {
+                    (file, index, chunk::scan_window(&window, keep_from, rules))
+                })
+                .collect();
+            if let Ok(mut scans) = scans.lock() {
+                scans.extend(done);
+            }
+            in_flight.fetch_sub(bytes, Ordering::AcqRel);
+        });
+        self.wait_below(MAX_IN_FLIGHT);
+    }
+
+    /// Runs queued scans on this thread until fewer than `limit` bytes are in flight.
+    fn wait_below(&self, limit: usize) {
+        while self.in_flight.load(Ordering::Acquire) > limit {
+            if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                std::thread::yield_now();
+            }
+        }
+    }
+}
+
+impl WindowSink for Parallel<'_, '_> {
+    fn window(&mut self, file: usize, index: usize, window: Vec<u8>, keep_from: usize) {
+        self.batch_bytes += window.len().max(1);
+        self.batch.push((file, index, window, keep_from));
+        if self.batch_bytes >= BATCH {
+            self.flush();
+        }
+    }
+
+    fn finish(&mut self) -> Vec<(usize, usize, WindowScan)> {
+        self.flush();
+        self.wait_below(0);
+        self.scans
+            .lock()
+            .map(|mut s| std::mem::take(&mut *s))
+            .unwrap_or_default()
+    }
+}
