@@ -73,6 +73,19 @@ fn rows(stdout: &str) -> Vec<String> {
         .collect()
 }
 
+/// Writes `image` as `format`, scans it with `args`; returns the exit code, the sorted rows and
+/// the JSON text.
+fn scan_image(image: &ImageBuilder, format: Format, args: &[&str]) -> (i32, Vec<String>, String) {
+    let dir = context(&[]);
+    std::fs::write(dir.path().join("img.tar"), image.tar(format)).unwrap();
+    let mut all = vec!["scan", "img.tar", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = run_in(dir.path(), &all, b"");
+    let mut found = rows(&out.stdout);
+    found.sort();
+    (out.code, found, out.stdout)
+}
+
 fn expected() -> Vec<&'static str> {
     vec![
         "dockerfile.secret-env config Env[1] layer=null - line=null",
@@ -181,11 +194,7 @@ fn opaque_directories_and_overwrites() {
         ],
         ..ImageBuilder::default()
     };
-    let dir = context(&[]);
-    std::fs::write(dir.path().join("img.tar"), image.tar(Format::DockerLegacy)).unwrap();
-    let out = run_in(dir.path(), &["scan", "img.tar", "--format", "json"], b"");
-    let mut found = rows(&out.stdout);
-    found.sort();
+    let (_, found, _) = scan_image(&image, Format::DockerLegacy, &[]);
     assert_eq!(
         found,
         [
@@ -215,11 +224,8 @@ fn long_names_links_and_binary_files() {
         )],
         ..ImageBuilder::default()
     };
-    let dir = context(&[]);
-    std::fs::write(dir.path().join("img.tar"), image.tar(Format::OciArchive)).unwrap();
-    let out = run_in(dir.path(), &["scan", "img.tar", "--format", "json"], b"");
-    assert_eq!(out.code, 1, "{}", out.stdout);
-    let found = rows(&out.stdout);
+    let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
+    assert_eq!(code, 1, "{stdout}");
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(found.iter().any(|r| r.contains(&format!("/{long} "))));
     assert!(found.iter().any(|r| r.contains("/usr/bin/tool ")));
@@ -500,12 +506,8 @@ fn archives_nested_in_layers_are_opened() {
         )],
         ..ImageBuilder::default()
     };
-    let dir = context(&[]);
-    std::fs::write(dir.path().join("img.tar"), image.tar(Format::OciArchive)).unwrap();
-    let out = run_in(dir.path(), &["scan", "img.tar", "--format", "json"], b"");
-    assert_eq!(out.code, 1, "{}", out.stdout);
-    let mut found = rows(&out.stdout);
-    found.sort();
+    let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
+    assert_eq!(code, 1, "{stdout}");
     assert_eq!(
         found,
         [
@@ -538,22 +540,9 @@ fn a_bomb_nested_in_a_layer_is_an_error_and_the_layer_goes_on() {
         )],
         ..ImageBuilder::default()
     };
-    let dir = context(&[]);
-    std::fs::write(dir.path().join("img.tar"), image.tar(Format::OciArchive)).unwrap();
-    let out = run_in(
-        dir.path(),
-        &[
-            "scan",
-            "img.tar",
-            "--format",
-            "json",
-            "--max-layer-size",
-            "1M",
-        ],
-        b"",
-    );
-    assert_eq!(out.code, 2);
-    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let (code, _, stdout) = scan_image(&image, Format::OciArchive, &["--max-layer-size", "1M"]);
+    assert_eq!(code, 2);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let errors = error_text(&json);
     assert!(
         errors.contains("in /a/bomb.zip!/zeros.bin") && errors.contains("more than 1048576"),
@@ -586,12 +575,8 @@ fn hostile_entry_names_are_reported_safely() {
         )],
         ..ImageBuilder::default()
     };
-    let dir = context(&[]);
-    std::fs::write(dir.path().join("img.tar"), image.tar(Format::OciArchive)).unwrap();
-    let out = run_in(dir.path(), &["scan", "img.tar", "--format", "json"], b"");
-    assert_eq!(out.code, 1, "{}", out.stdout);
-    let mut found = rows(&out.stdout);
-    found.sort();
+    let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
+    assert_eq!(code, 1, "{stdout}");
     assert_eq!(
         found,
         [
@@ -601,6 +586,8 @@ fn hostile_entry_names_are_reported_safely() {
             "file.npmrc layer /../../etc/.npmrc layer=0 present line=null",
         ]
     );
+    let dir = context(&[]);
+    std::fs::write(dir.path().join("img.tar"), image.tar(Format::OciArchive)).unwrap();
     let text = run_in(dir.path(), &["scan", "img.tar", "--color", "never"], b"").stdout;
     assert!(
         !text.contains('\x1b') && !text.contains('\x07'),
