@@ -1,14 +1,15 @@
 //! Finding the images in a store: an OCI layout (`index.json`, nested indexes, multi-platform,
 //! attestation manifests skipped, blobs of other platforms allowed to be missing; Docker >= 25
 //! `docker save` is one of these) or a legacy `docker save` (`manifest.json` with
-//! `<id>/layer.tar`). JSON is read leniently as `serde_json::Value` (a config without `os`,
-//! `"manifests": null`, uppercase digests are all real-world shapes) and validated once here
-//! into [`ImageRef`]s; nothing downstream looks at raw JSON again except the config checks.
+//! `<id>/layer.tar`). Index and manifest JSON goes through [`descriptor`] (the `oci-spec` types,
+//! with a lenient fallback for real-world shapes) and is validated once here into
+//! [`ImageRef`]s; nothing downstream looks at raw JSON again except the config checks.
 
 use std::collections::HashSet;
 
 use serde_json::Value;
 
+use super::descriptor::{self, Descriptor, Document, PlatformRef};
 use super::store::Store;
 
 /// The largest index, manifest or config read (bytes).
@@ -66,14 +67,13 @@ impl Platform {
         })
     }
 
-    fn matches(&self, platform: &Value) -> bool {
-        let field = |k: &str| platform.get(k).and_then(Value::as_str);
-        field("os") == Some(self.os.as_str())
-            && field("architecture") == Some(self.arch.as_str())
+    fn matches(&self, platform: &PlatformRef) -> bool {
+        platform.os == self.os
+            && platform.arch == self.arch
             && self
                 .variant
-                .as_deref()
-                .is_none_or(|v| field("variant") == Some(v))
+                .as_ref()
+                .is_none_or(|v| platform.variant.as_ref() == Some(v))
     }
 }
 
@@ -94,8 +94,8 @@ pub fn read(store: &Store, platform: Option<&Platform>) -> (Vec<ImageRef>, Vec<S
     let mut images = Vec::new();
     let mut errors = Vec::new();
     if store.contains("index.json") {
-        match json(store, "index.json") {
-            Ok(index) => {
+        match document(store, "index.json") {
+            Ok(Document::Index(entries)) => {
                 let mut walk = Walk {
                     store,
                     platform,
@@ -103,8 +103,9 @@ pub fn read(store: &Store, platform: Option<&Platform>) -> (Vec<ImageRef>, Vec<S
                     images: &mut images,
                     errors: &mut errors,
                 };
-                walk.index(&index, "index.json", 0);
+                walk.index(&entries, "index.json", 0);
             }
+            Ok(Document::Manifest { .. }) => errors.push("index.json is not an index".to_owned()),
             Err(e) => errors.push(e),
         }
     } else if store.contains("manifest.json") {
@@ -118,11 +119,19 @@ pub fn read(store: &Store, platform: Option<&Platform>) -> (Vec<ImageRef>, Vec<S
     (images, errors)
 }
 
-fn json(store: &Store, path: &str) -> Result<Value, String> {
-    let bytes = store
+fn read_json(store: &Store, path: &str) -> Result<Vec<u8>, String> {
+    store
         .read_small(path, MAX_JSON_BYTES)
-        .map_err(|e| format!("cannot read {path}: {e}"))?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("{path} is not valid JSON: {e}"))
+        .map_err(|e| format!("cannot read {path}: {e}"))
+}
+
+fn document(store: &Store, path: &str) -> Result<Document, String> {
+    descriptor::parse(&read_json(store, path)?).map_err(|e| format!("{path}: {e}"))
+}
+
+fn json(store: &Store, path: &str) -> Result<Value, String> {
+    serde_json::from_slice(&read_json(store, path)?)
+        .map_err(|e| format!("{path} is not valid JSON: {e}"))
 }
 
 struct Walk<'a> {
@@ -134,26 +143,23 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn index(&mut self, index: &Value, at: &str, depth: usize) {
+    fn index(&mut self, entries: &[Descriptor], at: &str, depth: usize) {
         if depth > MAX_INDEX_DEPTH {
-            self.errors.push(format!(
-                "{at}: indexes nested deeper than {MAX_INDEX_DEPTH}"
-            ));
+            let message = format!("{at}: indexes nested deeper than {MAX_INDEX_DEPTH}");
+            self.errors.push(message);
             return;
         }
-        let descriptors = index.get("manifests").and_then(Value::as_array);
-        let descriptors = descriptors.map(Vec::as_slice).unwrap_or_default();
-        let several = descriptors.len() > 1;
-        for descriptor in descriptors {
-            if is_attestation(descriptor) {
+        let several = entries.len() > 1;
+        for entry in entries {
+            if is_attestation(entry) {
                 continue;
             }
-            if let (Some(filter), Some(platform)) = (self.platform, descriptor.get("platform"))
+            if let (Some(filter), Some(platform)) = (self.platform, &entry.platform)
                 && !filter.matches(platform)
             {
                 continue;
             }
-            let Some(digest) = descriptor.get("digest").and_then(Value::as_str) else {
+            let Some(digest) = entry.digest.as_deref() else {
                 self.errors
                     .push(format!("{at}: a manifest descriptor has no digest"));
                 continue;
@@ -168,54 +174,46 @@ impl Walk<'_> {
             if several && !self.store.contains(&path) {
                 continue; // a multi-platform index whose other platforms were not exported
             }
-            let manifest = match json(self.store, &path) {
-                Ok(m) => m,
-                Err(e) => {
-                    self.errors.push(e);
-                    continue;
+            match document(self.store, &path) {
+                Ok(Document::Index(inner)) => self.index(&inner, &path, depth + 1),
+                Ok(Document::Manifest { config, layers }) => {
+                    let name = reference_name(entry).unwrap_or_else(|| digest.to_owned());
+                    let platform = entry.platform.as_ref().map(PlatformRef::text);
+                    self.manifest(config, &layers, &path, name, platform);
                 }
-            };
-            if manifest.get("manifests").is_some() {
-                self.index(&manifest, &path, depth + 1);
-            } else {
-                let name = reference_name(descriptor).unwrap_or_else(|| digest.to_owned());
-                let platform = descriptor.get("platform").map(platform_text);
-                self.manifest(&manifest, &path, name, platform);
+                Err(e) => self.errors.push(e),
             }
         }
     }
 
-    fn manifest(&mut self, manifest: &Value, at: &str, name: String, platform: Option<String>) {
-        let config = manifest
-            .get("config")
-            .and_then(|c| c.get("digest"))
-            .and_then(Value::as_str)
-            .and_then(blob_path);
+    fn manifest(
+        &mut self,
+        config: Option<Descriptor>,
+        layers: &[Descriptor],
+        at: &str,
+        name: String,
+        platform: Option<String>,
+    ) {
+        let config = config.and_then(|c| c.digest).as_deref().and_then(blob_path);
         if config.is_none() {
-            self.errors
-                .push(format!("{at}: manifest has no valid config descriptor"));
+            let message = format!("{at}: manifest has no valid config descriptor");
+            self.errors.push(message);
         }
         let diff_ids = config
             .as_deref()
-            .and_then(|c| json(self.store, c).ok())
-            .map(|c| diff_ids(&c))
+            .and_then(|c| read_json(self.store, c).ok())
+            .map(|bytes| descriptor::diff_ids(&bytes))
             .unwrap_or_default();
-        let mut layers = Vec::new();
-        let listed = manifest.get("layers").and_then(Value::as_array);
-        for (index, layer) in listed
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-        {
-            let digest = layer.get("digest").and_then(Value::as_str);
+        let mut refs = Vec::new();
+        for (index, layer) in layers.iter().enumerate() {
+            let digest = layer.digest.as_deref();
             let Some(blob) = digest.and_then(blob_path) else {
-                self.errors
-                    .push(format!("{at}: layer {index} has an invalid digest"));
+                let message = format!("{at}: layer {index} has an invalid digest");
+                self.errors.push(message);
                 continue;
             };
             let digest = digest.map(str::to_ascii_lowercase);
-            layers.push(LayerRef {
+            refs.push(LayerRef {
                 index,
                 blob,
                 expected: digest.clone(),
@@ -227,57 +225,26 @@ impl Walk<'_> {
             name,
             platform,
             config,
-            layers,
+            layers: refs,
         });
     }
 }
 
 /// Attestation manifests (BuildKit provenance/SBOM) carry no filesystem of the image.
-fn is_attestation(descriptor: &Value) -> bool {
-    let annotation = descriptor
-        .get("annotations")
-        .and_then(|a| a.get("vnd.docker.reference.type"))
-        .and_then(Value::as_str);
-    let os = descriptor
-        .get("platform")
-        .and_then(|p| p.get("os"))
-        .and_then(Value::as_str);
-    annotation == Some("attestation-manifest") || os == Some("unknown")
+fn is_attestation(entry: &Descriptor) -> bool {
+    let annotation = entry.annotations.get("vnd.docker.reference.type");
+    let os = entry.platform.as_ref().map(|p| p.os.as_str());
+    annotation.map(String::as_str) == Some("attestation-manifest") || os == Some("unknown")
 }
 
-fn reference_name(descriptor: &Value) -> Option<String> {
-    let annotations = descriptor.get("annotations")?;
+fn reference_name(entry: &Descriptor) -> Option<String> {
     [
         "io.containerd.image.name",
         "org.opencontainers.image.ref.name",
     ]
     .iter()
-    .find_map(|k| annotations.get(*k).and_then(Value::as_str))
-    .map(str::to_owned)
-}
-
-fn platform_text(platform: &Value) -> String {
-    let field = |k: &str| platform.get(k).and_then(Value::as_str).unwrap_or("");
-    let mut text = format!("{}/{}", field("os"), field("architecture"));
-    if !field("variant").is_empty() {
-        text = format!("{text}/{}", field("variant"));
-    }
-    text
-}
-
-/// `rootfs.diff_ids` of a config, lowercased.
-pub fn diff_ids(config: &Value) -> Vec<String> {
-    config
-        .get("rootfs")
-        .and_then(|r| r.get("diff_ids"))
-        .and_then(Value::as_array)
-        .map(|ids| {
-            ids.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_ascii_lowercase)
-                .collect()
-        })
-        .unwrap_or_default()
+    .find_map(|k| entry.annotations.get(*k))
+    .cloned()
 }
 
 /// Legacy `docker save`: `manifest.json` = `[{"Config", "RepoTags", "Layers"}]`.
@@ -296,8 +263,8 @@ fn docker_manifest(store: &Store, images: &mut Vec<ImageRef>, errors: &mut Vec<S
             .map(str::to_owned);
         let diff_ids = config
             .as_deref()
-            .and_then(|c| json(store, c).ok())
-            .map(|c| diff_ids(&c))
+            .and_then(|c| read_json(store, c).ok())
+            .map(|bytes| descriptor::diff_ids(&bytes))
             .unwrap_or_default();
         let name = entry
             .get("RepoTags")
@@ -349,8 +316,13 @@ mod tests {
     #[test]
     fn platforms() {
         let p = Platform::parse("linux/arm64/v8").unwrap();
-        let v: Value = serde_json::json!({"os": "linux", "architecture": "arm64", "variant": "v8"});
+        let v = PlatformRef {
+            os: "linux".into(),
+            arch: "arm64".into(),
+            variant: Some("v8".into()),
+        };
         assert!(p.matches(&v));
+        assert!(Platform::parse("linux/arm64").unwrap().matches(&v));
         assert!(!Platform::parse("linux/amd64").unwrap().matches(&v));
         assert!(Platform::parse("linux").is_none());
     }

@@ -6,6 +6,7 @@
 //! archive tars, each also gzip-compressed as a whole, from a path or from standard input.
 
 pub mod config;
+pub mod descriptor;
 pub mod layout;
 pub mod store;
 
