@@ -102,6 +102,10 @@ pub struct ScanArgs {
     /// Most decompressed bytes read from one layer (K, M, G suffixes); a bomb stops there.
     #[arg(long, value_name = "SIZE", default_value = "64G", value_parser = parse_size)]
     pub max_layer_size: u64,
+    /// Count findings in files installed by OS or language packages (dpkg, apk, pip, npm) like
+    /// any other; by default they are listed apart at low severity and do not fail the run.
+    #[arg(long)]
+    pub include_vendor: bool,
     /// No progress bar (it is drawn on standard error only when that is a terminal).
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -175,6 +179,7 @@ impl ScanArgs {
                 ..Limits::default()
             },
             progress: None,
+            include_vendor: self.include_vendor,
         }
     }
 }

@@ -125,6 +125,10 @@ pub struct ImageLocation {
     /// The config field, e.g. `Env[2]`, `history[5].created_by` (config findings).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The OS or language package that installed the file (`deb:libgnutls30`, `npm:left-pad`),
+    /// per the package databases in the image: the vendor's file, not the image owner's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// Where a finding is. Lines and columns are 1-based; columns count Unicode scalar values.

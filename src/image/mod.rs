@@ -8,6 +8,7 @@
 pub mod config;
 pub mod descriptor;
 pub mod layout;
+pub mod packages;
 pub mod store;
 
 use std::fs::File;

@@ -80,6 +80,8 @@ pub struct LayerScan {
     pub errors: Vec<String>,
     /// Decompressed bytes read.
     pub bytes: u64,
+    /// Package database files of this layer, `(path, content)` (read, not scanned).
+    pub databases: Vec<(String, Vec<u8>)>,
 }
 
 /// Reads and scans one layer blob. `digest` is the expected `sha256:` of the blob, if known.

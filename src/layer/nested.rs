@@ -11,6 +11,7 @@ use flate2::read::MultiGzDecoder;
 
 use super::decode::Capped;
 use super::{FileMatch, LayerScan, Limits, WindowSink, chunk, entry_path};
+use crate::image::packages;
 use crate::rules::RuleSet;
 
 /// The largest zip read into memory to be opened (zips need random access).
@@ -65,6 +66,14 @@ impl Walker<'_> {
                 continue; // a whiteout marker, not a file
             }
             if !kind.is_file() {
+                continue;
+            }
+            if depth == 0 && packages::is_database(&name) {
+                let mut content = Vec::new();
+                (&mut entry)
+                    .take(packages::MAX_DATABASE_BYTES)
+                    .read_to_end(&mut content)?;
+                self.out.databases.push((name, content));
                 continue;
             }
             let path = format!("{prefix}{name}");

@@ -1,5 +1,5 @@
 //! The JSON report, version 1: `{"version":1,"summary":{…},"findings":[…],"suppressed":[…],
-//! "errors":[…]}`. Field meanings are documented in the README; fields are only ever added.
+//! "vendor":[…],"errors":[…]}`. Field meanings are documented in the README; fields are only ever added.
 
 use std::io::{self, Write};
 
@@ -18,6 +18,7 @@ struct Document<'a> {
     summary: Summary,
     findings: &'a [Finding],
     suppressed: &'a [Suppressed],
+    vendor: &'a [Finding],
     errors: &'a [ScanError],
 }
 
@@ -26,6 +27,7 @@ struct Summary {
     sources: usize,
     findings: usize,
     suppressed: usize,
+    vendor: usize,
     errors: usize,
     by_severity: std::collections::BTreeMap<&'static str, usize>,
 }
@@ -39,6 +41,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             sources: report.sources,
             findings: report.findings.len(),
             suppressed: report.suppressed.len(),
+            vendor: report.vendor.len(),
             errors: report.errors.len(),
             by_severity: Severity::ALL
                 .iter()
@@ -47,6 +50,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         },
         findings: &report.findings,
         suppressed: &report.suppressed,
+        vendor: &report.vendor,
         errors: &report.errors,
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;

@@ -36,6 +36,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Silenced findings, sorted the same way.
     pub suppressed: Vec<Suppressed>,
+    /// Findings in files that an OS or language package installed (`location.owner`), kept
+    /// apart at `low` at most and out of the exit code unless `--include-vendor`.
+    pub vendor: Vec<Finding>,
     /// Problems with parts of the input; any of them makes the exit code 2.
     pub errors: Vec<ScanError>,
     /// How many sources (Dockerfiles) were scanned.
@@ -83,6 +86,7 @@ impl Report {
             .findings
             .iter()
             .chain(self.suppressed.iter().map(|s| &s.finding))
+            .chain(&self.vendor)
             .filter_map(|f| f.secret.clone())
             .filter(|s| !s.is_empty())
             .collect();
@@ -96,7 +100,8 @@ impl Report {
         let findings = self
             .findings
             .iter_mut()
-            .chain(self.suppressed.iter_mut().map(|s| &mut s.finding));
+            .chain(self.suppressed.iter_mut().map(|s| &mut s.finding))
+            .chain(&mut self.vendor);
         for finding in findings {
             finding.secret = finding.secret.as_deref().map(finding::redact);
             let Some(matcher) = &matcher else { continue };
@@ -118,6 +123,18 @@ impl Report {
             counts[finding.severity as usize] += 1;
         }
         counts
+    }
+
+    /// Moves findings in package-owned files to [`Report::vendor`], at `low` at most.
+    pub fn separate_vendor(&mut self) {
+        let (vendor, own): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut self.findings)
+            .into_iter()
+            .partition(|f| f.location.image.as_ref().is_some_and(|i| i.owner.is_some()));
+        self.findings = own;
+        self.vendor.extend(vendor.into_iter().map(|mut f| {
+            f.severity = f.severity.min(Severity::Low);
+            f
+        }));
     }
 
     /// 2 when any error occurred, else 1 when a finding is at or above `fail_on`, else 0.

@@ -83,6 +83,28 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
     if !report.findings.is_empty() || !report.errors.is_empty() {
         writeln!(out)?;
     }
+    if !report.vendor.is_empty() {
+        let mut owners: Vec<&str> = report
+            .vendor
+            .iter()
+            .filter_map(|f| f.location.image.as_ref()?.owner.as_deref())
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        let shown: Vec<String> = owners
+            .iter()
+            .take(5)
+            .map(|o| escape(o).into_owned())
+            .collect();
+        let more = if owners.len() > 5 { ", …" } else { "" };
+        writeln!(
+            out,
+            "{} finding{} in files installed by packages ({}{more}), not counted; --include-vendor lists them",
+            report.vendor.len(),
+            plural(report.vendor.len()),
+            shown.join(", ")
+        )?;
+    }
     writeln!(out, "{}", summary(report))
 }
 

@@ -9,6 +9,7 @@ use crate::error::ScanError;
 use crate::finding::{self, Finding, ImageLocation, Location, LocationKind, Status};
 use crate::image::config::{self, ConfigMatch};
 use crate::image::layout::{self, ImageRef, LayerRef, Platform};
+use crate::image::packages::Ownership;
 use crate::image::store::Store;
 use crate::layer::whiteout::Change;
 use crate::layer::{self, FileMatch, LayerScan, Limits};
@@ -112,6 +113,7 @@ fn scan_one(
         status: None,
         changed_by_layer: None,
         field: None,
+        owner: None,
     };
     if let Some(config) = &config {
         for m in config::check(config, rules) {
@@ -139,6 +141,12 @@ fn scan_one(
             },
         })
         .collect();
+    let ownership = Ownership::from_databases(
+        scans
+            .iter()
+            .flat_map(|s| &s.databases)
+            .map(|(path, bytes)| (path.as_str(), bytes.as_slice())),
+    );
     for (layer, scan) in image.layers.iter().zip(&scans) {
         outcome.bytes += scan.bytes;
         for message in &scan.errors {
@@ -156,6 +164,7 @@ fn scan_one(
             let mut at = place(Some(layer));
             at.status = Some(status);
             at.changed_by_layer = by;
+            at.owner = ownership.owner(path);
             outcome
                 .findings
                 .push(layer_finding(source, at, instruction, found, rules));

@@ -54,6 +54,8 @@ pub struct Options {
     pub limits: Limits,
     /// Told how many image bytes were read, from any thread.
     pub progress: Option<std::sync::Arc<dyn Progress>>,
+    /// Keep findings in package-owned files with the others (default: kept apart).
+    pub include_vendor: bool,
 }
 
 impl std::fmt::Debug for Options {
@@ -108,6 +110,9 @@ fn scan_on_pool(inputs: Vec<Input>, rules: &RuleSet, options: &Options) -> Repor
         report.errors.extend(outcome.errors);
     }
     scan_dockerfiles(dockerfiles, rules, options, &mut report);
+    if !options.include_vendor {
+        report.separate_vendor();
+    }
     report.sort();
     report
 }

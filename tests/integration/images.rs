@@ -596,3 +596,75 @@ fn hostile_entry_names_are_reported_safely() {
     assert!(text.contains("/esc\\u{1b}]0;pwned\\u{7}/.env"), "{text}");
     assert!(!dir.path().join("etc").exists() && !std::path::Path::new("/abs/.netrc").exists());
 }
+
+#[test]
+fn findings_in_package_files_are_kept_apart() {
+    let key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n-----END RSA PRIVATE KEY-----\n";
+    let image = ImageBuilder {
+        layers: vec![
+            layer(
+                "base",
+                vec![
+                    file("usr/lib/libtls.so.1", key),
+                    file(
+                        "var/lib/dpkg/info/libtls1:amd64.list",
+                        "/.\n/usr/lib/libtls.so.1\n",
+                    ),
+                ],
+            ),
+            layer(
+                "app",
+                vec![
+                    file("app/node_modules/@acme/sdk/test/fixture.pem", key),
+                    file("app/config/key.pem", key),
+                ],
+            ),
+        ],
+        ..ImageBuilder::default()
+    };
+    let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
+    assert_eq!(code, 1, "the owner's own key still fails the run");
+    assert_eq!(
+        found,
+        [
+            "file.private-key layer /app/config/key.pem layer=1 present line=null",
+            "private-key.pem layer /app/config/key.pem layer=1 present line=1",
+        ]
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let vendor: Vec<(String, String)> = json["vendor"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["owner"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        vendor,
+        [
+            ("deb:libtls1".to_owned(), "low".to_owned()),
+            ("npm:@acme/sdk".to_owned(), "low".to_owned())
+        ]
+    );
+
+    let vendor_only = ImageBuilder {
+        layers: image.layers[..1].to_vec(),
+        ..ImageBuilder::default()
+    };
+    let (code, found, _) = scan_image(&vendor_only, Format::OciArchive, &[]);
+    assert_eq!(
+        (code, found.len()),
+        (0, 0),
+        "a vendor's test key alone does not fail the run"
+    );
+    let (code, found, _) = scan_image(&vendor_only, Format::OciArchive, &["--include-vendor"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found,
+        ["private-key.pem layer /usr/lib/libtls.so.1 layer=0 present line=1"]
+    );
+}

@@ -1,0 +1,174 @@
+//! Whose file is it? The package databases inside the image say which files an OS or language
+//! package installed: dpkg (`var/lib/dpkg/info/<pkg>.list`), apk (`lib/apk/db/installed`),
+//! Python (`…/site-packages/<dist>.dist-info/RECORD`), and npm by path
+//! (`…/node_modules/<pkg>/…`). A secret in such a file (the test keys inside `libgnutls`, an
+//! example in a library's docs) is the vendor's, not the image owner's.
+
+use std::collections::HashMap;
+
+/// The largest package database file read (bytes).
+pub const MAX_DATABASE_BYTES: u64 = 16 << 20;
+
+/// True for files whose content is a package database (read, not scanned).
+pub fn is_database(path: &str) -> bool {
+    (path.starts_with("var/lib/dpkg/info/") && path.ends_with(".list"))
+        || path == "lib/apk/db/installed"
+        || (path.ends_with("/RECORD") && path.contains(".dist-info/"))
+}
+
+/// Path (without leading `/`) → owning package, e.g. `deb:libgnutls30`.
+#[derive(Debug, Default, Clone)]
+pub struct Ownership {
+    owners: HashMap<String, String>,
+}
+
+impl Ownership {
+    /// Builds the map from database files, in layer order (a later copy of a file wins).
+    pub fn from_databases<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Ownership {
+        let mut latest: HashMap<&str, &[u8]> = HashMap::new();
+        for (path, bytes) in files {
+            latest.insert(path, bytes);
+        }
+        let mut owners = HashMap::new();
+        for (path, bytes) in latest {
+            let text = String::from_utf8_lossy(bytes);
+            if let Some(name) = path.strip_prefix("var/lib/dpkg/info/") {
+                let package = name.trim_end_matches(".list");
+                let package = package.split(':').next().unwrap_or(package);
+                for line in text.lines().filter(|l| l.starts_with('/')) {
+                    owners.insert(line[1..].to_owned(), format!("deb:{package}"));
+                }
+            } else if path == "lib/apk/db/installed" {
+                apk(&text, &mut owners);
+            } else {
+                record(path, &text, &mut owners);
+            }
+        }
+        Ownership { owners }
+    }
+
+    /// The package that owns `path` (with or without a leading `/`), if any.
+    pub fn owner(&self, path: &str) -> Option<String> {
+        let path = path.trim_start_matches('/');
+        let outer = path.split("!/").next().unwrap_or(path);
+        if let Some(owner) = self.owners.get(outer) {
+            return Some(owner.clone());
+        }
+        let compiled_from = pyc_source(outer).and_then(|source| self.owners.get(&source));
+        compiled_from.cloned().or_else(|| npm(outer))
+    }
+}
+
+/// `a/__pycache__/b.cpython-311.pyc` is compiled at run time from `a/b.py`, whose owner it shares.
+fn pyc_source(path: &str) -> Option<String> {
+    let (dir, file) = path.rsplit_once("/__pycache__/")?;
+    let module = file.strip_suffix(".pyc")?.split('.').next()?;
+    Some(format!("{dir}/{module}.py"))
+}
+
+/// apk's installed database: `P:` package, `F:` directory, `R:` file in that directory.
+fn apk(text: &str, owners: &mut HashMap<String, String>) {
+    let (mut package, mut dir) = (String::new(), String::new());
+    for line in text.lines() {
+        if let Some(p) = line.strip_prefix("P:") {
+            package = p.to_owned();
+        } else if let Some(d) = line.strip_prefix("F:") {
+            dir = d.to_owned();
+        } else if let Some(file) = line.strip_prefix("R:") {
+            let path = if dir.is_empty() {
+                file.to_owned()
+            } else {
+                format!("{dir}/{file}")
+            };
+            owners.insert(path, format!("apk:{package}"));
+        }
+    }
+}
+
+/// A wheel's RECORD: `path,hash,size` relative to the directory holding the `.dist-info`.
+fn record(path: &str, text: &str, owners: &mut HashMap<String, String>) {
+    let Some((dist_info, _)) = path.rsplit_once('/') else {
+        return;
+    };
+    let (site, dist) = dist_info.rsplit_once('/').unwrap_or(("", dist_info));
+    let name = dist.trim_end_matches(".dist-info");
+    let name = name.split('-').next().unwrap_or(name);
+    for line in text.lines() {
+        let Some(file) = line.split(',').next().filter(|f| !f.is_empty()) else {
+            continue;
+        };
+        let mut parts: Vec<&str> = site.split('/').filter(|p| !p.is_empty()).collect();
+        for part in file.split('/') {
+            match part {
+                ".." => {
+                    parts.pop();
+                }
+                "." | "" => {}
+                p => parts.push(p),
+            }
+        }
+        owners.insert(parts.join("/"), format!("python:{name}"));
+    }
+}
+
+/// `…/node_modules/<pkg>/…` or `…/node_modules/@scope/<pkg>/…`: the innermost package.
+fn npm(path: &str) -> Option<String> {
+    let (_, rest) = path.rsplit_once("node_modules/")?;
+    let mut parts = rest.split('/');
+    let first = parts.next()?;
+    let name = if first.starts_with('@') {
+        format!("{first}/{}", parts.next()?)
+    } else {
+        first.to_owned()
+    };
+    parts.next()?; // a file inside the package, not the package directory itself
+    Some(format!("npm:{name}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owners_from_every_database() {
+        let dpkg = b"/.\n/usr/lib/x86_64-linux-gnu/libgnutls.so.30.34.3\n";
+        let apk = b"P:openssl\nV:3\nF:etc/ssl\nR:openssl.cnf\n\nP:busybox\nF:bin\nR:busybox\n";
+        let wheel = b"pip/__init__.py,sha256=x,1\npip-23.0.dist-info/METADATA,,\n../../../bin/pip,sha256=y,2\n";
+        let url = b"/usr/lib/python3/dist-packages/pip/url.py\n";
+        let ownership = Ownership::from_databases([
+            ("var/lib/dpkg/info/libgnutls30:amd64.list", &dpkg[..]),
+            ("lib/apk/db/installed", &apk[..]),
+            (
+                "usr/lib/python3/dist-packages/pip-23.0.dist-info/RECORD",
+                &wheel[..],
+            ),
+            ("var/lib/dpkg/info/python3-pip.list", &url[..]),
+        ]);
+        let owner = |p: &str| ownership.owner(p);
+        assert_eq!(
+            owner("/usr/lib/x86_64-linux-gnu/libgnutls.so.30.34.3").as_deref(),
+            Some("deb:libgnutls30")
+        );
+        assert_eq!(owner("etc/ssl/openssl.cnf").as_deref(), Some("apk:openssl"));
+        assert_eq!(
+            owner("/usr/lib/python3/dist-packages/pip/__init__.py").as_deref(),
+            Some("python:pip")
+        );
+        assert_eq!(owner("/usr/bin/pip").as_deref(), Some("python:pip"));
+        assert_eq!(
+            owner("/app/node_modules/@aws-sdk/client-s3/dist/x.js").as_deref(),
+            Some("npm:@aws-sdk/client-s3")
+        );
+        assert_eq!(
+            owner("/app/node_modules/a/node_modules/b/test/key.pem").as_deref(),
+            Some("npm:b")
+        );
+        assert_eq!(owner("/app/node_modules/.bin"), None);
+        assert_eq!(owner("/srv/app/.env"), None);
+        let pyc = "/usr/lib/python3/dist-packages/pip/__pycache__/url.cpython-311.pyc";
+        assert_eq!(owner(pyc).as_deref(), Some("deb:python3-pip"));
+        assert_eq!(owner("/srv/app/__pycache__/main.cpython-311.pyc"), None);
+        assert!(is_database("var/lib/dpkg/info/bash.list"));
+        assert!(!is_database("var/lib/dpkg/info/bash.md5sums"));
+    }
+}
