@@ -38,7 +38,7 @@ while written < size:
         f.write(text)
     written += len(text); n += 1
 PY
-  printf 'GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n' > "$dir/app/.env"
+  printf 'GITHUB_TOKEN=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\n' > "$dir/app/.env"
   printf 'aws_secret_access_key = TOlUcR64cXQLioDnkHIfxIq2HZt+PlJhx2jIclHk\n' > "$dir/app/credentials"
   c=$($B from scratch)
   $B add "$c" "$dir/rootfs.tar" / >/dev/null

@@ -72,6 +72,21 @@ impl fmt::Display for Severity {
     }
 }
 
+/// How sure stowaway is that a finding is a live secret.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// A placeholder, or a checksum or structure that fails.
+    Low,
+    /// The pattern matched; nothing more could be checked.
+    #[default]
+    Medium,
+    /// A checksum or structure confirms the format.
+    High,
+}
+
 /// Where a finding's evidence lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -167,6 +182,8 @@ pub struct Finding {
     pub rule_name: String,
     /// How bad it is, after every adjustment (placeholder, discarded stage).
     pub severity: Severity,
+    /// How sure the match is: from the rule, raised or lowered by offline validation.
+    pub confidence: Confidence,
     /// The input as given on the command line.
     pub source: String,
     /// The secret value (redacted unless `--show-secrets`); `None` when the finding is a

@@ -8,7 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use crate::finding::Severity;
+use crate::dockerfile::checks::content::with_note;
+use crate::finding::{Confidence, Severity};
 use crate::rules::value;
 use crate::rules::{Matcher, Rule, RuleSet};
 
@@ -19,6 +20,8 @@ pub struct ConfigMatch<'r> {
     pub rule: &'r Rule,
     /// Its severity here.
     pub severity: Severity,
+    /// Its confidence (validated content matches differ from the rule's).
+    pub confidence: Confidence,
     /// The secret, when the finding is a value.
     pub secret: Option<String>,
     /// The field, e.g. `Env[2]`.
@@ -127,9 +130,13 @@ fn content<'r>(
         out.push(ConfigMatch {
             rule,
             severity: m.severity,
+            confidence: m.confidence,
             secret: Some(m.secret.clone()),
             field: field.to_owned(),
-            message: format!("{} in the image config ({field})", rule.name),
+            message: with_note(
+                format!("{} in the image config ({field})", rule.name),
+                m.note.as_deref(),
+            ),
             anchor: format!("config:{}", field.split('[').next().unwrap_or(field)),
         });
     }
@@ -158,6 +165,7 @@ fn pair<'r>(
     out.push(ConfigMatch {
         rule,
         severity,
+        confidence: rule.confidence,
         secret: (kind == value::ValueKind::Literal || kind == value::ValueKind::Placeholder)
             .then(|| val.to_owned()),
         field: field.to_owned(),

@@ -148,7 +148,7 @@ fn clamp(n: u64) -> u32 {
 mod tests {
     use super::*;
 
-    const TOKEN: &str = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d";
+    const TOKEN: &str = "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";
 
     fn positions(text: &[u8]) -> Vec<(u32, u32)> {
         let rules = RuleSet::builtin().unwrap();

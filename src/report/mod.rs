@@ -173,6 +173,7 @@ mod tests {
             rule_id: "r".into(),
             rule_name: "R".into(),
             severity: Severity::High,
+            confidence: crate::finding::Confidence::Medium,
             source: "Dockerfile".into(),
             secret: Some(secret.into()),
             fingerprint: "f".into(),
@@ -194,7 +195,7 @@ mod tests {
 
     #[test]
     fn redaction_reaches_every_text_field() {
-        let a = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d";
+        let a = "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";
         let b = "Zq81xkP2vwQ";
         let mut report = Report {
             findings: vec![finding(a, &format!("RUN x={a} y={b}")), finding(b, "RUN y")],
@@ -203,7 +204,7 @@ mod tests {
         report.redact();
         let all = format!("{:?}", report.findings);
         assert!(!all.contains(a) && !all.contains(b), "{all}");
-        assert_eq!(report.findings[0].secret.as_deref(), Some("ghp_…OL8d"));
+        assert_eq!(report.findings[0].secret.as_deref(), Some("ghp_…4xXH"));
     }
 
     #[test]

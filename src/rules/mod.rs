@@ -9,14 +9,16 @@
 
 pub mod names;
 mod spec;
+pub mod validate;
 pub mod value;
 
 use aho_corasick::AhoCorasick;
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::error::{Error, Result};
-use crate::finding::Severity;
+use crate::finding::{Confidence, Severity};
 use spec::{RuleFileSpec, RuleSpec};
+use validate::{Validator, Verdict};
 use value::ValueKind;
 
 /// The rule files compiled into the binary, by file name.
@@ -55,6 +57,8 @@ pub enum Matcher {
         keywords: Vec<String>,
         /// Minimum entropy of the secret, if any.
         min_entropy: Option<f64>,
+        /// Offline validation, if any.
+        validator: Option<Validator>,
     },
     /// A regex over a `/`-separated path.
     Path(Regex),
@@ -71,6 +75,8 @@ pub struct Rule {
     pub name: String,
     /// Severity of a finding with a real-looking value.
     pub severity: Severity,
+    /// How specific the rule is.
+    pub confidence: Confidence,
     /// What the secret grants and why it matters.
     pub description: String,
     /// How to fix it.
@@ -96,8 +102,13 @@ pub struct Match {
     pub end: usize,
     /// The secret (lossy UTF-8).
     pub secret: String,
-    /// The rule's severity, lowered to `info` for placeholders.
+    /// The rule's severity, lowered to `info` for placeholders and for values that fail
+    /// validation, one step for weaker ones (an encrypted key).
     pub severity: Severity,
+    /// The rule's confidence, adjusted by validation.
+    pub confidence: Confidence,
+    /// What validation learned (`checksum valid`, `alg HS256`), for the message.
+    pub note: Option<String>,
 }
 
 /// A validated, compiled set of rules.
@@ -241,6 +252,7 @@ impl Rule {
             regex,
             secret_group,
             min_entropy,
+            validator,
             ..
         } = &self.matcher
         else {
@@ -252,10 +264,10 @@ impl Rule {
                 continue;
             };
             let secret = String::from_utf8_lossy(group.as_bytes()).into_owned();
-            let severity = match value::classify(&secret) {
+            let (mut severity, mut confidence) = match value::classify(&secret) {
                 ValueKind::Empty | ValueKind::Reference | ValueKind::Pointer => continue,
-                ValueKind::Placeholder => Severity::Info,
-                ValueKind::Literal => self.severity,
+                ValueKind::Placeholder => (Severity::Info, Confidence::Low),
+                ValueKind::Literal => (self.severity, self.confidence),
             };
             let gated = min_entropy.is_some_and(|min| {
                 value::entropy(&secret) < min || !value::is_plausible_secret(&secret)
@@ -263,12 +275,25 @@ impl Rule {
             if gated {
                 continue;
             }
+            let mut note = None;
+            if let Some(validator) = validator.filter(|_| severity > Severity::Info) {
+                match validate::validate(validator, &secret) {
+                    Verdict::Valid(n) => (confidence, note) = (Confidence::High, n),
+                    Verdict::Weaker(n) => (severity, note) = (severity.lowered(), Some(n)),
+                    Verdict::Invalid(n) => {
+                        (severity, confidence, note) = (Severity::Info, Confidence::Low, Some(n));
+                    }
+                    Verdict::Unchecked => {}
+                }
+            }
             out.push(Match {
                 rule: index,
                 start: group.start(),
                 end: group.end(),
                 secret,
                 severity,
+                confidence,
+                note,
             });
         }
         out
@@ -390,16 +415,21 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
                 .map(|k| k.to_ascii_lowercase())
                 .collect(),
             min_entropy: spec.min_entropy,
+            validator: spec.validator,
         }
     } else if let Some(path) = &spec.path {
         Matcher::Path(compile_regex(&spec, origin, path)?)
     } else {
         Matcher::Check
     };
+    if spec.validator.is_some() && spec.pattern.is_none() {
+        return Err(rule_error(origin, &spec.id, "validator needs a pattern"));
+    }
     Ok(Rule {
         id: spec.id,
         name: spec.name,
         severity: spec.severity,
+        confidence: spec.confidence,
         description: spec.description,
         remediation: spec.remediation,
         references: spec.references,

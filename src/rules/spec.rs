@@ -5,7 +5,8 @@
 
 use serde::Deserialize;
 
-use crate::finding::Severity;
+use super::validate::Validator;
+use crate::finding::{Confidence, Severity};
 
 /// One rule file: content and path rules, and the metadata of built-in checks.
 #[derive(Debug, Deserialize)]
@@ -26,6 +27,11 @@ pub struct RuleSpec {
     pub name: String,
     /// Severity of a finding with a real-looking value.
     pub severity: Severity,
+    /// How specific the pattern is (default medium); validation can raise or lower it.
+    #[serde(default)]
+    pub confidence: Confidence,
+    /// An offline check of the secret: `github-crc32`, `jwt`, `private-key`.
+    pub validator: Option<Validator>,
     /// Literal strings, one of which must occur (ASCII case-insensitively) for the pattern to
     /// run; the prefilter.
     #[serde(default)]

@@ -5,6 +5,7 @@
 use rayon::prelude::*;
 use serde_json::Value;
 
+use crate::dockerfile::checks::content::with_note;
 use crate::error::ScanError;
 use crate::finding::{self, Finding, ImageLocation, Location, LocationKind, Status};
 use crate::image::config::{self, ConfigMatch};
@@ -209,7 +210,11 @@ fn layer_finding(
             (path, rule, rule.severity, None, None, None)
         }
     };
-    let mut message = format!("{} in /{path}", rule.name);
+    let (confidence, note) = match found {
+        FileMatch::Content { found, .. } => (found.found.confidence, found.found.note.as_deref()),
+        FileMatch::Name { .. } => (rule.confidence, None),
+    };
+    let mut message = with_note(format!("{} in /{path}", rule.name), note);
     match (at.status, at.changed_by_layer) {
         (Some(Status::Deleted), Some(by)) => message.push_str(&format!(
             "; deleted by layer {by}, but still readable from layer {}",
@@ -226,6 +231,7 @@ fn layer_finding(
         rule_id: rule.id.clone(),
         rule_name: rule.name.clone(),
         severity,
+        confidence,
         source: source.to_owned(),
         fingerprint: finding::fingerprint(&rule.id, secret.as_deref().unwrap_or(""), &anchor),
         secret,
@@ -251,6 +257,7 @@ fn config_finding(source: &str, mut at: ImageLocation, m: ConfigMatch<'_>) -> Fi
         rule_id: m.rule.id.clone(),
         rule_name: m.rule.name.clone(),
         severity: m.severity,
+        confidence: m.confidence,
         source: source.to_owned(),
         fingerprint: finding::fingerprint(&m.rule.id, m.secret.as_deref().unwrap_or(""), &m.anchor),
         secret: m.secret,

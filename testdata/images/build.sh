@@ -16,7 +16,7 @@ gcc -static -nostdlib -ffreestanding -Os -fno-stack-protector -o "$work/ctx/fx" 
 strip "$work/ctx/fx"
 cp -r "$here/app" "$here/Dockerfile" "$work/ctx/"
 $B bud --quiet --isolation chroot --layers \
-  --build-arg NPM_TOKEN=npm_menCkhvMdgaKjIg8xNbe3nNyjOq9wMxEhh2F \
+  --build-arg NPM_TOKEN=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 \
   -f "$work/ctx/Dockerfile" -t "$tag" "$work/ctx" >/dev/null
 
 rm -rf "$here"/demo-*

@@ -44,7 +44,7 @@ fn secret_names_and_the_value_decides_severity() {
 fn token_formats_under_innocent_names() {
     let report = scan_text(
         "FROM x\n\
-         ENV CONFIG=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n\
+         ENV CONFIG=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\n\
          LABEL build.note=\"glpat-VdD53X83RZJzzzzgEOzd\"\n\
          ADD https://files.example.org/pkg.tgz?token=Z8kq2LmV7xR4pW9s /tmp/\n\
          CMD [\"app\", \"--stripe=sk_live_BYOvfZ8UzDzV8fUkkibjL5DZ\"]\n\
@@ -271,7 +271,7 @@ fn stages_lower_discarded_builders() {
     let report = scan_text(
         "ARG GLOBAL_TOKEN=Xk29vLq7TzQp4mW8\n\
          FROM golang AS build\n\
-         ENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n\
+         ENV GITHUB_TOKEN=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\n\
          FROM build AS test\n\
          ENV API_KEY=Xk29vLq7TzQp4mW9\n\
          FROM alpine AS final\n\
@@ -303,7 +303,7 @@ fn stages_lower_discarded_builders() {
             target: Some("test".into()),
             ..stowaway::Options::default()
         };
-        let text = "FROM golang AS build\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\nFROM build AS test\nFROM alpine\n";
+        let text = "FROM golang AS build\nENV GITHUB_TOKEN=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\nFROM build AS test\nFROM alpine\n";
         stowaway::scan(vec![stowaway::Input::Stdin(text.into())], &rules, &options)
     };
     assert_eq!(targeted.findings[0].location.in_final_image, Some(true));
@@ -317,7 +317,7 @@ fn suppression_inline_and_buildkit_check_skip() {
          # stowaway:ignore\n\
          ENV DB_PASSWORD=postgres\n\
          # stowaway:ignore=github.pat\n\
-         ENV A=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d B_PASSWORD=hunter22\n\
+         ENV A=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 B_PASSWORD=hunter22\n\
          # stowaway:ignore=some.other-rule\n\
          ENV C_PASSWORD=hunter23\n\
          # stowaway:ignore\n\
@@ -346,7 +346,7 @@ fn suppression_inline_and_buildkit_check_skip() {
     );
 
     let skipped = scan_text(
-        "# check=skip=SecretsUsedInArgOrEnv\nFROM x\nENV DB_PASSWORD=postgres\nARG NPM_TOKEN\nENV T=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n",
+        "# check=skip=SecretsUsedInArgOrEnv\nFROM x\nENV DB_PASSWORD=postgres\nARG NPM_TOKEN\nENV T=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\n",
     );
     assert_eq!(rule_ids(&skipped), ["github.pat"]);
     assert_eq!(skipped.suppressed.len(), 2);
@@ -355,14 +355,14 @@ fn suppression_inline_and_buildkit_check_skip() {
 #[test]
 fn onbuild_triggers_are_checked() {
     let report =
-        scan_text("FROM x\nONBUILD ENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n");
+        scan_text("FROM x\nONBUILD ENV GITHUB_TOKEN=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\n");
     assert_eq!(
         summary(&report.findings),
         [row(
             "github.pat",
             "critical",
             2,
-            s("ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d")
+            s("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")
         )]
     );
     assert_eq!(report.findings[0].location.column, Some(26));
@@ -370,12 +370,12 @@ fn onbuild_triggers_are_checked() {
 
 #[test]
 fn fingerprints_survive_moved_lines() {
-    let a = scan_text("FROM x\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n");
+    let a = scan_text("FROM x\nENV GITHUB_TOKEN=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\n");
     let b = scan_text(
-        "FROM x\nRUN true\n\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n",
+        "FROM x\nRUN true\n\nENV GITHUB_TOKEN=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\n",
     );
     assert_eq!(a.findings[0].fingerprint, b.findings[0].fingerprint);
-    let c = scan_text("FROM x\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8e\n");
+    let c = scan_text("FROM x\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8024xXI\n");
     assert_ne!(a.findings[0].fingerprint, c.findings[0].fingerprint);
 }
 

@@ -2,8 +2,8 @@
 
 use crate::common::{context, root, run, run_in};
 
-const LEAK: &str = "FROM x\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n";
-const RAW: &str = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d";
+const LEAK: &str = "FROM x\nENV GITHUB_TOKEN=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\n";
+const RAW: &str = "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";
 
 #[test]
 fn exit_codes() {
@@ -61,7 +61,7 @@ fn directories_are_searched_for_dockerfiles() {
         ("node_modules/x/Dockerfile", LEAK),
         (
             "README.md",
-            "ENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d",
+            "ENV GITHUB_TOKEN=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",
         ),
     ]);
     let out = run_in(dir.path(), &["scan", ".", "--format", "json"], b"");
@@ -88,7 +88,7 @@ fn secrets_are_redacted_unless_asked() {
             "{format} leaks the secret:\n{}",
             out.stdout
         );
-        assert!(out.stdout.contains("ghp_…OL8d"), "{format}");
+        assert!(out.stdout.contains("ghp_…4xXH"), "{format}");
         let shown = run_in(
             &root(),
             &["scan", "-", "--format", format, "--show-secrets"],
@@ -101,7 +101,7 @@ fn secrets_are_redacted_unless_asked() {
 #[test]
 fn demo_secrets_never_reach_any_output() {
     let raw = [
-        "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d",
+        "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",
         "TOlUcR64cXQLioDnkHIfxIq2HZt+PlJhx2jIclHk",
         "Qm2x9Lw7vKpZ4r",
         "R00tPw9x",
@@ -154,7 +154,7 @@ fn user_rules_add_to_or_replace_the_builtin_set() {
     let dir = context(&[
         (
             "Dockerfile",
-            "FROM x\nENV X=acme_live_Zq81xkP2vw9LmQ4t\nENV GITHUB_TOKEN=ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n",
+            "FROM x\nENV X=acme_live_Zq81xkP2vw9LmQ4t\nENV GITHUB_TOKEN=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\n",
         ),
         (
             "acme.toml",

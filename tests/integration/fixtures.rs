@@ -35,12 +35,12 @@ fn rows(stdout: &str) -> Vec<String> {
 fn buildah_images_in_every_format_give_the_same_findings() {
     let want = [
         "image.secret-env null - Env[1] p…s",
-        "npm.access-token null - history[4].created_by npm_…hh2F",
+        "npm.access-token null - history[4].created_by npm_…5sL0",
         "file.dotenv 1 present /app/.env -",
-        "github.pat 1 present /app/.env ghp_…OL8d",
+        "github.pat 1 present /app/.env ghp_…4xXH",
         "file.ssh-private-key 1 deleted /app/id_rsa -",
         "file.npmrc 2 present /app/.npmrc -",
-        "npm.access-token 2 present /app/.npmrc npm_…hh2F",
+        "npm.access-token 2 present /app/.npmrc npm_…5sL0",
     ];
     for format in FORMATS {
         let out = run(&["scan", format, "--format", "json"]);

@@ -5,7 +5,7 @@
 use crate::builder::{self, Compression, Entry, Format, ImageBuilder, file, layer};
 use crate::common::{context, run_in};
 
-const TOKEN: &str = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d";
+const TOKEN: &str = "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";
 const AWS: &str = "aws_secret_access_key = TOlUcR64cXQLioDnkHIfxIq2HZt+PlJhx2jIclHk";
 
 /// A small image with one of each layer leak.
@@ -599,7 +599,10 @@ fn hostile_entry_names_are_reported_safely() {
 
 #[test]
 fn findings_in_package_files_are_kept_apart() {
-    let key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n-----END RSA PRIVATE KEY-----\n";
+    let key = "-----BEGIN RSA PRIVATE KEY-----\n\
+        MIFgeUK98iEG8IR3YvDzy012TccHIFEVmg+J8sbayuNEuzESRf1vhN+a18Wz0Has\n\
+        Do9TpzVsiJE/IPb3LbAi0k0KltrUPBYXwamOeBKeAyc3EGXQlYZPFa2guEbBwOvFNIrc\n\
+        -----END RSA PRIVATE KEY-----\n";
     let image = ImageBuilder {
         layers: vec![
             layer(

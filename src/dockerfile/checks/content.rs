@@ -5,6 +5,14 @@ use super::Candidate;
 use crate::dockerfile::instruction::Instruction;
 use crate::rules::RuleSet;
 
+/// `message (note)` when validation learned something.
+pub fn with_note(message: String, note: Option<&str>) -> String {
+    match note {
+        Some(note) => format!("{message} ({note})"),
+        None => message,
+    }
+}
+
 /// Candidates from every content rule.
 pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate<'r>> {
     let mut out = Vec::new();
@@ -15,11 +23,12 @@ pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate
         out.push(Candidate {
             rule,
             severity: m.severity,
-            message: format!("{} in {keyword}", rule.name),
+            message: with_note(format!("{} in {keyword}", rule.name), m.note.as_deref()),
             span: (text.file_offset(m.start), text.file_offset(m.end)),
             anchor: keyword.clone(),
             secret: Some(m.secret),
             context_file: None,
+            confidence: Some(m.confidence),
         });
     }
     for heredoc in &instruction.heredocs {
@@ -36,6 +45,7 @@ pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate
                 anchor: format!("{keyword}<<{}", heredoc.name),
                 secret: Some(m.secret),
                 context_file: None,
+                confidence: Some(m.confidence),
             });
         }
     }

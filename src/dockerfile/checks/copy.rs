@@ -52,6 +52,7 @@ pub fn check<'r>(
                 anchor: format!("context:{file}"),
                 secret: None,
                 context_file: Some(file.to_owned()),
+                confidence: None,
             });
         }
     }
@@ -80,5 +81,6 @@ fn named<'r>(word: &Word, keyword: &str, verb: &str, rules: &'r RuleSet) -> Opti
         anchor: format!("{keyword}:{path}"),
         secret: None,
         context_file: None,
+        confidence: None,
     })
 }

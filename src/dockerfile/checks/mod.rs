@@ -21,7 +21,7 @@ use super::context::Context;
 use super::instruction::{Args, Instruction};
 use super::stages::{Stage, Stages};
 use crate::error::ScanError;
-use crate::finding::{self, Finding, Location, LocationKind, Severity};
+use crate::finding::{self, Confidence, Finding, Location, LocationKind, Severity};
 use crate::rules::{Rule, RuleSet};
 
 /// Longest instruction text kept in a finding.
@@ -58,6 +58,8 @@ pub struct Candidate<'r> {
     pub anchor: String,
     /// For context findings: the context file, relative to the context root.
     pub context_file: Option<String>,
+    /// Confidence when it differs from the rule's (a validated content match).
+    pub confidence: Option<Confidence>,
 }
 
 impl Candidate<'_> {
@@ -230,6 +232,7 @@ fn build_finding(
         rule_id: candidate.rule.id.clone(),
         rule_name: candidate.rule.name.clone(),
         severity,
+        confidence: candidate.confidence.unwrap_or(candidate.rule.confidence),
         source: inputs.source.to_owned(),
         fingerprint: finding::fingerprint(&candidate.rule.id, &secret_for_print, &anchor),
         secret: candidate.secret,

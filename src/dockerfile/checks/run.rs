@@ -85,6 +85,7 @@ fn candidate<'r>(
         anchor: format!("RUN:{name}"),
         secret: Some(value),
         context_file: None,
+        confidence: None,
     })
 }
 

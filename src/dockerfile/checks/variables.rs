@@ -182,6 +182,7 @@ fn arg<'r>(pair: &KeyValue, used: bool, rules: &'r RuleSet) -> Option<Candidate<
         anchor: format!("ARG:{name}"),
         secret: None,
         context_file: None,
+        confidence: None,
     })
 }
 
@@ -243,6 +244,7 @@ fn at<'r>(
         anchor,
         secret: secret.filter(|s| !s.is_empty()),
         context_file: None,
+        confidence: None,
     }
 }
 
