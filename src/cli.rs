@@ -51,8 +51,15 @@ pub enum CommandKind {
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
-    /// List every rule: id, severity, kind and name.
+    /// List every rule: id, severity, confidence, kind and name.
     List(RuleSource),
+    /// Validate rule files: each must load, and every example must match and every negative
+    /// example must not. Exit 0 when all hold, 1 when an example fails, 2 when a file is invalid.
+    Check {
+        /// Rule files to check.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }
 
 /// Where rules come from.

@@ -19,6 +19,9 @@ fn main() -> ExitCode {
         CommandKind::Rules {
             command: RulesCommand::List(source),
         } => list_rules(source),
+        CommandKind::Rules {
+            command: RulesCommand::Check { files },
+        } => check_rules(files),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -112,12 +115,39 @@ fn list_rules(source: &RuleSource) -> Result<u8, Error> {
             stowaway::rules::Matcher::Path(_) => "path",
             stowaway::rules::Matcher::Check => "check",
         };
+        let confidence = format!("{:?}", rule.confidence).to_lowercase();
         writeln!(
             out,
-            "{:<34} {:<8} {:<7} {}",
-            rule.id, rule.severity, kind, rule.name
+            "{:<34} {:<8} {:<6} {:<7} {}",
+            rule.id, rule.severity, confidence, kind, rule.name
         )?;
     }
     out.flush()?;
     Ok(0)
+}
+
+fn check_rules(files: &[std::path::PathBuf]) -> Result<u8, Error> {
+    let source = RuleSource {
+        rules: files.to_vec(),
+        no_builtin_rules: true,
+    };
+    let rules = load_rules(&source)?;
+    let problems = rules.check_examples();
+    let mut out = std::io::stdout().lock();
+    for problem in &problems {
+        writeln!(out, "{problem}")?;
+    }
+    writeln!(
+        out,
+        "{} rules in {} file{}: {}",
+        rules.rules().len(),
+        files.len(),
+        if files.len() == 1 { "" } else { "s" },
+        if problems.is_empty() {
+            "all examples hold".to_owned()
+        } else {
+            format!("{} problems", problems.len())
+        }
+    )?;
+    Ok(u8::from(!problems.is_empty()))
 }

@@ -132,3 +132,44 @@ fn sarif_has_what_github_code_scanning_reads() {
         );
     }
 }
+
+#[test]
+fn rules_list_snapshot() {
+    let out = run(&["rules", "list"]);
+    assert_eq!(out.code, 0);
+    insta::assert_snapshot!("rules_list", out.stdout);
+}
+
+#[test]
+fn rules_check_reports_failing_examples() {
+    let dir = crate::common::context(&[
+        (
+            "good.toml",
+            "[[rule]]\nid = \"acme.key\"\nname = \"ACME key\"\nseverity = \"high\"\nkeywords = [\"acme_\"]\n\
+             pattern = '(?P<secret>acme_[A-Za-z0-9]{16})'\ndescription = \"d\"\nremediation = \"r\"\n\
+             examples = [\"acme_Zq81xkP2vw9LmQ4t\"]\nnegative_examples = [\"acme_short\"]\n",
+        ),
+        (
+            "bad.toml",
+            "[[rule]]\nid = \"acme.key2\"\nname = \"ACME key\"\nseverity = \"high\"\nkeywords = [\"acme_\"]\n\
+             pattern = '(?P<secret>acme_[A-Za-z0-9]{4,})'\ndescription = \"d\"\nremediation = \"r\"\n\
+             examples = [\"ACME_Zq81xkP2vw9LmQ4t\"]\nnegative_examples = [\"acme_short\"]\n",
+        ),
+    ]);
+    let good = crate::common::run_in(dir.path(), &["rules", "check", "good.toml"], b"");
+    assert_eq!(good.code, 0, "{}", good.stdout);
+    let bad = crate::common::run_in(dir.path(), &["rules", "check", "bad.toml"], b"");
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stdout.contains("acme.key2: example does not match"),
+        "{}",
+        bad.stdout
+    );
+    assert!(
+        bad.stdout.contains("acme.key2: negative example matches"),
+        "{}",
+        bad.stdout
+    );
+    let builtin = run(&["rules", "check", "rules/aws.toml", "rules/github.toml"]);
+    assert_eq!(builtin.code, 0, "{}", builtin.stdout);
+}
