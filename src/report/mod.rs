@@ -82,13 +82,16 @@ impl Report {
     /// with its redacted form. One Aho-Corasick pass per text over all secrets (longest first),
     /// so the cost stays linear however many findings and secrets there are.
     pub fn redact(&mut self) {
+        // Placeholders (info) are not secrets: replacing `password` everywhere would only
+        // garble messages. Every finding's own secret field is redacted regardless.
         let mut secrets: Vec<String> = self
             .findings
             .iter()
             .chain(self.suppressed.iter().map(|s| &s.finding))
             .chain(&self.vendor)
+            .filter(|f| f.severity > Severity::Info)
             .filter_map(|f| f.secret.clone())
-            .filter(|s| !s.is_empty())
+            .filter(|s| s.chars().count() >= 4)
             .collect();
         secrets.sort();
         secrets.dedup();

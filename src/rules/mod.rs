@@ -23,25 +23,83 @@ use value::ValueKind;
 
 /// The rule files compiled into the binary, by file name.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("age.toml", include_str!("../../rules/age.toml")),
+    ("alibaba.toml", include_str!("../../rules/alibaba.toml")),
+    ("anthropic.toml", include_str!("../../rules/anthropic.toml")),
+    ("atlassian.toml", include_str!("../../rules/atlassian.toml")),
     ("aws.toml", include_str!("../../rules/aws.toml")),
+    ("azure.toml", include_str!("../../rules/azure.toml")),
     ("cli.toml", include_str!("../../rules/cli.toml")),
+    (
+        "cloudflare.toml",
+        include_str!("../../rules/cloudflare.toml"),
+    ),
+    ("database.toml", include_str!("../../rules/database.toml")),
+    (
+        "databricks.toml",
+        include_str!("../../rules/databricks.toml"),
+    ),
+    (
+        "digitalocean.toml",
+        include_str!("../../rules/digitalocean.toml"),
+    ),
+    ("discord.toml", include_str!("../../rules/discord.toml")),
+    ("django.toml", include_str!("../../rules/django.toml")),
+    ("docker.toml", include_str!("../../rules/docker.toml")),
     (
         "dockerfile.toml",
         include_str!("../../rules/dockerfile.toml"),
     ),
+    ("doppler.toml", include_str!("../../rules/doppler.toml")),
     ("files.toml", include_str!("../../rules/files.toml")),
+    ("firebase.toml", include_str!("../../rules/firebase.toml")),
+    ("gcp.toml", include_str!("../../rules/gcp.toml")),
     ("generic.toml", include_str!("../../rules/generic.toml")),
     ("github.toml", include_str!("../../rules/github.toml")),
     ("gitlab.toml", include_str!("../../rules/gitlab.toml")),
+    ("grafana.toml", include_str!("../../rules/grafana.toml")),
+    ("hashicorp.toml", include_str!("../../rules/hashicorp.toml")),
+    ("heroku.toml", include_str!("../../rules/heroku.toml")),
+    (
+        "huggingface.toml",
+        include_str!("../../rules/huggingface.toml"),
+    ),
     ("image.toml", include_str!("../../rules/image.toml")),
+    (
+        "kubernetes.toml",
+        include_str!("../../rules/kubernetes.toml"),
+    ),
+    ("linear.toml", include_str!("../../rules/linear.toml")),
+    ("mailchimp.toml", include_str!("../../rules/mailchimp.toml")),
+    ("mailgun.toml", include_str!("../../rules/mailgun.toml")),
+    ("mapbox.toml", include_str!("../../rules/mapbox.toml")),
+    ("newrelic.toml", include_str!("../../rules/newrelic.toml")),
     ("npm.toml", include_str!("../../rules/npm.toml")),
+    ("nuget.toml", include_str!("../../rules/nuget.toml")),
+    ("okta.toml", include_str!("../../rules/okta.toml")),
+    (
+        "onepassword.toml",
+        include_str!("../../rules/onepassword.toml"),
+    ),
+    ("openai.toml", include_str!("../../rules/openai.toml")),
+    ("paypal.toml", include_str!("../../rules/paypal.toml")),
+    ("postman.toml", include_str!("../../rules/postman.toml")),
     (
         "private-key.toml",
         include_str!("../../rules/private-key.toml"),
     ),
+    ("pulumi.toml", include_str!("../../rules/pulumi.toml")),
     ("pypi.toml", include_str!("../../rules/pypi.toml")),
+    ("rails.toml", include_str!("../../rules/rails.toml")),
+    ("rubygems.toml", include_str!("../../rules/rubygems.toml")),
+    ("sendgrid.toml", include_str!("../../rules/sendgrid.toml")),
+    ("sentry.toml", include_str!("../../rules/sentry.toml")),
+    ("shopify.toml", include_str!("../../rules/shopify.toml")),
     ("slack.toml", include_str!("../../rules/slack.toml")),
+    ("square.toml", include_str!("../../rules/square.toml")),
     ("stripe.toml", include_str!("../../rules/stripe.toml")),
+    ("telegram.toml", include_str!("../../rules/telegram.toml")),
+    ("twilio.toml", include_str!("../../rules/twilio.toml")),
 ];
 
 /// How a rule decides.
@@ -265,6 +323,12 @@ impl Rule {
             };
             let secret = String::from_utf8_lossy(group.as_bytes()).into_owned();
             let (mut severity, mut confidence) = match value::classify(&secret) {
+                // a fixed provider format says what the value is (`access_token$production$…`)
+                ValueKind::Reference | ValueKind::Pointer
+                    if self.confidence == Confidence::High =>
+                {
+                    (self.severity, self.confidence)
+                }
                 ValueKind::Empty | ValueKind::Reference | ValueKind::Pointer => continue,
                 ValueKind::Placeholder => (Severity::Info, Confidence::Low),
                 ValueKind::Literal => (self.severity, self.confidence),
@@ -317,10 +381,11 @@ impl Rule {
     }
 }
 
-/// Sorts matches by position and, where two overlap, keeps the stronger one: higher severity,
-/// then a specific rule over a generic one, then the longer secret.
+/// Sorts matches by position and, where two overlap, keeps the stronger one: a specific rule
+/// over a generic one (even when validation lowered it: a GitHub token with a bad checksum must
+/// not come back as a "generic password"), then higher severity, then the longer secret.
 pub fn resolve_overlaps(mut matches: Vec<Match>, rules: &[Rule]) -> Vec<Match> {
-    let strength = |m: &Match| (m.severity, !rules[m.rule].is_generic(), m.end - m.start);
+    let strength = |m: &Match| (!rules[m.rule].is_generic(), m.severity, m.end - m.start);
     matches.sort_by(|a, b| {
         (a.start, std::cmp::Reverse(strength(a))).cmp(&(b.start, std::cmp::Reverse(strength(b))))
     });
