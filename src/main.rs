@@ -36,11 +36,7 @@ fn main() -> ExitCode {
 fn load_rules(source: &RuleSource) -> Result<RuleSet, Error> {
     let mut files: Vec<(String, String)> = Vec::new();
     if !source.no_builtin_rules {
-        files.extend(
-            stowaway::rules::BUILTIN_FILES
-                .iter()
-                .map(|(name, text)| (format!("builtin:{name}"), (*text).to_owned())),
-        );
+        files.extend(stowaway::rules::builtin_files());
     }
     for path in &source.rules {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read {

@@ -12,6 +12,8 @@ mod spec;
 pub mod validate;
 pub mod value;
 
+use std::sync::OnceLock;
+
 use aho_corasick::AhoCorasick;
 use regex::bytes::{Regex, RegexBuilder};
 
@@ -102,15 +104,25 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("twilio.toml", include_str!("../../rules/twilio.toml")),
 ];
 
+/// The origin prefix of embedded rule files; their patterns compile on first use.
+const BUILTIN_ORIGIN: &str = "builtin:";
+
+/// The embedded rule files as `(origin, text)` pairs for [`RuleSet::from_files`].
+pub fn builtin_files() -> Vec<(String, String)> {
+    BUILTIN_FILES
+        .iter()
+        .map(|(name, text)| (format!("{BUILTIN_ORIGIN}{name}"), (*text).to_owned()))
+        .collect()
+}
+
 /// How a rule decides.
 #[derive(Debug)]
 pub enum Matcher {
     /// A byte regex over content; the `secret` group is the secret.
     Content {
-        /// The compiled pattern (Unicode off).
-        regex: Regex,
-        /// Index of the `secret` capture group.
-        secret_group: usize,
+        /// The pattern, compiled (Unicode off) with the index of its `secret` group: at load for
+        /// user rules, on first use for built-in ones (a unit test compiles all of those).
+        compiled: Compiled,
         /// Prefilter keywords, lowercase.
         keywords: Vec<String>,
         /// Minimum entropy of the secret, if any.
@@ -122,6 +134,25 @@ pub enum Matcher {
     Path(Regex),
     /// Logic in code; the rule only carries the wording.
     Check,
+}
+
+/// A content pattern, compiled now or on first use.
+#[derive(Debug)]
+pub struct Compiled {
+    pattern: String,
+    cell: OnceLock<Option<(Regex, usize)>>,
+}
+
+impl Compiled {
+    fn get(&self) -> Option<&(Regex, usize)> {
+        self.cell
+            .get_or_init(|| {
+                let regex = build_regex(&self.pattern).ok()?;
+                let group = regex.capture_names().position(|n| n == Some("secret"))?;
+                Some((regex, group))
+            })
+            .as_ref()
+    }
 }
 
 /// One validated rule.
@@ -181,11 +212,7 @@ pub struct RuleSet {
 impl RuleSet {
     /// The built-in rules.
     pub fn builtin() -> Result<RuleSet> {
-        let files: Vec<(String, String)> = BUILTIN_FILES
-            .iter()
-            .map(|(name, text)| (format!("builtin:{name}"), (*text).to_owned()))
-            .collect();
-        RuleSet::from_files(&files)
+        RuleSet::from_files(&builtin_files())
     }
 
     /// Parses and validates rule files given as `(origin, text)` pairs.
@@ -307,13 +334,15 @@ impl Rule {
     /// Matches of this content rule in `chunk`, filtered by value class and entropy.
     fn find_matches(&self, index: usize, chunk: &[u8]) -> Vec<Match> {
         let Matcher::Content {
-            regex,
-            secret_group,
+            compiled,
             min_entropy,
             validator,
             ..
         } = &self.matcher
         else {
+            return Vec::new();
+        };
+        let Some((regex, secret_group)) = compiled.get() else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -411,12 +440,15 @@ fn rule_error(file: &str, rule: &str, message: impl Into<String>) -> Error {
     }
 }
 
-fn compile_regex(spec: &RuleSpec, origin: &str, pattern: &str) -> Result<Regex> {
+fn build_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
     RegexBuilder::new(pattern)
         .unicode(false)
         .size_limit(16 << 20)
         .build()
-        .map_err(|e| rule_error(origin, &spec.id, format!("invalid pattern: {e}")))
+}
+
+fn compile_regex(spec: &RuleSpec, origin: &str, pattern: &str) -> Result<Regex> {
+    build_regex(pattern).map_err(|e| rule_error(origin, &spec.id, format!("invalid pattern: {e}")))
 }
 
 /// Validates one spec and compiles it.
@@ -456,14 +488,21 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
         ));
     }
     let matcher = if let Some(pattern) = &spec.pattern {
-        let regex = compile_regex(&spec, origin, pattern)?;
-        let Some(secret_group) = regex.capture_names().position(|n| n == Some("secret")) else {
-            return Err(rule_error(
-                origin,
-                &spec.id,
-                "pattern has no (?P<secret>…) group",
-            ));
+        let compiled = Compiled {
+            pattern: pattern.clone(),
+            cell: OnceLock::new(),
         };
+        if !origin.starts_with(BUILTIN_ORIGIN) {
+            let regex = compile_regex(&spec, origin, pattern)?;
+            let Some(group) = regex.capture_names().position(|n| n == Some("secret")) else {
+                return Err(rule_error(
+                    origin,
+                    &spec.id,
+                    "pattern has no (?P<secret>…) group",
+                ));
+            };
+            let _ = compiled.cell.set(Some((regex, group)));
+        }
         if spec.keywords.is_empty() || spec.keywords.iter().any(String::is_empty) {
             return Err(rule_error(
                 origin,
@@ -472,8 +511,7 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
             ));
         }
         Matcher::Content {
-            regex,
-            secret_group,
+            compiled,
             keywords: spec
                 .keywords
                 .iter()
@@ -512,6 +550,15 @@ mod tests {
     #[test]
     fn builtin_rules_compile_and_prove_themselves() {
         let rules = RuleSet::builtin().expect("built-in rules are valid");
+        for rule in rules.rules() {
+            if let Matcher::Content { compiled, .. } = &rule.matcher {
+                assert!(
+                    compiled.get().is_some(),
+                    "{}: pattern does not compile or lacks a secret group",
+                    rule.id
+                );
+            }
+        }
         let problems = rules.check_examples();
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
