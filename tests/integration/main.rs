@@ -2,6 +2,7 @@
 //! against a second parser, the checks, the reports (snapshots, SARIF schema), and the shared
 //! corpus of real-world Dockerfiles.
 
+mod accuracy;
 mod builder;
 mod checks;
 mod cli;
