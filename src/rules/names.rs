@@ -173,6 +173,17 @@ const EXEMPT_NAMES: &[&str] = &["pwd", "oldpwd"];
 
 /// True when `name` looks like it holds a secret value.
 pub fn is_secret_name(name: &str) -> bool {
+    // a key that is not a variable name (`MYSQL_PASS:-$(pwgen`) is a parsing accident
+    let variable = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+    if !variable {
+        return false;
+    }
     let lower = name.to_ascii_lowercase();
     if EXEMPT_NAMES.contains(&lower.as_str()) {
         return false;
@@ -304,6 +315,7 @@ mod tests {
             "HOME",
             "PASSWORD_HASH",
             "KEYCLOAK_VERSION",
+            "MYSQL_PASS:-$(pwgen",
         ] {
             assert!(!is_secret_name(name), "{name} should not look secret");
         }

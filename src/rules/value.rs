@@ -230,15 +230,28 @@ fn is_file_name(v: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
 }
 
-/// An UPPER_SNAKE identifier such as `JUPYTER_SRC_KEY`: the name of a setting, not its value.
+/// An UPPER_SNAKE identifier such as `JUPYTER_SRC_KEY`, or an all-caps word such as `ALIAS`:
+/// the name of a setting or a template slot, not its value.
 fn is_identifier(v: &str) -> bool {
-    v.contains('_')
-        && v.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-        && v.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+    let upper = v
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && v.bytes().next().is_some_and(|b| b.is_ascii_uppercase());
+    let word = v.len() >= 3 && !v.bytes().any(|b| b.is_ascii_digit());
+    upper && (v.contains('_') || word)
+}
+
+/// A lowercase snake_case name such as `test_app_key`: reads as a name, not a password.
+fn is_snake_name(v: &str) -> bool {
+    v.contains('_') && !v.starts_with('_') && v.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
 }
 
 fn is_placeholder(v: &str) -> bool {
+    let bracketed =
+        (v.starts_with('[') && v.ends_with(']')) || (v.starts_with('<') && v.ends_with('>'));
+    if bracketed || is_snake_name(v) {
+        return true;
+    }
     let words: Vec<&str> = v.split_whitespace().collect();
     let is_word = |w: &&str| {
         w.trim_end_matches(['.', ',', '!', '?'])
@@ -373,6 +386,10 @@ mod tests {
         assert_eq!(classify("XXX"), ValueKind::Placeholder);
         assert_eq!(classify("This is not an API Key"), ValueKind::Placeholder);
         assert_eq!(classify("p@ssword"), ValueKind::Literal);
+        assert_eq!(classify("ALIAS"), ValueKind::Pointer);
+        assert_eq!(classify("QX7Z42"), ValueKind::Literal);
+        assert_eq!(classify("[your name]"), ValueKind::Placeholder);
+        assert_eq!(classify("test_app_key"), ValueKind::Placeholder);
     }
 
     #[test]

@@ -153,7 +153,7 @@ fn rules_check_reports_failing_examples() {
             "bad.toml",
             "[[rule]]\nid = \"acme.key2\"\nname = \"ACME key\"\nseverity = \"high\"\nkeywords = [\"acme_\"]\n\
              pattern = '(?P<secret>acme_[A-Za-z0-9]{4,})'\ndescription = \"d\"\nremediation = \"r\"\n\
-             examples = [\"ACME_Zq81xkP2vw9LmQ4t\"]\nnegative_examples = [\"acme_short\"]\n",
+             examples = [\"ACME_Zq81xkP2vw9LmQ4t\"]\nnegative_examples = [\"acme_sh0rt9\"]\n",
         ),
     ]);
     let good = crate::common::run_in(dir.path(), &["rules", "check", "good.toml"], b"");

@@ -60,7 +60,20 @@ pub fn check<'r>(
     // source already named it.
     // A downloaded file (ADD https://…/Release.key) is someone's public key, not a leak.
     let downloads = sources.iter().any(|s| s.value.contains("://"));
-    if named_sources == 0 && !downloads && !dest.value.ends_with('/') {
+    // `COPY .env.example .env` installs a template, not secrets
+    let template = sources.iter().any(|s| {
+        [
+            ".example",
+            ".sample",
+            ".template",
+            ".dist",
+            ".tpl",
+            ".default",
+        ]
+        .iter()
+        .any(|suffix| s.value.ends_with(suffix))
+    });
+    if named_sources == 0 && !downloads && !template && !dest.value.ends_with('/') {
         out.extend(named(dest, &keyword, "writes", rules));
     }
     out
