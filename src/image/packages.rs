@@ -55,7 +55,11 @@ impl Ownership {
             return Some(owner.clone());
         }
         let compiled_from = pyc_source(outer).and_then(|source| self.owners.get(&source));
-        compiled_from.cloned().or_else(|| npm(outer))
+        compiled_from
+            .cloned()
+            .or_else(|| npm(outer))
+            .or_else(|| cache(path))
+            .or_else(|| npm_tarball(path))
     }
 }
 
@@ -64,6 +68,37 @@ fn pyc_source(path: &str) -> Option<String> {
     let (dir, file) = path.rsplit_once("/__pycache__/")?;
     let module = file.strip_suffix(".pyc")?.split('.').next()?;
     Some(format!("{dir}/{module}.py"))
+}
+
+/// Package-manager caches: downloaded third-party packages, not the image owner's files.
+const CACHES: &[(&str, &str)] = &[
+    ("/.npm/_cacache/", "cache:npm"),
+    ("/.cache/yarn/", "cache:yarn"),
+    ("/share/.cache/yarn/", "cache:yarn"),
+    ("/.cache/pip/", "cache:pip"),
+    ("/.cache/pypoetry/", "cache:poetry"),
+    ("/.m2/repository/", "cache:maven"),
+    ("/.gradle/caches/", "cache:gradle"),
+    ("/.cargo/registry/", "cache:cargo"),
+    ("/go/pkg/mod/", "cache:go"),
+    ("/.composer/cache/", "cache:composer"),
+    ("/.bundle/cache/", "cache:bundler"),
+    ("/.nuget/packages/", "cache:nuget"),
+];
+
+fn cache(path: &str) -> Option<String> {
+    let rooted = format!("/{path}");
+    CACHES
+        .iter()
+        .find(|(marker, _)| rooted.contains(marker))
+        .map(|(_, owner)| (*owner).to_owned())
+}
+
+/// A file inside an npm package tarball (`…/foo-1.2.3.tgz!/package/…`), wherever the tarball is.
+fn npm_tarball(path: &str) -> Option<String> {
+    let (tarball, _) = path.split_once("!/package/")?;
+    let name = tarball.rsplit('/').next()?;
+    Some(format!("npm:{name}"))
 }
 
 /// apk's installed database: `P:` package, `F:` directory, `R:` file in that directory.
@@ -168,6 +203,17 @@ mod tests {
         let pyc = "/usr/lib/python3/dist-packages/pip/__pycache__/url.cpython-311.pyc";
         assert_eq!(owner(pyc).as_deref(), Some("deb:python3-pip"));
         assert_eq!(owner("/srv/app/__pycache__/main.cpython-311.pyc"), None);
+        let cached = "/root/.npm/_cacache/content-v2/sha512/ab/cd/ef!/package/apis/x.json";
+        assert_eq!(owner(cached).as_deref(), Some("cache:npm"));
+        assert_eq!(
+            owner("/srv/vendor/left-pad-1.3.0.tgz!/package/index.js").as_deref(),
+            Some("npm:left-pad-1.3.0.tgz")
+        );
+        assert_eq!(
+            owner("/home/app/.m2/repository/org/x/x.jar!/x.properties").as_deref(),
+            Some("cache:maven")
+        );
+        assert_eq!(owner("/srv/app/release.tgz!/config/.env"), None);
         assert!(is_database("var/lib/dpkg/info/bash.list"));
         assert!(!is_database("var/lib/dpkg/info/bash.md5sums"));
     }

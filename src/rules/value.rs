@@ -311,7 +311,19 @@ pub fn is_plausible_secret(value: &str) -> bool {
     let format = ["%s", "%d", "{}", "{0}", "%20"]
         .iter()
         .any(|f| value.contains(f));
-    letters && digits && !dotted_name && !format
+    letters && digits && !dotted_name && !format && !is_camel_identifier(value)
+}
+
+/// `defaultToConfig2`, `SensitiveString2048`, `CancelToken$1`: a camelCase or PascalCase name
+/// with a numeric suffix reads as code, not as a password.
+fn is_camel_identifier(value: &str) -> bool {
+    let name = value.trim_end_matches(|c: char| c.is_ascii_digit() || c == '$');
+    let humps = name
+        .as_bytes()
+        .windows(2)
+        .filter(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+        .count();
+    name.len() >= 8 && name.bytes().all(|b| b.is_ascii_alphabetic()) && humps >= 1
 }
 
 /// Shannon entropy of the value in bits per character.
@@ -410,6 +422,10 @@ mod tests {
         assert!(!is_plausible_secret("node2.value"));
         assert!(!is_plausible_secret("Root%20CA%20Certificates"));
         assert!(is_plausible_secret("s3cr3t-v2x!"));
+        assert!(!is_plausible_secret("defaultToConfig2"));
+        assert!(!is_plausible_secret("SensitiveString2048"));
+        assert!(!is_plausible_secret("CancelToken$1"));
+        assert!(is_plausible_secret("Tz4kQ9mW2xLp8vR3"));
     }
 
     #[test]
