@@ -174,6 +174,8 @@ pub struct Rule {
     pub references: Vec<String>,
     /// How it matches.
     pub matcher: Matcher,
+    /// The partner rule's id, if any.
+    pub paired_with: Option<String>,
     /// The file it came from (`builtin:aws.toml` or a path).
     pub origin: String,
     examples: Vec<String>,
@@ -207,7 +209,12 @@ pub struct RuleSet {
     prefilter: AhoCorasick,
     /// For each prefilter pattern, the content rules that own the keyword.
     keyword_rules: Vec<Vec<usize>>,
+    /// For each rule, the index of its `paired_with` partner.
+    partners: Vec<Option<usize>>,
 }
+
+/// How close (bytes) a partner match must be to pair.
+const PAIR_DISTANCE: usize = 4096;
 
 impl RuleSet {
     /// The built-in rules.
@@ -258,10 +265,25 @@ impl RuleSet {
                 file: "keywords".into(),
                 message: e.to_string(),
             })?;
+        let mut partners = Vec::with_capacity(rules.len());
+        for rule in &rules {
+            let partner = match &rule.paired_with {
+                Some(id) => Some(rules.iter().position(|r| &r.id == id).ok_or_else(|| {
+                    rule_error(
+                        &rule.origin,
+                        &rule.id,
+                        format!("paired_with names no rule: {id}"),
+                    )
+                })?),
+                None => None,
+            };
+            partners.push(partner);
+        }
         Ok(RuleSet {
             rules,
             prefilter,
             keyword_rules,
+            partners,
         })
     }
 
@@ -287,7 +309,33 @@ impl RuleSet {
         for (index, _) in candidates.iter().enumerate().filter(|(_, c)| **c) {
             matches.extend(self.rules[index].find_matches(index, chunk));
         }
-        resolve_overlaps(matches, &self.rules)
+        let mut matches = resolve_overlaps(matches, &self.rules);
+        self.pair(&mut matches);
+        matches
+    }
+
+    /// Raises matches whose partner sits nearby and lowers those left alone.
+    fn pair(&self, matches: &mut [Match]) {
+        for i in 0..matches.len() {
+            let Some(partner) = self.partners[matches[i].rule] else {
+                continue;
+            };
+            let start = matches[i].start;
+            let near = matches
+                .iter()
+                .any(|m| m.rule == partner && m.start.abs_diff(start) <= PAIR_DISTANCE);
+            let m = &mut matches[i];
+            if m.severity == Severity::Info {
+                continue;
+            }
+            if near {
+                m.confidence = Confidence::High;
+                m.note = Some(format!("with its {} nearby", self.rules[partner].name));
+            } else {
+                m.severity = m.severity.lowered();
+                m.note = Some(format!("no {} nearby", self.rules[partner].name));
+            }
+        }
     }
 
     /// The most severe path rule matching `path` (a `/`-separated path), the first on ties.
@@ -533,6 +581,7 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
         name: spec.name,
         severity: spec.severity,
         confidence: spec.confidence,
+        paired_with: spec.paired_with,
         description: spec.description,
         remediation: spec.remediation,
         references: spec.references,
@@ -603,6 +652,25 @@ negative_examples = ["tok_"]
         assert!(one_rule(&unknown).is_err());
         let good = format!("{BASE}keywords = [\"tok_\"]\npattern = '(?P<secret>tok_[a-z]+)'");
         assert!(one_rule(&good).is_ok());
+    }
+
+    #[test]
+    fn an_aws_key_id_pairs_with_its_secret_key() {
+        let rules = RuleSet::builtin().unwrap();
+        let key_id = |text: &str| {
+            let m = rules.find_matches(text.as_bytes());
+            let m = m
+                .into_iter()
+                .find(|m| rules.rules()[m.rule].id == "aws.access-key-id")
+                .unwrap();
+            (m.severity, m.confidence)
+        };
+        let pair = "aws_access_key_id = AKIAOEQH5AV2RICPHKQD\naws_secret_access_key = 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\n";
+        assert_eq!(key_id(pair), (Severity::High, Confidence::High));
+        assert_eq!(
+            key_id("aws_access_key_id = AKIAOEQH5AV2RICPHKQD"),
+            (Severity::Medium, Confidence::Medium)
+        );
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub struct RuleSpec {
     pub confidence: Confidence,
     /// An offline check of the secret: `github-crc32`, `jwt`, `private-key`.
     pub validator: Option<Validator>,
+    /// A rule whose match completes this one when it sits nearby (an AWS key ID and its secret
+    /// key): paired, confidence is high; alone, the finding is one severity lower.
+    pub paired_with: Option<String>,
     /// Literal strings, one of which must occur (ASCII case-insensitively) for the pattern to
     /// run; the prefilter.
     #[serde(default)]
