@@ -681,4 +681,22 @@ negative_examples = ["tok_"]
         assert_eq!(matches.len(), 1, "{matches:?}");
         assert_eq!(rules.rules()[matches[0].rule].id, "gitlab.pat");
     }
+
+    #[test]
+    fn a_service_account_key_needs_its_private_key() {
+        let rules = RuleSet::builtin().unwrap();
+        let key = "-----BEGIN PRIVATE KEY-----\\nMIFgeUK98iEG8IR3YvDzy012TccHIFEVmg+J8sbayuNEuzESRf1vhN+a18Wz0Has\\nDo9TpzVsiJE/IPb3LbAi0k0KltrUPBYXwamOeBKeAyc3EGXQlYZPFa2guEbBwOvFNIrc\\n-----END PRIVATE KEY-----\\n";
+        let id = "\"private_key_id\": \"0123456789abcdef0123456789abcdef01234567\"";
+        let full = format!("{{\"type\": \"service_account\", {id}, \"private_key\": \"{key}\"}}");
+        let found = |text: &str| {
+            let m = rules.find_matches(text.as_bytes());
+            let m = m
+                .into_iter()
+                .find(|m| rules.rules()[m.rule].id == "gcp.service-account-key")
+                .unwrap();
+            (m.severity, m.confidence)
+        };
+        assert_eq!(found(&full), (Severity::Critical, Confidence::High));
+        assert_eq!(found(&format!("{{{id}}}")).0, Severity::High);
+    }
 }
