@@ -108,7 +108,7 @@ fn private_key(secret: &str) -> Verdict {
         })
         .collect();
     if text.contains("PGP PRIVATE KEY") {
-        return Verdict::Unchecked; // armour with a checksum line; not DER
+        return pgp(&text[..end]);
     }
     let Ok(der) = STANDARD.decode(&body) else {
         return Verdict::Invalid("key body is not base64".into());
@@ -131,6 +131,99 @@ fn private_key(secret: &str) -> Verdict {
         return Verdict::Weaker("encrypted key: needs its passphrase".into());
     }
     Verdict::Valid(Some("not encrypted".into()))
+}
+
+/// An ASCII-armoured OpenPGP secret key: decode the body (after the armour headers, before the
+/// `=XXXX` checksum line) and read the first secret-key packet's S2K usage octet.
+fn pgp(armour: &str) -> Verdict {
+    let mut lines = armour.lines().skip(1);
+    // armour headers (Version:, Comment:) end at the first blank line, when there are any
+    let body: String = if armour.lines().skip(1).any(|l| l.contains(':')) {
+        lines
+            .by_ref()
+            .skip_while(|l| !l.trim().is_empty())
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join("")
+    } else {
+        lines.collect::<Vec<_>>().join("")
+    };
+    let body: String = body
+        .split('=')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let body = body.trim_end_matches(|c: char| !c.is_ascii_alphanumeric() && c != '+' && c != '/');
+    let padded = format!("{body}{}", "=".repeat((4 - body.len() % 4) % 4));
+    let Ok(bytes) = STANDARD.decode(padded) else {
+        return Verdict::Invalid("PGP key body is not base64".into());
+    };
+    match pgp_s2k_usage(&bytes) {
+        Some(0) => Verdict::Valid(Some("PGP key, not encrypted".into())),
+        Some(_) => Verdict::Weaker("PGP key, encrypted: needs its passphrase".into()),
+        None => Verdict::Unchecked,
+    }
+}
+
+/// The S2K usage octet of a v4 secret-key packet (tag 5 or 7) at the start of `bytes`.
+fn pgp_s2k_usage(bytes: &[u8]) -> Option<u8> {
+    let first = *bytes.first()?;
+    if first & 0x80 == 0 {
+        return None;
+    }
+    let (tag, body) = if first & 0x40 != 0 {
+        let tag = first & 0x3f;
+        let (len, at) = match *bytes.get(1)? {
+            l @ 0..=191 => (usize::from(l), 2),
+            l @ 192..=223 => (
+                (usize::from(l) - 192) * 256 + usize::from(*bytes.get(2)?) + 192,
+                3,
+            ),
+            255 => (
+                u32::from_be_bytes(bytes.get(2..6)?.try_into().ok()?) as usize,
+                6,
+            ),
+            _ => return None,
+        };
+        (tag, bytes.get(at..at + len.min(bytes.len() - at))?)
+    } else {
+        let tag = (first >> 2) & 0x0f;
+        let width = [1usize, 2, 4, 0][usize::from(first & 3)];
+        let at = 1 + width;
+        (tag, bytes.get(at..)?)
+    };
+    if tag != 5 && tag != 7 || *body.first()? != 4 {
+        return None;
+    }
+    let algorithm = *body.get(5)?;
+    let mut at = 6;
+    let mpi = |at: &mut usize| -> Option<()> {
+        let bits = usize::from(u16::from_be_bytes(body.get(*at..*at + 2)?.try_into().ok()?));
+        *at += 2 + bits.div_ceil(8);
+        Some(())
+    };
+    let oid = |at: &mut usize| -> Option<()> {
+        *at += 1 + usize::from(*body.get(*at)?);
+        Some(())
+    };
+    match algorithm {
+        1..=3 => (0..2).try_for_each(|_| mpi(&mut at))?,
+        16 | 20 => (0..3).try_for_each(|_| mpi(&mut at))?,
+        17 => (0..4).try_for_each(|_| mpi(&mut at))?,
+        19 | 22 => {
+            oid(&mut at)?;
+            mpi(&mut at)?;
+        }
+        18 => {
+            oid(&mut at)?;
+            mpi(&mut at)?;
+            oid(&mut at)?; // KDF parameters: a length octet and that many bytes
+        }
+        _ => return None,
+    }
+    body.get(at).copied()
 }
 
 /// True when `der` is exactly one DER SEQUENCE whose declared length is the rest of the bytes.
@@ -237,5 +330,36 @@ mod tests {
             validate(Validator::PrivateKey, &ssh),
             Verdict::Valid(Some("OpenSSH key, not encrypted".into()))
         );
+    }
+
+    /// An armoured v4 EdDSA secret-key packet with the given S2K usage octet.
+    fn pgp_key(s2k_usage: u8) -> String {
+        let oid = [0x09, 0x2b, 0x06, 0x01, 0x04, 0x01, 0xda, 0x47, 0x0f, 0x01];
+        let mut body = vec![4, 0x65, 0x00, 0x00, 0x00, 22];
+        body.extend_from_slice(&oid);
+        body.extend_from_slice(&[0x01, 0x07]); // a 263-bit point
+        body.extend_from_slice(&[0x40; 33]);
+        body.push(s2k_usage);
+        body.extend_from_slice(&[0x55; 40]);
+        let mut packet = vec![0xc5, body.len() as u8];
+        packet.extend_from_slice(&body);
+        format!(
+            "-----BEGIN PGP PRIVATE KEY BLOCK-----\nComment: test\n\n{}\n=abcd\n-----END PGP PRIVATE KEY BLOCK-----",
+            STANDARD.encode(packet)
+        )
+    }
+
+    #[test]
+    fn pgp_keys_say_whether_they_are_encrypted() {
+        assert_eq!(
+            validate(Validator::PrivateKey, &pgp_key(0)),
+            Verdict::Valid(Some("PGP key, not encrypted".into()))
+        );
+        assert!(matches!(
+            validate(Validator::PrivateKey, &pgp_key(254)),
+            Verdict::Weaker(_)
+        ));
+        let junk = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nbm90IGEga2V5\n-----END PGP PRIVATE KEY BLOCK-----";
+        assert_eq!(validate(Validator::PrivateKey, junk), Verdict::Unchecked);
     }
 }
