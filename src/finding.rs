@@ -234,6 +234,14 @@ pub fn fingerprint(rule_id: &str, secret: &str, anchor: &str) -> String {
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// `message (note)` when offline validation learned something about the secret.
+pub fn with_note(message: String, note: Option<&str>) -> String {
+    match note {
+        Some(note) => format!("{message} ({note})"),
+        None => message,
+    }
+}
+
 /// The redacted form of a secret: a short prefix and suffix around `…`.
 ///
 /// At most a quarter of the secret is shown (an eighth at each end, four characters at most),

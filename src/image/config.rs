@@ -8,8 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use crate::dockerfile::checks::content::with_note;
-use crate::finding::{Confidence, Severity};
+use crate::finding::{Confidence, Severity, with_note};
 use crate::rules::value;
 use crate::rules::{Matcher, Rule, RuleSet};
 

@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use super::store::resolve;
+
 /// The largest package database file read (bytes).
 pub const MAX_DATABASE_BYTES: u64 = 16 << 20;
 
@@ -132,17 +134,9 @@ fn record(path: &str, text: &str, owners: &mut HashMap<String, String>) {
         let Some(file) = line.split(',').next().filter(|f| !f.is_empty()) else {
             continue;
         };
-        let mut parts: Vec<&str> = site.split('/').filter(|p| !p.is_empty()).collect();
-        for part in file.split('/') {
-            match part {
-                ".." => {
-                    parts.pop();
-                }
-                "." | "" => {}
-                p => parts.push(p),
-            }
+        if let Some(path) = resolve(&format!("{site}/{file}")) {
+            owners.insert(path, format!("python:{name}"));
         }
-        owners.insert(parts.join("/"), format!("python:{name}"));
     }
 }
 

@@ -153,8 +153,8 @@ pub fn clean(path: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
-/// A link target resolved inside the archive: `..` pops a component, never above the root.
-fn resolve(path: &str) -> Option<String> {
+/// A path resolved inside the image: `..` pops a component, never above the root.
+pub fn resolve(path: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {

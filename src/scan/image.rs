@@ -5,9 +5,8 @@
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::dockerfile::checks::content::with_note;
 use crate::error::ScanError;
-use crate::finding::{self, Finding, ImageLocation, Location, LocationKind, Status};
+use crate::finding::{self, Finding, ImageLocation, Location, LocationKind, Status, with_note};
 use crate::image::config::{self, ConfigMatch};
 use crate::image::layout::{self, ImageRef, LayerRef, Platform};
 use crate::image::packages::Ownership;

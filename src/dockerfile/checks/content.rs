@@ -3,15 +3,8 @@
 
 use super::Candidate;
 use crate::dockerfile::instruction::Instruction;
+use crate::finding::with_note;
 use crate::rules::RuleSet;
-
-/// `message (note)` when validation learned something.
-pub fn with_note(message: String, note: Option<&str>) -> String {
-    match note {
-        Some(note) => format!("{message} ({note})"),
-        None => message,
-    }
-}
 
 /// Candidates from every content rule.
 pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate<'r>> {
