@@ -8,17 +8,18 @@
 //! borrows it. This module knows nothing of Dockerfiles, images or threads.
 
 pub mod names;
+mod prefilter;
 mod spec;
 pub mod validate;
 pub mod value;
 
 use std::sync::OnceLock;
 
-use aho_corasick::AhoCorasick;
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::error::{Error, Result};
 use crate::finding::{Confidence, Severity};
+use prefilter::Prefilter;
 use spec::{RuleFileSpec, RuleSpec};
 use validate::{Validator, Verdict};
 use value::ValueKind;
@@ -123,8 +124,10 @@ pub enum Matcher {
         /// The pattern, compiled (Unicode off) with the index of its `secret` group: at load for
         /// user rules, on first use for built-in ones (a unit test compiles all of those).
         compiled: Compiled,
-        /// Prefilter keywords, lowercase.
+        /// Prefilter keywords (lowercase when case-insensitive).
         keywords: Vec<String>,
+        /// Whether the pattern ignores case somewhere (`(?i`), so keywords must too.
+        case_insensitive: bool,
         /// Minimum entropy of the secret, if any.
         min_entropy: Option<f64>,
         /// Offline validation, if any.
@@ -206,9 +209,7 @@ pub struct Match {
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    prefilter: AhoCorasick,
-    /// For each prefilter pattern, the content rules that own the keyword.
-    keyword_rules: Vec<Vec<usize>>,
+    prefilter: Prefilter,
     /// For each rule, the index of its `paired_with` partner.
     partners: Vec<Option<usize>>,
 }
@@ -242,29 +243,17 @@ impl RuleSet {
                 rules.push(rule);
             }
         }
-        let mut keywords: Vec<String> = Vec::new();
-        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
-        for (index, rule) in rules.iter().enumerate() {
-            let Matcher::Content { keywords: own, .. } = &rule.matcher else {
-                continue;
-            };
-            for keyword in own {
-                match keywords.iter().position(|k| k == keyword) {
-                    Some(at) => keyword_rules[at].push(index),
-                    None => {
-                        keywords.push(keyword.clone());
-                        keyword_rules.push(vec![index]);
-                    }
-                }
-            }
-        }
-        let prefilter = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(&keywords)
-            .map_err(|e| Error::RuleFile {
-                file: "keywords".into(),
-                message: e.to_string(),
-            })?;
+        let prefilter =
+            Prefilter::new(rules.iter().enumerate().filter_map(
+                |(index, rule)| match &rule.matcher {
+                    Matcher::Content {
+                        keywords,
+                        case_insensitive,
+                        ..
+                    } => Some((index, keywords.as_slice(), *case_insensitive)),
+                    _ => None,
+                },
+            ))?;
         let mut partners = Vec::with_capacity(rules.len());
         for rule in &rules {
             let partner = match &rule.paired_with {
@@ -282,7 +271,6 @@ impl RuleSet {
         Ok(RuleSet {
             rules,
             prefilter,
-            keyword_rules,
             partners,
         })
     }
@@ -299,15 +287,22 @@ impl RuleSet {
 
     /// Every content-rule match in `chunk`, overlaps resolved (see [`resolve_overlaps`]).
     pub fn find_matches(&self, chunk: &[u8]) -> Vec<Match> {
-        let mut candidates = vec![false; self.rules.len()];
-        for hit in self.prefilter.find_overlapping_iter(chunk) {
-            for &rule in &self.keyword_rules[hit.pattern().as_usize()] {
-                candidates[rule] = true;
-            }
-        }
+        let mut hits = vec![Vec::new(); self.rules.len()];
+        self.prefilter.hits(chunk, &mut hits);
         let mut matches = Vec::new();
-        for (index, _) in candidates.iter().enumerate().filter(|(_, c)| **c) {
-            matches.extend(self.rules[index].find_matches(index, chunk));
+        for (index, hits) in hits.iter_mut().enumerate().filter(|(_, h)| !h.is_empty()) {
+            for (start, end) in prefilter::regions(hits, chunk.len()) {
+                let found = self.rules[index].find_matches(index, &chunk[start..end]);
+                // a secret touching a cut made here (not a chunk edge) may be a partial one
+                let inside = |m: &Match| {
+                    (start == 0 || m.start > 0) && (end == chunk.len() || m.end < end - start)
+                };
+                matches.extend(found.into_iter().filter(inside).map(|mut m| {
+                    m.start += start;
+                    m.end += start;
+                    m
+                }));
+            }
         }
         let mut matches = resolve_overlaps(matches, &self.rules);
         self.pair(&mut matches);
@@ -358,9 +353,18 @@ impl RuleSet {
                 if !rule.proves(index, example) {
                     problems.push(format!("{}: example does not match: {example:?}", rule.id));
                 }
-                if let Matcher::Content { keywords, .. } = &rule.matcher {
-                    let lower = example.to_ascii_lowercase();
-                    if !keywords.iter().any(|k| lower.contains(k.as_str())) {
+                if let Matcher::Content {
+                    keywords,
+                    case_insensitive,
+                    ..
+                } = &rule.matcher
+                {
+                    let text = if *case_insensitive {
+                        example.to_ascii_lowercase()
+                    } else {
+                        example.clone()
+                    };
+                    if !keywords.iter().any(|k| text.contains(k.as_str())) {
                         problems.push(format!("{}: example has no keyword: {example:?}", rule.id));
                     }
                 }
@@ -536,6 +540,7 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
         ));
     }
     let matcher = if let Some(pattern) = &spec.pattern {
+        let case_insensitive = pattern.contains("(?i");
         let compiled = Compiled {
             pattern: pattern.clone(),
             cell: OnceLock::new(),
@@ -563,8 +568,15 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
             keywords: spec
                 .keywords
                 .iter()
-                .map(|k| k.to_ascii_lowercase())
+                .map(|k| {
+                    if case_insensitive {
+                        k.to_ascii_lowercase()
+                    } else {
+                        k.clone()
+                    }
+                })
                 .collect(),
+            case_insensitive,
             min_entropy: spec.min_entropy,
             validator: spec.validator,
         }
