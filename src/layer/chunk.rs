@@ -87,17 +87,13 @@ pub fn scan_window(window: &[u8], keep_from: usize, rules: &RuleSet) -> WindowSc
 }
 
 fn count(bytes: &[u8], newlines: &mut u64, chars: &mut u64) {
-    match memchr_last(bytes) {
+    match memchr::memrchr(b'\n', bytes) {
         Some(last) => {
-            *newlines += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+            *newlines += memchr::memchr_iter(b'\n', bytes).count() as u64;
             *chars = lead_bytes(&bytes[last + 1..]);
         }
         None => *chars += lead_bytes(bytes),
     }
-}
-
-fn memchr_last(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().rposition(|&b| b == b'\n')
 }
 
 fn lead_bytes(bytes: &[u8]) -> u64 {
