@@ -31,8 +31,12 @@ impl Ownership {
         for (path, bytes) in files {
             latest.insert(path, bytes);
         }
+        // A fixed order, OS databases first: a file that both dpkg and a wheel's RECORD list
+        // (Debian's python3-pip) belongs to the OS package, whatever order the layers gave.
+        let mut databases: Vec<(&str, &[u8])> = latest.into_iter().collect();
+        databases.sort_by_key(|(path, _)| (path.ends_with("/RECORD"), *path));
         let mut owners = HashMap::new();
-        for (path, bytes) in latest {
+        for (path, bytes) in databases {
             let text = String::from_utf8_lossy(bytes);
             if let Some(name) = path.strip_prefix("var/lib/dpkg/info/") {
                 let package = name.trim_end_matches(".list");
@@ -135,7 +139,9 @@ fn record(path: &str, text: &str, owners: &mut HashMap<String, String>) {
             continue;
         };
         if let Some(path) = resolve(&format!("{site}/{file}")) {
-            owners.insert(path, format!("python:{name}"));
+            owners
+                .entry(path)
+                .or_insert_with(|| format!("python:{name}"));
         }
     }
 }
@@ -194,6 +200,20 @@ mod tests {
         );
         assert_eq!(owner("/app/node_modules/.bin"), None);
         assert_eq!(owner("/srv/app/.env"), None);
+        // listed by both dpkg and the wheel's RECORD: the OS package wins, in any input order
+        let both = b"pip/url.py,sha256=z,3\n";
+        for order in [[0, 1], [1, 0]] {
+            let dbs = [
+                ("var/lib/dpkg/info/python3-pip.list", &url[..]),
+                (
+                    "usr/lib/python3/dist-packages/pip-23.0.dist-info/RECORD",
+                    &both[..],
+                ),
+            ];
+            let ownership = Ownership::from_databases(order.map(|i| dbs[i]));
+            let owner = ownership.owner("usr/lib/python3/dist-packages/pip/url.py");
+            assert_eq!(owner.as_deref(), Some("deb:python3-pip"));
+        }
         let pyc = "/usr/lib/python3/dist-packages/pip/__pycache__/url.cpython-311.pyc";
         assert_eq!(owner(pyc).as_deref(), Some("deb:python3-pip"));
         assert_eq!(owner("/srv/app/__pycache__/main.cpython-311.pyc"), None);
