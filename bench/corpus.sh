@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
 corpus=../shared/corpus/dockerfiles
-cargo build --release --quiet
-bin=target/release/stowaway
+cargo build --release --quiet ${STOWAWAY_FEATURES:+--features "$STOWAWAY_FEATURES"}
+bin=${CARGO_TARGET_DIR:-target}/release/stowaway
 files=$(find "$corpus" -type f | wc -l)
 bytes=$(cat "$corpus"/* | wc -c)
 echo "corpus: $files Dockerfiles, $((bytes / 1024)) KiB; $(nproc) cores"

@@ -9,7 +9,8 @@
 # parallel), and trivy's time when trivy is on PATH.
 #
 #   apt-get install -y buildah mmdebstrap zstd time && bench/image.sh [SIZE_MB] [THREADS]
-# Set BENCH_DIR to reuse a built image between runs (default: /tmp/stowaway-bench).
+# Set BENCH_DIR to reuse a built image between runs (default: /tmp/stowaway-bench);
+# STOWAWAY_FEATURES=vectorscan benchmarks the vectorscan first pass (needs cmake, Boost, ragel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb=${1:-200}
@@ -17,8 +18,8 @@ threads=${2:-$(nproc)}
 dir=${BENCH_DIR:-/tmp/stowaway-bench}
 B="buildah --storage-driver vfs"
 mkdir -p "$dir"
-cargo build --release --quiet
-bin=$PWD/target/release/stowaway
+cargo build --release --quiet ${STOWAWAY_FEATURES:+--features "$STOWAWAY_FEATURES"}
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release/stowaway
 
 if [ ! -f "$dir/rootfs.tar" ]; then
   mmdebstrap --quiet --variant=minbase --include=python3,python3-pip,ca-certificates bookworm "$dir/rootfs.tar"

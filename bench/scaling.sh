@@ -6,8 +6,8 @@
 #   apt-get install -y buildah mmdebstrap zstd time && bench/scaling.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=$PWD/target/release/stowaway
+cargo build --release --quiet ${STOWAWAY_FEATURES:+--features "$STOWAWAY_FEATURES"}
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release/stowaway
 B="buildah --storage-driver vfs"
 
 small=/tmp/stowaway-bench-100m

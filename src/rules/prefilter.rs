@@ -32,13 +32,33 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use crate::error::{Error, Result};
 
-/// The prefilter of a rule set: one automaton (a single pass over every byte), and for each of
-/// its patterns whether it must match case-sensitively and which rules own it.
-#[derive(Debug)]
+/// The prefilter of a rule set: one engine (a single pass over every byte), and for each keyword
+/// whether it must match case-sensitively and which rules own it.
 pub struct Prefilter {
-    automaton: AhoCorasick,
+    engine: Engine,
     keywords: Vec<(String, bool)>,
     owners: Vec<Vec<usize>>,
+}
+
+/// What runs the pass: Aho-Corasick always; vectorscan when built with the feature.
+enum Engine {
+    AhoCorasick(AhoCorasick),
+    #[cfg(feature = "vectorscan")]
+    Vectorscan(vectorscan_rs::BlockDatabase),
+}
+
+impl std::fmt::Debug for Prefilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let engine = match self.engine {
+            Engine::AhoCorasick(_) => "aho-corasick",
+            #[cfg(feature = "vectorscan")]
+            Engine::Vectorscan(_) => "vectorscan",
+        };
+        f.debug_struct("Prefilter")
+            .field("engine", &engine)
+            .field("keywords", &self.keywords.len())
+            .finish()
+    }
 }
 
 impl Prefilter {
@@ -69,8 +89,16 @@ impl Prefilter {
                 file: "keywords".into(),
                 message: e.to_string(),
             })?;
+        #[cfg(feature = "vectorscan")]
+        if let Some(database) = vectorscan(&keywords) {
+            return Ok(Prefilter {
+                engine: Engine::Vectorscan(database),
+                keywords,
+                owners,
+            });
+        }
         Ok(Prefilter {
-            automaton,
+            engine: Engine::AhoCorasick(automaton),
             keywords,
             owners,
         })
@@ -78,7 +106,14 @@ impl Prefilter {
 
     /// Records in `hits` (indexed by rule) the offset of every keyword occurrence in `chunk`.
     pub fn hits(&self, chunk: &[u8], hits: &mut [Vec<usize>]) {
-        for hit in self.automaton.find_overlapping_iter(chunk) {
+        // one arm without the vectorscan feature, two with it
+        #[allow(clippy::infallible_destructuring_match)]
+        let automaton = match &self.engine {
+            Engine::AhoCorasick(automaton) => automaton,
+            #[cfg(feature = "vectorscan")]
+            Engine::Vectorscan(database) => return self.vectorscan_hits(database, chunk, hits),
+        };
+        for hit in automaton.find_overlapping_iter(chunk) {
             let pattern = hit.pattern().as_usize();
             let (word, insensitive) = &self.keywords[pattern];
             if !insensitive && &chunk[hit.start()..hit.end()] != word.as_bytes() {
@@ -89,6 +124,49 @@ impl Prefilter {
             }
         }
     }
+}
+
+#[cfg(feature = "vectorscan")]
+impl Prefilter {
+    fn vectorscan_hits(
+        &self,
+        database: &vectorscan_rs::BlockDatabase,
+        chunk: &[u8],
+        hits: &mut [Vec<usize>],
+    ) {
+        let Ok(mut scanner) = vectorscan_rs::BlockScanner::new(database) else {
+            return;
+        };
+        let _ = scanner.scan(chunk, |id, _from, to, _flags| {
+            let id = id as usize;
+            let start = to as usize - self.keywords[id].0.len();
+            for &rule in &self.owners[id] {
+                hits[rule].push(start);
+            }
+            vectorscan_rs::Scan::Continue
+        });
+    }
+}
+
+/// The keywords as a vectorscan block database: each a literal (every byte escaped), caseless
+/// where its pattern is. `None` (Aho-Corasick is used) if the database cannot be built.
+#[cfg(feature = "vectorscan")]
+fn vectorscan(keywords: &[(String, bool)]) -> Option<vectorscan_rs::BlockDatabase> {
+    use vectorscan_rs::{Flag, Pattern};
+    let patterns = keywords
+        .iter()
+        .enumerate()
+        .map(|(id, (word, insensitive))| {
+            let expression: String = word.bytes().map(|b| format!("\\x{b:02x}")).collect();
+            let flags = if *insensitive {
+                Flag::CASELESS
+            } else {
+                Flag::default()
+            };
+            Pattern::new(expression.into_bytes(), flags, Some(id as u32))
+        })
+        .collect();
+    vectorscan_rs::BlockDatabase::new(patterns).ok()
 }
 
 #[cfg(test)]
