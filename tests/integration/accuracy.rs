@@ -221,3 +221,42 @@ fn accuracy_per_rule_family() {
         "every planted secret found, no decoy reported"
     );
 }
+
+#[test]
+fn no_output_format_prints_a_planted_secret_unless_asked() {
+    let shown = run(&[
+        "scan",
+        "tests/accuracy",
+        "--no-context",
+        "--format",
+        "json",
+        "--show-secrets",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
+    let secrets: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .filter_map(|f| f["secret"].as_str().map(str::to_owned))
+        .filter(|s| s.len() >= 6)
+        .collect();
+    assert!(secrets.len() >= 25, "{} secrets", secrets.len());
+    for format in ["text", "json", "sarif"] {
+        let out = run(&[
+            "scan",
+            "tests/accuracy",
+            "--no-context",
+            "--format",
+            format,
+            "--color",
+            "always",
+        ]);
+        for secret in &secrets {
+            assert!(
+                !out.stdout.contains(secret.as_str()),
+                "{format} output prints {secret}"
+            );
+        }
+    }
+}
