@@ -7,114 +7,25 @@
 //! every finding has one source of wording). The set is immutable and `Sync`; scanning code only
 //! borrows it. This module knows nothing of Dockerfiles, images or threads.
 
+mod builtin;
+mod compile;
 pub mod names;
 mod prefilter;
 mod spec;
 pub mod validate;
 pub mod value;
 
-use std::sync::OnceLock;
-
-use regex::bytes::{Regex, RegexBuilder};
+use regex::bytes::Regex;
 
 use crate::error::{Error, Result};
 use crate::finding::{Confidence, Severity};
+pub use builtin::{BUILTIN_FILES, builtin_files};
+pub use compile::Compiled;
+use compile::{compile, rule_error};
 use prefilter::Prefilter;
-use spec::{RuleFileSpec, RuleSpec};
+use spec::RuleFileSpec;
 use validate::{Validator, Verdict};
 use value::ValueKind;
-
-/// The rule files compiled into the binary, by file name.
-pub const BUILTIN_FILES: &[(&str, &str)] = &[
-    ("age.toml", include_str!("../../rules/age.toml")),
-    ("alibaba.toml", include_str!("../../rules/alibaba.toml")),
-    ("anthropic.toml", include_str!("../../rules/anthropic.toml")),
-    ("atlassian.toml", include_str!("../../rules/atlassian.toml")),
-    ("aws.toml", include_str!("../../rules/aws.toml")),
-    ("azure.toml", include_str!("../../rules/azure.toml")),
-    ("cli.toml", include_str!("../../rules/cli.toml")),
-    (
-        "cloudflare.toml",
-        include_str!("../../rules/cloudflare.toml"),
-    ),
-    ("database.toml", include_str!("../../rules/database.toml")),
-    (
-        "databricks.toml",
-        include_str!("../../rules/databricks.toml"),
-    ),
-    (
-        "digitalocean.toml",
-        include_str!("../../rules/digitalocean.toml"),
-    ),
-    ("discord.toml", include_str!("../../rules/discord.toml")),
-    ("django.toml", include_str!("../../rules/django.toml")),
-    ("docker.toml", include_str!("../../rules/docker.toml")),
-    (
-        "dockerfile.toml",
-        include_str!("../../rules/dockerfile.toml"),
-    ),
-    ("doppler.toml", include_str!("../../rules/doppler.toml")),
-    ("files.toml", include_str!("../../rules/files.toml")),
-    ("firebase.toml", include_str!("../../rules/firebase.toml")),
-    ("gcp.toml", include_str!("../../rules/gcp.toml")),
-    ("generic.toml", include_str!("../../rules/generic.toml")),
-    ("github.toml", include_str!("../../rules/github.toml")),
-    ("gitlab.toml", include_str!("../../rules/gitlab.toml")),
-    ("grafana.toml", include_str!("../../rules/grafana.toml")),
-    ("hashicorp.toml", include_str!("../../rules/hashicorp.toml")),
-    ("heroku.toml", include_str!("../../rules/heroku.toml")),
-    (
-        "huggingface.toml",
-        include_str!("../../rules/huggingface.toml"),
-    ),
-    ("image.toml", include_str!("../../rules/image.toml")),
-    (
-        "kubernetes.toml",
-        include_str!("../../rules/kubernetes.toml"),
-    ),
-    ("linear.toml", include_str!("../../rules/linear.toml")),
-    ("mailchimp.toml", include_str!("../../rules/mailchimp.toml")),
-    ("mailgun.toml", include_str!("../../rules/mailgun.toml")),
-    ("mapbox.toml", include_str!("../../rules/mapbox.toml")),
-    ("newrelic.toml", include_str!("../../rules/newrelic.toml")),
-    ("npm.toml", include_str!("../../rules/npm.toml")),
-    ("nuget.toml", include_str!("../../rules/nuget.toml")),
-    ("okta.toml", include_str!("../../rules/okta.toml")),
-    (
-        "onepassword.toml",
-        include_str!("../../rules/onepassword.toml"),
-    ),
-    ("openai.toml", include_str!("../../rules/openai.toml")),
-    ("paypal.toml", include_str!("../../rules/paypal.toml")),
-    ("postman.toml", include_str!("../../rules/postman.toml")),
-    (
-        "private-key.toml",
-        include_str!("../../rules/private-key.toml"),
-    ),
-    ("pulumi.toml", include_str!("../../rules/pulumi.toml")),
-    ("pypi.toml", include_str!("../../rules/pypi.toml")),
-    ("rails.toml", include_str!("../../rules/rails.toml")),
-    ("rubygems.toml", include_str!("../../rules/rubygems.toml")),
-    ("sendgrid.toml", include_str!("../../rules/sendgrid.toml")),
-    ("sentry.toml", include_str!("../../rules/sentry.toml")),
-    ("shopify.toml", include_str!("../../rules/shopify.toml")),
-    ("slack.toml", include_str!("../../rules/slack.toml")),
-    ("square.toml", include_str!("../../rules/square.toml")),
-    ("stripe.toml", include_str!("../../rules/stripe.toml")),
-    ("telegram.toml", include_str!("../../rules/telegram.toml")),
-    ("twilio.toml", include_str!("../../rules/twilio.toml")),
-];
-
-/// The origin prefix of embedded rule files; their patterns compile on first use.
-const BUILTIN_ORIGIN: &str = "builtin:";
-
-/// The embedded rule files as `(origin, text)` pairs for [`RuleSet::from_files`].
-pub fn builtin_files() -> Vec<(String, String)> {
-    BUILTIN_FILES
-        .iter()
-        .map(|(name, text)| (format!("{BUILTIN_ORIGIN}{name}"), (*text).to_owned()))
-        .collect()
-}
 
 /// How a rule decides.
 #[derive(Debug)]
@@ -137,25 +48,6 @@ pub enum Matcher {
     Path(Regex),
     /// Logic in code; the rule only carries the wording.
     Check,
-}
-
-/// A content pattern, compiled now or on first use.
-#[derive(Debug)]
-pub struct Compiled {
-    pattern: String,
-    cell: OnceLock<Option<(Regex, usize)>>,
-}
-
-impl Compiled {
-    fn get(&self) -> Option<&(Regex, usize)> {
-        self.cell
-            .get_or_init(|| {
-                let regex = build_regex(&self.pattern).ok()?;
-                let group = regex.capture_names().position(|n| n == Some("secret"))?;
-                Some((regex, group))
-            })
-            .as_ref()
-    }
 }
 
 /// One validated rule.
@@ -482,126 +374,6 @@ pub fn resolve_overlaps(mut matches: Vec<Match>, rules: &[Rule]) -> Vec<Match> {
         }
     }
     kept
-}
-
-fn rule_error(file: &str, rule: &str, message: impl Into<String>) -> Error {
-    Error::Rule {
-        file: file.to_owned(),
-        rule: rule.to_owned(),
-        message: message.into(),
-    }
-}
-
-fn build_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
-    RegexBuilder::new(pattern)
-        .unicode(false)
-        .size_limit(16 << 20)
-        .build()
-}
-
-fn compile_regex(spec: &RuleSpec, origin: &str, pattern: &str) -> Result<Regex> {
-    build_regex(pattern).map_err(|e| rule_error(origin, &spec.id, format!("invalid pattern: {e}")))
-}
-
-/// Validates one spec and compiles it.
-fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
-    let id_ok = !spec.id.is_empty()
-        && spec
-            .id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
-    if !id_ok {
-        return Err(rule_error(
-            origin,
-            &spec.id,
-            "id must be lowercase [a-z0-9.-]",
-        ));
-    }
-    let kinds = usize::from(spec.pattern.is_some()) + usize::from(spec.path.is_some());
-    if kinds + usize::from(spec.check) != 1 {
-        return Err(rule_error(
-            origin,
-            &spec.id,
-            "set exactly one of pattern, path, check",
-        ));
-    }
-    if !spec.check && (spec.examples.is_empty() || spec.negative_examples.is_empty()) {
-        return Err(rule_error(
-            origin,
-            &spec.id,
-            "needs examples and negative_examples",
-        ));
-    }
-    if spec.min_entropy.is_some_and(|e| !(0.0..=8.0).contains(&e)) {
-        return Err(rule_error(
-            origin,
-            &spec.id,
-            "min_entropy must be within 0..=8",
-        ));
-    }
-    let matcher = if let Some(pattern) = &spec.pattern {
-        let case_insensitive = pattern.contains("(?i");
-        let compiled = Compiled {
-            pattern: pattern.clone(),
-            cell: OnceLock::new(),
-        };
-        if !origin.starts_with(BUILTIN_ORIGIN) {
-            let regex = compile_regex(&spec, origin, pattern)?;
-            let Some(group) = regex.capture_names().position(|n| n == Some("secret")) else {
-                return Err(rule_error(
-                    origin,
-                    &spec.id,
-                    "pattern has no (?P<secret>…) group",
-                ));
-            };
-            let _ = compiled.cell.set(Some((regex, group)));
-        }
-        if spec.keywords.is_empty() || spec.keywords.iter().any(String::is_empty) {
-            return Err(rule_error(
-                origin,
-                &spec.id,
-                "content rules need non-empty keywords",
-            ));
-        }
-        Matcher::Content {
-            compiled,
-            keywords: spec
-                .keywords
-                .iter()
-                .map(|k| {
-                    if case_insensitive {
-                        k.to_ascii_lowercase()
-                    } else {
-                        k.clone()
-                    }
-                })
-                .collect(),
-            case_insensitive,
-            min_entropy: spec.min_entropy,
-            validator: spec.validator,
-        }
-    } else if let Some(path) = &spec.path {
-        Matcher::Path(compile_regex(&spec, origin, path)?)
-    } else {
-        Matcher::Check
-    };
-    if spec.validator.is_some() && spec.pattern.is_none() {
-        return Err(rule_error(origin, &spec.id, "validator needs a pattern"));
-    }
-    Ok(Rule {
-        id: spec.id,
-        name: spec.name,
-        severity: spec.severity,
-        confidence: spec.confidence,
-        paired_with: spec.paired_with,
-        description: spec.description,
-        remediation: spec.remediation,
-        references: spec.references,
-        matcher,
-        origin: origin.to_owned(),
-        examples: spec.examples,
-        negative_examples: spec.negative_examples,
-    })
 }
 
 #[cfg(test)]

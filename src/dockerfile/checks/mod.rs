@@ -273,9 +273,3 @@ fn suppression(instruction: &Instruction, rule_id: &str, skip_names: bool) -> Op
     }
     None
 }
-
-/// The rule a check refers to; the check ids are data in `rules/dockerfile.toml`, so a missing
-/// one means the user dropped the built-in rules and the check stays silent.
-pub fn check_rule<'r>(rules: &'r RuleSet, id: &str) -> Option<&'r Rule> {
-    rules.get(id)
-}

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Candidate, check_rule};
+use super::Candidate;
 use crate::dockerfile::instruction::{Args, Command, Instruction, Kind};
 use crate::dockerfile::lexer;
 use crate::rules::RuleSet;
@@ -23,7 +23,7 @@ static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Candidates for secret assignments in a `RUN`.
 pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate<'r>> {
-    let Some(rule) = check_rule(rules, "dockerfile.run-secret-assignment") else {
+    let Some(rule) = rules.get("dockerfile.run-secret-assignment") else {
         return Vec::new();
     };
     if instruction.kind != Kind::Run {

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Candidate, check_rule};
+use super::Candidate;
 use crate::dockerfile::instruction::{Args, Command, Instruction, KeyValue, Kind};
 use crate::finding::Severity;
 use crate::rules::names::is_secret_name;
@@ -99,7 +99,7 @@ fn env<'r>(pair: &KeyValue, state: &StageState, rules: &'r RuleSet) -> Option<Ca
         .collect();
     let secret_arg = from_args.iter().find(|a| is_secret_name(a));
     if let Some(arg) = secret_arg.or(from_args.first().filter(|_| is_secret_name(name))) {
-        let rule = check_rule(rules, "dockerfile.secret-arg-to-env")?;
+        let rule = rules.get("dockerfile.secret-arg-to-env")?;
         let message = format!(
             "ENV {name} copies build argument {arg} into the image config, where docker inspect shows its value"
         );
@@ -159,7 +159,7 @@ fn arg<'r>(pair: &KeyValue, used: bool, rules: &'r RuleSet) -> Option<Candidate<
     if !is_secret_name(name) {
         return None;
     }
-    let rule = check_rule(rules, "dockerfile.secret-build-arg")?;
+    let rule = rules.get("dockerfile.secret-build-arg")?;
     let (severity, message) = match used {
         true => (
             Severity::Medium,
@@ -197,7 +197,7 @@ fn valued<'r>(
     let name = &pair.key.value;
     let value = pair.value.as_ref()?;
     let (severity, kind) = value::assess(name, &value.value)?;
-    let rule = check_rule(rules, rule_id)?;
+    let rule = rules.get(rule_id)?;
     let message = match (kind, severity) {
         (ValueKind::Literal, Severity::High) => {
             format!("{keyword} {name} holds a literal secret; {why}")
