@@ -1,0 +1,21 @@
+//! The whole image path from arbitrary bytes on standard input: sniffing, gzip, the tar index,
+//! index/manifest/config parsing, every layer, the report. Must never panic.
+#![no_main]
+
+use std::sync::LazyLock;
+
+use libfuzzer_sys::fuzz_target;
+use stowaway::{Input, Options, RuleSet, scan};
+
+static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().expect("builtin rules"));
+
+fuzz_target!(|data: &[u8]| {
+    let options = Options {
+        context: stowaway::ContextChoice::Off,
+        ..Options::default()
+    };
+    let mut report = scan(vec![Input::Stdin(data.to_vec())], &RULES, &options);
+    report.redact();
+    let mut out = Vec::new();
+    let _ = stowaway::report::json::render(&report, &mut out);
+});
