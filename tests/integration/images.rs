@@ -671,3 +671,74 @@ fn findings_in_package_files_are_kept_apart() {
         ["private-key.pem layer /usr/lib/libtls.so.1 layer=0 present line=1"]
     );
 }
+
+#[test]
+fn hostile_layout_json_is_an_error_not_a_crash() {
+    // JSON nested far deeper than any parser's recursion limit
+    let deep = format!(
+        "{{\"manifests\":{}{}}}",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    let (code, json) = scan_files(&vec![("index.json".into(), deep.into_bytes())], &[]);
+    assert_eq!(code, 2);
+    assert!(!error_text(&json).is_empty());
+    // an index larger than the JSON cap
+    let mut huge = b"{\"manifests\":[], \"pad\":\"".to_vec();
+    huge.resize(17 << 20, b'a');
+    huge.extend_from_slice(b"\"}");
+    let (code, json) = scan_files(&vec![("index.json".into(), huge)], &[]);
+    assert_eq!(code, 2);
+    assert!(
+        error_text(&json).contains("larger than"),
+        "{}",
+        error_text(&json)
+    );
+}
+
+#[test]
+fn an_index_that_references_itself_ends() {
+    let inner = br#"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:SELF","size":1}]}"#;
+    let digest = builder::sha256(inner);
+    let body = String::from_utf8(inner.to_vec())
+        .unwrap()
+        .replace("sha256:SELF", &digest);
+    // the blob names its own digest: the walk must stop, not recurse forever
+    let index = format!(
+        r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"{digest}","size":1}}]}}"#
+    );
+    let files: builder::Files = vec![
+        ("index.json".into(), index.into_bytes()),
+        (format!("blobs/sha256/{}", &digest[7..]), body.into_bytes()),
+    ];
+    let (code, json) = scan_files(&files, &[]);
+    assert_eq!(code, 2, "no image found is an error");
+    assert!(json["findings"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn layout_symlinks_never_leave_the_image() {
+    let image = leaky();
+    let dir = context(&[]);
+    let layout = dir.path().join("layout");
+    builder::write_dir(&layout, &image.files(Format::OciArchive));
+    let outside = dir.path().join("outside-secret");
+    std::fs::write(&outside, "not part of the image").unwrap();
+    let files = image.files(Format::OciArchive);
+    let layer = layer_blobs(&files)[1].clone();
+    std::fs::remove_file(layout.join(&layer)).unwrap();
+    std::os::unix::fs::symlink(&outside, layout.join(&layer)).unwrap();
+    let out = run_in(dir.path(), &["scan", "layout", "--format", "json"], b"");
+    assert_eq!(out.code, 2);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let errors = error_text(&json);
+    assert!(
+        errors.contains("layer 1") && errors.contains("cannot open the blob"),
+        "{errors}"
+    );
+    assert_eq!(
+        layers_with_findings(&json),
+        Vec::<u64>::new(),
+        "layer 1 held every layer finding"
+    );
+}
