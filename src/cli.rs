@@ -39,6 +39,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run; boxing buys nothing
 pub enum CommandKind {
     /// Scan Dockerfiles and exported images (docker save / OCI tars and layouts, or - for stdin).
     Scan(ScanArgs),
@@ -109,6 +110,9 @@ pub struct ScanArgs {
     /// Most decompressed bytes read from one layer (K, M, G suffixes); a bomb stops there.
     #[arg(long, value_name = "SIZE", default_value = "64G", value_parser = parse_size)]
     pub max_layer_size: u64,
+    /// Most tar entries read from one layer or one archive nested in it.
+    #[arg(long, value_name = "N", default_value_t = 5_000_000)]
+    pub max_entries: u64,
     /// Count findings in files installed by OS or language packages (dpkg, apk, pip, npm) like
     /// any other; by default they are listed apart at low severity and do not fail the run.
     #[arg(long)]
@@ -183,6 +187,7 @@ impl ScanArgs {
             platform: self.platform.clone(),
             limits: Limits {
                 max_layer_bytes: self.max_layer_size,
+                max_entries: self.max_entries,
                 ..Limits::default()
             },
             progress: None,

@@ -742,3 +742,46 @@ fn layout_symlinks_never_leave_the_image() {
         "layer 1 held every layer finding"
     );
 }
+
+#[test]
+fn a_huge_gnu_long_name_stops_at_the_layer_cap() {
+    // A 4 MiB name: the tar writer emits it as a GNU `L` header that the reader buffers.
+    let name = format!("{}/secrets.txt", "n".repeat(4 << 20));
+    let mut image = leaky();
+    image
+        .layers
+        .insert(0, layer("long", vec![file(&name, TOKEN)]));
+    let files = image.files(Format::OciArchive);
+    let (code, json) = scan_files(&files, &["--max-layer-size", "1M"]);
+    assert_eq!(code, 2);
+    let errors = error_text(&json);
+    assert!(
+        errors.contains("layer 0") && errors.contains("more than 1048576 bytes"),
+        "{errors}"
+    );
+    assert_eq!(layers_with_findings(&json), [2]);
+    // Under the cap the same name is read and its file scanned.
+    let (code, json) = scan_files(&files, &[]);
+    assert_eq!(code, 1, "{}", error_text(&json));
+    assert_eq!(layers_with_findings(&json), [0, 2]);
+}
+
+#[test]
+fn too_many_tiny_entries_stop_at_the_entry_cap() {
+    let tiny: Vec<Entry> = (0..120_000)
+        .map(|i| Entry::File(format!("d/{i}"), vec![b'x']))
+        .collect();
+    let mut image = leaky();
+    image.layers.insert(0, layer("many", tiny));
+    let files = image.files(Format::OciArchive);
+    let (code, json) = scan_files(&files, &["--max-entries", "100000"]);
+    assert_eq!(code, 2);
+    let errors = error_text(&json);
+    assert!(
+        errors.contains("layer 0") && errors.contains("more than 100000 entries"),
+        "{errors}"
+    );
+    assert_eq!(layers_with_findings(&json), [2]);
+    let (code, json) = scan_files(&files, &["--max-entries", "200000"]);
+    assert_eq!(code, 1, "{}", error_text(&json));
+}

@@ -12,3 +12,4 @@ mod fixtures;
 mod images;
 mod parser;
 mod reports;
+mod safety;
