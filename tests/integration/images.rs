@@ -728,6 +728,11 @@ fn layout_symlinks_never_leave_the_image() {
     let layer = layer_blobs(&files)[1].clone();
     std::fs::remove_file(layout.join(&layer)).unwrap();
     std::os::unix::fs::symlink(&outside, layout.join(&layer)).unwrap();
+    // Layer 0 becomes a symlink loop: two links pointing at each other.
+    let base = layout.join(&layer_blobs(&files)[0]);
+    std::fs::remove_file(&base).unwrap();
+    std::os::unix::fs::symlink(base.with_extension("loop"), &base).unwrap();
+    std::os::unix::fs::symlink(&base, base.with_extension("loop")).unwrap();
     let out = run_in(dir.path(), &["scan", "layout", "--format", "json"], b"");
     assert_eq!(out.code, 2);
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
@@ -736,6 +741,7 @@ fn layout_symlinks_never_leave_the_image() {
         errors.contains("layer 1") && errors.contains("cannot open the blob"),
         "{errors}"
     );
+    assert!(errors.contains("layer 0"), "{errors}");
     assert_eq!(
         layers_with_findings(&json),
         Vec::<u64>::new(),
