@@ -429,3 +429,20 @@ fn long_stage_chains_reach_the_final_image() {
             .all(|f| f.severity.to_string() == "medium")
     );
 }
+
+#[test]
+fn a_100_mb_line_and_a_never_ending_continuation_do_not_hide_what_follows() {
+    let huge = "a".repeat(100 << 20);
+    let report = scan_text(&format!(
+        "FROM x\nRUN echo {huge}\nENV GITHUB_TOKEN=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\n"
+    ));
+    assert_eq!(rule_ids(&report), ["github.pat"]);
+    assert_eq!(report.findings[0].location.line, Some(3));
+    // A continuation that never ends runs to the end of the file, as in BuildKit.
+    let endless = "b \\\n".repeat(1 << 20);
+    let report = scan_text(&format!(
+        "FROM x\nENV GITHUB_TOKEN=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\nRUN echo \\\n{endless}"
+    ));
+    assert_eq!(rule_ids(&report), ["github.pat"]);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+}
