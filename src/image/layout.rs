@@ -41,9 +41,19 @@ pub struct LayerRef {
     pub digest: Option<String>,
     /// The uncompressed digest from the config's `rootfs.diff_ids`.
     pub diff_id: Option<String>,
-    /// What the blob's own SHA-256 must be: the manifest digest (OCI), or for a legacy
-    /// `docker save` (whose layers are plain tars) the diff ID.
-    pub expected: Option<String>,
+    /// What the blob must hash to: its manifest digest (OCI), or for a legacy `docker save`
+    /// (whose manifest names no blob digests) the diff ID of its uncompressed tar.
+    pub expected: Option<Expected>,
+}
+
+/// The digest a layer is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// The SHA-256 of the blob as stored (compressed or not).
+    Blob(String),
+    /// The SHA-256 of the decompressed tar (a diff ID): legacy archives name no blob digests,
+    /// and hand-made or converted ones may hold gzip layers all the same.
+    Uncompressed(String),
 }
 
 /// A `--platform` filter: `os/arch[/variant]`.
@@ -216,7 +226,7 @@ impl Walk<'_> {
             refs.push(LayerRef {
                 index,
                 blob,
-                expected: digest.clone(),
+                expected: digest.clone().map(Expected::Blob),
                 digest,
                 diff_id: diff_ids.get(index).cloned(),
             });
@@ -284,7 +294,7 @@ fn docker_manifest(store: &Store, images: &mut Vec<ImageRef>, errors: &mut Vec<S
                     blob: layer.as_str()?.to_owned(),
                     digest: None,
                     diff_id: diff_ids.get(index).cloned(),
-                    expected: diff_ids.get(index).cloned(),
+                    expected: diff_ids.get(index).cloned().map(Expected::Uncompressed),
                 })
             })
             .collect();

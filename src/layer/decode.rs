@@ -25,6 +25,20 @@ impl<R: Read> Read for Hashing<R> {
 }
 
 impl<R: Read> Hashing<R> {
+    /// Wraps `inner`.
+    pub fn new(inner: R) -> Hashing<R> {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The wrapped reader (reads through it are not hashed).
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
     /// Reads to the end and returns `sha256:<hex>` of everything that passed.
     pub fn finish(mut self) -> io::Result<(String, u64)> {
         io::copy(&mut self, &mut io::sink())?;
@@ -62,12 +76,7 @@ pub enum Decoder<R: Read> {
 impl<R: Read> Decoder<R> {
     /// Sniffs `raw` and wraps it in the right decoder.
     pub fn new(raw: R) -> io::Result<(Decoder<R>, Compression)> {
-        let hashing = Hashing {
-            inner: raw,
-            hasher: Sha256::new(),
-            bytes: 0,
-        };
-        let mut buffered = BufReader::with_capacity(256 << 10, hashing);
+        let mut buffered = BufReader::with_capacity(256 << 10, Hashing::new(raw));
         let magic = buffered.fill_buf()?;
         Ok(if magic.starts_with(&[0x1f, 0x8b]) {
             let decoder = MultiGzDecoder::new(buffered);

@@ -11,8 +11,9 @@ pub mod whiteout;
 
 use std::io::{self, Read};
 
+use crate::image::layout::Expected;
 use crate::rules::RuleSet;
-use decode::{Capped, Decoder};
+use decode::{Capped, Compression, Decoder, Hashing};
 pub use whiteout::LayerIndex;
 
 /// Caps on what one layer may cost.
@@ -84,16 +85,18 @@ pub struct LayerScan {
     pub databases: Vec<(String, Vec<u8>)>,
 }
 
-/// Reads and scans one layer blob. `digest` is the expected `sha256:` of the blob, if known.
+/// Reads and scans one layer blob, checking it against `expected` when known: the blob's own
+/// digest as it streams by, or a diff ID against the decompressed stream (hashed only when the
+/// blob is compressed; a plain tar's blob digest is its diff ID).
 pub fn scan<R: Read>(
     raw: R,
-    digest: Option<&str>,
+    expected: Option<&Expected>,
     rules: &RuleSet,
     limits: Limits,
     sink: &mut dyn WindowSink,
 ) -> LayerScan {
     let mut out = LayerScan::default();
-    let (decoder, _) = match Decoder::new(raw) {
+    let (decoder, compression) = match Decoder::new(raw) {
         Ok(d) => d,
         Err(e) => {
             out.errors.push(format!("cannot read the blob: {e}"));
@@ -105,26 +108,46 @@ pub fn scan<R: Read>(
         read: 0,
         limit: limits.max_layer_bytes,
     };
+    let (raw_digest, tar_digest) = match expected {
+        None => (None, None),
+        Some(Expected::Blob(d)) => (Some(d.as_str()), None),
+        Some(Expected::Uncompressed(d)) if compression == Compression::None => {
+            (Some(d.as_str()), None)
+        }
+        Some(Expected::Uncompressed(d)) => (None, Some(d.as_str())),
+    };
     let mut files = Vec::new();
-    let walked = walk(&mut capped, rules, limits, &mut out, sink, &mut files);
+    let mut tar = Hashing::new(&mut capped);
+    let stream: &mut dyn Read = if tar_digest.is_some() {
+        &mut tar
+    } else {
+        tar.get_mut()
+    };
+    let walked = walk(stream, rules, limits, &mut out, sink, &mut files);
     if let Err(e) = walked {
         out.errors.push(format!("stopped reading: {e}"));
     }
     collect(sink.finish(), &files, &mut out);
+    if let (true, Some(expected)) = (out.errors.is_empty(), tar_digest) {
+        check(tar.finish(), expected, "the uncompressed layer", &mut out);
+    }
     out.bytes = capped.read;
-    let complete = out.errors.is_empty();
-    if let (true, Some(expected)) = (complete, digest) {
-        match capped.inner.into_hashing().finish() {
-            Ok((actual, _)) if actual == expected => {}
-            Ok((actual, _)) => out.errors.push(format!(
-                "digest mismatch: the blob is {actual}, the image says {expected}"
-            )),
-            Err(e) => out
-                .errors
-                .push(format!("cannot finish reading the blob: {e}")),
-        }
+    if let (true, Some(expected)) = (out.errors.is_empty(), raw_digest) {
+        check(capped.inner.into_hashing().finish(), expected, "the blob", &mut out);
     }
     out
+}
+
+fn check(actual: io::Result<(String, u64)>, expected: &str, what: &str, out: &mut LayerScan) {
+    match actual {
+        Ok((actual, _)) if actual == expected => {}
+        Ok((actual, _)) => out.errors.push(format!(
+            "digest mismatch: {what} is {actual}, the image says {expected}"
+        )),
+        Err(e) => out
+            .errors
+            .push(format!("cannot finish reading the blob: {e}")),
+    }
 }
 
 fn walk(

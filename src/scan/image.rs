@@ -131,7 +131,7 @@ fn scan_one(
                 let shared = windows::Shared::default();
                 rayon::scope(|scope| {
                     let mut sink = windows::Parallel::new(scope, rules, &shared);
-                    let expected = layer.expected.as_deref();
+                    let expected = layer.expected.as_ref();
                     layer::scan(reader, expected, rules, options.limits, &mut sink)
                 })
             }

@@ -292,13 +292,19 @@ fn error_text(json: &serde_json::Value) -> String {
 /// Layer 0 is an error saying `why`, exit code 2, and the leaky image's findings in layer 2 are
 /// still reported.
 fn only_layer_0_failed(code: i32, json: &serde_json::Value, why: &str) {
+    only_layer_0_failed_at(code, json, why, 2);
+}
+
+/// Layer 0 is an error saying `why`, exit code 2, and the findings of layer `rest` are still
+/// reported.
+fn only_layer_0_failed_at(code: i32, json: &serde_json::Value, why: &str, rest: u64) {
     assert_eq!(code, 2);
     let errors = error_text(json);
     assert!(
         errors.contains("layer 0") && errors.contains(why),
         "{errors}"
     );
-    assert_eq!(layers_with_findings(json), [2]);
+    assert_eq!(layers_with_findings(json), [rest]);
 }
 
 fn layers_with_findings(json: &serde_json::Value) -> Vec<u64> {
@@ -354,6 +360,30 @@ fn digest_mismatch_and_missing_blob() {
         "{errors}"
     );
     assert_eq!(layers_with_findings(&json), [1]);
+}
+
+/// Legacy archives name no blob digests, only diff IDs; `docker load` accepts compressed
+/// `layer.tar` files all the same, so a gzip layer is checked against its decompressed bytes.
+#[test]
+fn legacy_archives_with_compressed_layers_are_checked_against_diff_ids() {
+    let image = leaky();
+    let mut files = image.files(Format::DockerLegacy);
+    for (path, bytes) in files.iter_mut() {
+        if path.ends_with("/layer.tar") {
+            *bytes = builder::gzip(bytes);
+        }
+    }
+    let (code, json) = scan_files(&files, &[]);
+    assert_eq!(code, 1, "{}", error_text(&json));
+    assert_eq!(layers_with_findings(&json), [1]);
+
+    let first = files
+        .iter()
+        .position(|(p, _)| p.ends_with("/layer.tar"))
+        .unwrap();
+    files[first].1 = builder::gzip(&builder::tar_of(&[file("x", "y")]));
+    let (code, json) = scan_files(&files, &[]);
+    only_layer_0_failed_at(code, &json, "the uncompressed layer is sha256:", 1);
 }
 
 #[test]
