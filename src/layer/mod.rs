@@ -7,6 +7,7 @@
 pub mod chunk;
 pub mod decode;
 mod nested;
+mod targuard;
 pub mod whiteout;
 
 use std::io::{self, Read};
@@ -133,7 +134,12 @@ pub fn scan<R: Read>(
     }
     out.bytes = capped.read;
     if let (true, Some(expected)) = (out.errors.is_empty(), raw_digest) {
-        check(capped.inner.into_hashing().finish(), expected, "the blob", &mut out);
+        check(
+            capped.inner.into_hashing().finish(),
+            expected,
+            "the blob",
+            &mut out,
+        );
     }
     out
 }

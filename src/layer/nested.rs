@@ -10,6 +10,7 @@ use std::io::{self, Cursor, Read};
 use flate2::read::MultiGzDecoder;
 
 use super::decode::Capped;
+use super::targuard::Guard;
 use super::{FileMatch, LayerScan, Limits, WindowSink, chunk, entry_path};
 use crate::image::packages;
 use crate::rules::RuleSet;
@@ -53,7 +54,7 @@ impl Walker<'_> {
     /// Walks a tar. At depth 0 it is the layer itself: entries are recorded in the layer index
     /// (whiteouts included), and a read error ends the layer. Deeper, it is an archive in a file.
     pub fn tar(&mut self, reader: &mut dyn Read, prefix: &str, depth: usize) -> io::Result<()> {
-        let mut archive = tar::Archive::new(reader);
+        let mut archive = tar::Archive::new(Guard::new(reader));
         for (count, entry) in archive.entries()?.enumerate() {
             if count as u64 >= self.limits.max_entries {
                 let message = format!("more than {} entries", self.limits.max_entries);

@@ -1,0 +1,299 @@
+//! A guard under the tar reader: it follows the tar framing of the bytes it passes on (headers,
+//! data padded to 512, GNU sparse extension blocks, a PAX `size` record overriding the next
+//! entry's size, the way the `tar` crate frames them) and stops with an error when a GNU long
+//! name or link (`L`, `K`) or a PAX header (`x`) is larger than a cap. The `tar` crate reads
+//! those headers whole into memory before the entry they describe, so without the guard a
+//! hostile layer could make one name as large as the layer. Bytes are never changed; when the
+//! framing cannot be followed (a bad checksum, a bad size field), the guard steps aside and the
+//! tar reader reports the problem itself.
+
+use std::io::{self, Read};
+
+/// The largest GNU long name/link or PAX extended header read (Linux paths stop at 4 KiB;
+/// PAX headers also carry xattrs, which stop at 64 KiB).
+pub const MAX_HEADER_DATA: u64 = 1 << 20;
+
+const BLOCK: usize = 512;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Collecting a header block.
+    Header,
+    /// Collecting a GNU sparse extension block; `data` follows them.
+    Sparse { data: u64 },
+    /// Inside an entry's data (padding included); `pax` collects a PAX header's `size` bytes.
+    Data { remaining: u64, pax: u64 },
+    /// The framing was lost; bytes pass unchecked.
+    Off,
+}
+
+/// Passes a tar stream through, checking the size of the headers the tar reader buffers.
+pub struct Guard<R> {
+    inner: R,
+    state: State,
+    block: [u8; BLOCK],
+    filled: usize,
+    /// Data of the PAX header being read.
+    pax: Vec<u8>,
+    /// A PAX `size` waiting for the entry it describes.
+    pax_size: Option<u64>,
+    limit: u64,
+}
+
+impl<R: Read> Guard<R> {
+    /// Guards `inner` with the default cap.
+    pub fn new(inner: R) -> Guard<R> {
+        Guard::with_limit(inner, MAX_HEADER_DATA)
+    }
+
+    /// Guards `inner`, refusing extension headers larger than `limit` bytes.
+    pub fn with_limit(inner: R, limit: u64) -> Guard<R> {
+        Guard {
+            inner,
+            state: State::Header,
+            block: [0; BLOCK],
+            filled: 0,
+            pax: Vec::new(),
+            pax_size: None,
+            limit,
+        }
+    }
+
+    fn inspect(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            match self.state {
+                State::Off => return Ok(()),
+                State::Data { remaining, pax } => {
+                    let take = remaining.min(bytes.len() as u64) as usize;
+                    let keep = pax.saturating_sub(self.pax.len() as u64).min(take as u64);
+                    self.pax.extend_from_slice(&bytes[..keep as usize]);
+                    bytes = &bytes[take..];
+                    let remaining = remaining - take as u64;
+                    self.state = State::Data { remaining, pax };
+                    if remaining == 0 {
+                        if pax > 0 {
+                            self.pax_size = pax_size(&self.pax);
+                            self.pax = Vec::new();
+                        }
+                        self.state = State::Header;
+                    }
+                }
+                State::Header | State::Sparse { .. } => {
+                    let take = (BLOCK - self.filled).min(bytes.len());
+                    self.block[self.filled..self.filled + take].copy_from_slice(&bytes[..take]);
+                    self.filled += take;
+                    bytes = &bytes[take..];
+                    if self.filled == BLOCK {
+                        self.filled = 0;
+                        self.state = match self.state {
+                            State::Sparse { data } if self.block[504] != 0 => {
+                                State::Sparse { data }
+                            }
+                            State::Sparse { data } => data_state(data, 0),
+                            _ => self.header()?,
+                        };
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Judges a complete header block; returns what follows it.
+    fn header(&mut self) -> io::Result<State> {
+        let h = &self.block;
+        if h.iter().all(|&b| b == 0) {
+            return Ok(State::Header);
+        }
+        let sum: u32 = h[..148]
+            .iter()
+            .chain(&h[156..])
+            .map(|&b| u32::from(b))
+            .sum();
+        let (Some(stored), Some(size)) = (number(&h[148..156]), number(&h[124..136])) else {
+            return Ok(State::Off);
+        };
+        if u64::from(sum + 8 * 32) != stored {
+            return Ok(State::Off);
+        }
+        let ustar = &h[257..265] == b"ustar\x0000";
+        let gnu = &h[257..265] == b"ustar  \x00";
+        let kind = if ustar || gnu { h[156] } else { b'0' };
+        let what = match kind {
+            b'L' => Some("GNU long name"),
+            b'K' => Some("GNU long link name"),
+            b'x' => Some("PAX extended header"),
+            _ => None,
+        };
+        if let Some(what) = what {
+            if size > self.limit {
+                let message = format!("a {what} of {size} bytes (limit {})", self.limit);
+                return Err(io::Error::other(message));
+            }
+            let pax = if kind == b'x' { size } else { 0 };
+            return Ok(data_state(size, pax));
+        }
+        let size = match kind {
+            b'g' => size,
+            _ => self.pax_size.unwrap_or(size),
+        };
+        self.pax_size = None;
+        if kind == b'S' && gnu && h[482] != 0 {
+            return Ok(State::Sparse { data: size });
+        }
+        Ok(data_state(size, 0))
+    }
+}
+
+/// The state after a header announcing `size` data bytes.
+fn data_state(size: u64, pax: u64) -> State {
+    match size.checked_add(BLOCK as u64 - 1) {
+        Some(padded) if padded / BLOCK as u64 > 0 => State::Data {
+            remaining: padded & !(BLOCK as u64 - 1),
+            pax,
+        },
+        Some(_) => State::Header,
+        None => State::Off,
+    }
+}
+
+/// A numeric header field: octal text, or GNU base-256 when the high bit is set.
+fn number(field: &[u8]) -> Option<u64> {
+    if field[0] & 0x80 != 0 {
+        let skip = field.len().saturating_sub(8).max(1);
+        let first = if field.len() == 8 {
+            u64::from(field[0] ^ 0x80)
+        } else {
+            0
+        };
+        return Some(
+            field[skip..]
+                .iter()
+                .fold(first, |n, &b| (n << 8) | u64::from(b)),
+        );
+    }
+    let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+    let text = std::str::from_utf8(&field[..end]).ok()?;
+    u64::from_str_radix(text.trim(), 8).ok()
+}
+
+/// The `size` record of a PAX header, read as the `tar` crate reads it.
+fn pax_size(data: &[u8]) -> Option<u64> {
+    for extension in tar::PaxExtensions::new(data) {
+        let extension = extension.ok()?;
+        if extension.key() == Ok("size") {
+            return extension.value().ok()?.parse().ok();
+        }
+    }
+    None
+}
+
+impl<R: Read> Read for Guard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.inspect(&buf[..n])?;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(builder: &mut tar::Builder<Vec<u8>>, name: &str, data: &[u8]) {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        builder.append_data(&mut header, name, data).unwrap();
+    }
+
+    /// Reads `bytes` through the guard with the tar crate; returns the names or the error.
+    fn names(bytes: &[u8], limit: u64) -> Result<Vec<String>, String> {
+        let guard = Guard::with_limit(bytes, limit);
+        let mut archive = tar::Archive::new(guard);
+        let mut names = Vec::new();
+        for entry in archive.entries().map_err(|e| e.to_string())? {
+            let mut entry = entry.map_err(|e| e.to_string())?;
+            names.push(String::from_utf8_lossy(&entry.path_bytes()).into_owned());
+            io::copy(&mut entry, &mut io::sink()).map_err(|e| e.to_string())?;
+        }
+        Ok(names)
+    }
+
+    #[test]
+    fn ordinary_archives_pass_untouched() {
+        let mut builder = tar::Builder::new(Vec::new());
+        let long = "d/".repeat(200) + "file";
+        entry(&mut builder, "a", b"hello");
+        entry(&mut builder, &long, &[7; 1500]);
+        entry(&mut builder, "b", b"");
+        let bytes = builder.into_inner().unwrap();
+        assert_eq!(names(&bytes, 4096).unwrap(), ["a", long.as_str(), "b"]);
+    }
+
+    #[test]
+    fn a_long_name_over_the_cap_is_an_error() {
+        let mut builder = tar::Builder::new(Vec::new());
+        entry(&mut builder, "a", b"hello");
+        entry(&mut builder, &"n".repeat(5000), b"x");
+        let bytes = builder.into_inner().unwrap();
+        let error = names(&bytes, 4096).unwrap_err();
+        assert!(error.contains("GNU long name of 5001 bytes"), "{error}");
+    }
+
+    #[test]
+    fn a_pax_header_over_the_cap_is_an_error() {
+        let mut pax = tar::Header::new_ustar();
+        pax.set_entry_type(tar::EntryType::XHeader);
+        pax.set_size(1 << 30);
+        pax.set_cksum();
+        let mut bytes = pax.as_bytes().to_vec();
+        bytes.resize(64 << 10, b'7');
+        let error = names(&bytes, 4096).unwrap_err();
+        assert!(
+            error.contains("PAX extended header of 1073741824 bytes"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_pax_size_record_moves_the_next_header() {
+        // a PAX header saying the next entry holds 1024 bytes although its header says 0;
+        // the data then looks like a huge long-name header, which must be skipped as data
+        let mut pax = tar::Header::new_ustar();
+        let record = b"13 size=1024\n";
+        pax.set_entry_type(tar::EntryType::XHeader);
+        pax.set_size(record.len() as u64);
+        pax.set_cksum();
+        let mut fake = tar::Header::new_gnu();
+        fake.set_entry_type(tar::EntryType::GNULongName);
+        fake.set_size(1 << 40);
+        fake.set_cksum();
+        let mut file = tar::Header::new_ustar();
+        file.set_path("big").unwrap();
+        file.set_size(0);
+        file.set_cksum();
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(pax.as_bytes());
+        bytes.extend_from_slice(record);
+        bytes.resize(1024, 0);
+        bytes.extend_from_slice(file.as_bytes());
+        bytes.extend_from_slice(fake.as_bytes());
+        bytes.resize(bytes.len() + 512, 1);
+        bytes.resize(bytes.len() + 1024, 0);
+        assert_eq!(names(&bytes, 4096).unwrap(), ["big"]);
+        // without the PAX record, the same bytes hold a 1 TiB long name
+        assert!(names(&bytes[1024..], 4096).is_err());
+    }
+
+    #[test]
+    fn numbers_in_octal_and_base_256() {
+        assert_eq!(number(b"00000001750\0"), Some(1000));
+        assert_eq!(number(b"  1750 \0\0\0\0\0"), Some(1000));
+        let mut big = [0u8; 12];
+        big[0] = 0x80;
+        big[4..].copy_from_slice(&(10u64 << 30).to_be_bytes());
+        assert_eq!(number(&big), Some(10 << 30));
+        assert_eq!(number(b"zz\0"), None);
+    }
+}
