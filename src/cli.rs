@@ -78,7 +78,7 @@ pub struct RuleSource {
 pub struct ScanArgs {
     /// Dockerfiles, images (docker save or OCI tar, OCI layout directory, optionally gzipped),
     /// or directories searched for Dockerfiles; - reads either from standard input.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "dockerfile", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
@@ -98,6 +98,10 @@ pub struct ScanArgs {
     /// Skip build-context checks.
     #[arg(long)]
     pub no_context: bool,
+    /// The Dockerfile the images were built from: it is scanned too, and each image finding
+    /// is attributed to the instruction and line that made it (history matched stage by stage).
+    #[arg(long, value_name = "FILE")]
+    pub dockerfile: Option<PathBuf>,
     /// The stage being built (as docker build --target); decides which stages reach the image.
     #[arg(long, value_name = "STAGE")]
     pub target: Option<String>,
@@ -192,6 +196,7 @@ impl ScanArgs {
             },
             progress: None,
             include_vendor: self.include_vendor,
+            dockerfile: self.dockerfile.clone(),
         }
     }
 }

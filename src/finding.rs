@@ -3,8 +3,9 @@
 //! A finding is built once, by the check or rule that found it, with the raw secret in it.
 //! Redaction happens in one place, [`redact`], applied by the report to every text field that
 //! could carry a secret; the renderers never see a raw secret unless `--show-secrets` asked for
-//! it. The fingerprint is derived from rule, secret and a line-independent anchor, never from
-//! line numbers or layer digests, so it survives edits that move lines and image rebuilds.
+//! it. The fingerprint names the secret (rule family, value, variable name), never its place, so
+//! the pre-build and post-build findings of one secret share it and it survives moved lines and
+//! image rebuilds.
 
 use std::fmt;
 
@@ -168,6 +169,10 @@ pub struct Location {
     /// Whether the stage is part of the final image (the last stage and the stages it builds
     /// `FROM`); `false` means a discarded builder stage.
     pub in_final_image: Option<bool>,
+    /// For an image finding attributed with `--dockerfile`: that Dockerfile (`instruction_line`
+    /// and `stage` then say which instruction made the layer or config field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<String>,
     /// Image, layer and status, for `layer` and `config` findings.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub image: Option<ImageLocation>,
@@ -220,18 +225,46 @@ impl Finding {
     }
 }
 
-/// The fingerprint of a finding: hex SHA-256 over rule id, secret and `anchor`, cut to 32 digits.
+/// The fingerprint of a finding: hex SHA-256 over the rule's family, the secret and `key`, cut
+/// to 32 digits.
 ///
-/// `anchor` names the place without line numbers (the source path and, for example, the
-/// variable name), so moving an instruction keeps the fingerprint and a baseline stays valid.
-pub fn fingerprint(rule_id: &str, secret: &str, anchor: &str) -> String {
+/// A fingerprint names a *secret*, not a place: the same value under the same rule (and, for
+/// `ENV`/`ARG`/`LABEL`-style findings, the same variable name in `key`) fingerprints the same in
+/// a Dockerfile, its build context, a layer file and the image config. So a baseline or an
+/// ignore entry written for the pre-build finding also covers the post-build one, and moving an
+/// instruction or rebuilding the image keeps it. Findings without a value (a secret file by
+/// name) use [`file_key`]. The checks that report the same variable on both sides of a build
+/// share a family ([`family`]).
+pub fn fingerprint(rule_id: &str, secret: &str, key: &str) -> String {
     let mut hasher = Sha256::new();
-    for part in [rule_id, secret, anchor] {
+    for part in [family(rule_id), secret, key] {
         hasher.update((part.len() as u64).to_le_bytes());
         hasher.update(part.as_bytes());
     }
     let digest = hasher.finalize();
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The fingerprint family of a rule: the Dockerfile check and the image-config check that see
+/// the same variable before and after the build are one family; any other rule is its own.
+pub fn family(rule_id: &str) -> &str {
+    match rule_id {
+        "dockerfile.secret-env" | "image.secret-env" | "dockerfile.secret-arg-to-env" => "env",
+        "dockerfile.secret-arg" | "dockerfile.secret-build-arg" | "image.secret-build-arg" => "arg",
+        "dockerfile.secret-label" | "image.secret-label" => "label",
+        other => other,
+    }
+}
+
+/// The fingerprint key of a secret *file*: its file name (`id_rsa`), the part a `COPY` keeps
+/// from the build context to the image whatever the directories.
+pub fn file_key(path: &str) -> String {
+    let name = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path);
+    format!("file:{name}")
 }
 
 /// `message (note)` when offline validation learned something about the secret.
@@ -281,6 +314,12 @@ mod tests {
         assert_ne!(a, fingerprint("q", "s", "x"));
         // length-prefixing keeps part boundaries apart
         assert_ne!(fingerprint("ab", "c", ""), fingerprint("a", "bc", ""));
+        // a Dockerfile check and its image-config twin share a fingerprint
+        assert_eq!(
+            fingerprint("dockerfile.secret-arg", "s", "TOKEN"),
+            fingerprint("image.secret-build-arg", "s", "TOKEN")
+        );
+        assert_eq!(file_key("ctx/keys/id_rsa"), file_key("/root/.ssh/id_rsa"));
     }
 
     #[test]

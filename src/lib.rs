@@ -21,6 +21,8 @@
 //! * [`rules`] loads `rules/*.toml` once into a validated, immutable [`RuleSet`]: content rules
 //!   (byte regexes behind a keyword prefilter, offline validators, pairing), path rules, and the
 //!   wording of code checks.
+//! * [`attribution`] points image findings at the Dockerfile instruction that made them
+//!   (history aligned with the final stages), for `scan --dockerfile`.
 //! * [`finding`] defines what is reported, how it is fingerprinted and redacted.
 //! * [`report`] sorts, redacts and renders (text, JSON, SARIF) to any `impl Write`.
 //!
@@ -37,6 +39,7 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod attribution;
 pub mod dockerfile;
 pub mod error;
 pub mod finding;

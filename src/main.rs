@@ -50,8 +50,14 @@ fn load_rules(source: &RuleSource) -> Result<RuleSet, Error> {
 
 fn run_scan(args: &ScanArgs) -> Result<u8, Error> {
     let rules = load_rules(&args.rule_source)?;
-    let mut inputs = Vec::with_capacity(args.paths.len());
-    for path in &args.paths {
+    let mut paths = args.paths.clone();
+    if let Some(dockerfile) = &args.dockerfile
+        && !paths.contains(dockerfile)
+    {
+        paths.insert(0, dockerfile.clone());
+    }
+    let mut inputs = Vec::with_capacity(paths.len());
+    for path in &paths {
         if path.as_os_str() == "-" {
             let mut bytes = Vec::new();
             std::io::stdin()

@@ -27,7 +27,7 @@ pub struct ConfigMatch<'r> {
     pub field: String,
     /// The sentence shown.
     pub message: String,
-    /// Line-independent fingerprint anchor (`config:Env:NAME`).
+    /// What names the secret besides its value (the variable name; empty for a content match).
     pub anchor: String,
 }
 
@@ -136,7 +136,7 @@ fn content<'r>(
                 format!("{} in the image config ({field})", rule.name),
                 m.note.as_deref(),
             ),
-            anchor: format!("config:{}", field.split('[').next().unwrap_or(field)),
+            anchor: String::new(),
         });
     }
     !matches.is_empty()
@@ -169,7 +169,7 @@ fn pair<'r>(
             .then(|| val.to_owned()),
         field: field.to_owned(),
         message: format!("{name} looks secret and {what} ({field})"),
-        anchor: format!("config:{name}"),
+        anchor: name.to_owned(),
     });
 }
 

@@ -191,6 +191,7 @@ mod tests {
                 instruction_line: Some(1),
                 stage: None,
                 in_final_image: None,
+                dockerfile: None,
                 image: None,
             },
         }

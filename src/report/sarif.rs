@@ -1,7 +1,8 @@
 //! SARIF 2.1.0 as GitHub code scanning reads it: every rule in the driver (with
 //! `security-severity` so GitHub ranks alerts), one result per finding with a region, and
 //! `partialFingerprints` so alerts survive line moves. Context findings point at the `COPY`
-//! line of the Dockerfile and name the context file as a related location.
+//! line of the Dockerfile and name the context file as a related location; image findings
+//! attributed with `--dockerfile` point at the instruction that made them.
 
 use std::io::{self, Write};
 
@@ -67,12 +68,16 @@ fn rule(rule: &crate::rules::Rule) -> Value {
 
 fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     let location = &finding.location;
-    // Image findings have no text file to point at; they point at the image (line 1) and name
-    // the layer file or config field as a logical location.
-    let (uri, line, column) = match location.kind {
-        LocationKind::Context => (finding.source.as_str(), location.instruction_line, None),
-        LocationKind::Dockerfile => (location.path.as_str(), location.line, location.column),
-        LocationKind::Layer | LocationKind::Config => (finding.source.as_str(), None, None),
+    // Image findings have no text file to point at: attributed ones (`--dockerfile`) point at
+    // the instruction that made them, others at the image (line 1); both name the layer file or
+    // config field as a logical location.
+    let (uri, line, column) = match (location.kind, &location.dockerfile) {
+        (LocationKind::Context, _) => (finding.source.as_str(), location.instruction_line, None),
+        (LocationKind::Dockerfile, _) => (location.path.as_str(), location.line, location.column),
+        (LocationKind::Layer | LocationKind::Config, Some(dockerfile)) => {
+            (dockerfile.as_str(), location.instruction_line, None)
+        }
+        (LocationKind::Layer | LocationKind::Config, None) => (finding.source.as_str(), None, None),
     };
     let mut region = json!({ "startLine": line.unwrap_or(1) });
     if let Some(column) = column {

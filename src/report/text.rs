@@ -172,6 +172,17 @@ fn write_finding(out: &mut dyn Write, style: &Style, finding: &Finding) -> io::R
         secret
     )?;
     writeln!(out, "               {}", escape(&finding.message))?;
+    if let (Some(dockerfile), Some(line)) = (&location.dockerfile, location.instruction_line) {
+        let stage = location
+            .stage
+            .as_deref()
+            .map_or(String::new(), |s| format!(" (stage {})", escape(s)));
+        writeln!(
+            out,
+            "               made by {}:{line}{stage}",
+            escape(dockerfile)
+        )?;
+    }
     writeln!(
         out,
         "               {} {}",

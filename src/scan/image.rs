@@ -5,6 +5,7 @@
 use rayon::prelude::*;
 use serde_json::Value;
 
+use crate::attribution::{self, Origin};
 use crate::error::ScanError;
 use crate::finding::{self, Finding, ImageLocation, Location, LocationKind, Status, with_note};
 use crate::image::config::{self, ConfigMatch};
@@ -27,6 +28,8 @@ pub struct ImageOptions<'a> {
     pub limits: Limits,
     /// Told how many blob bytes were read.
     pub progress: Option<&'a dyn Progress>,
+    /// The Dockerfile findings are attributed to.
+    pub origin: Option<Origin<'a>>,
 }
 
 /// Findings and errors of one image input.
@@ -82,6 +85,7 @@ fn scan_one(
         None => image.name.clone(),
     };
     let error = |message: String| ScanError::new(source, format!("{label}: {message}"));
+    let first_finding = outcome.findings.len();
     let config: Option<Value> = image.config.as_deref().and_then(|path| {
         let read = store.read_small(path, layout::MAX_JSON_BYTES);
         match read.map(|bytes| serde_json::from_slice::<Value>(&bytes)) {
@@ -170,6 +174,9 @@ fn scan_one(
                 .push(layer_finding(source, at, instruction, found, rules));
         }
     }
+    if let (Some(origin), Some(config)) = (options.origin, &config) {
+        attribution::attribute(origin, config, &mut outcome.findings[first_finding..]);
+    }
 }
 
 /// The file's fate in the final filesystem: the first later layer that touches it decides.
@@ -225,7 +232,10 @@ fn layer_finding(
         )),
         _ => {}
     }
-    let anchor = format!("layer:/{path}");
+    let anchor = match found {
+        FileMatch::Content { .. } => String::new(),
+        FileMatch::Name { .. } => finding::file_key(path),
+    };
     Finding {
         rule_id: rule.id.clone(),
         rule_name: rule.name.clone(),
@@ -245,6 +255,7 @@ fn layer_finding(
             instruction_line: None,
             stage: None,
             in_final_image: None,
+            dockerfile: None,
             image: Some(at),
         },
     }
@@ -271,6 +282,7 @@ fn config_finding(source: &str, mut at: ImageLocation, m: ConfigMatch<'_>) -> Fi
             instruction_line: None,
             stage: None,
             in_final_image: None,
+            dockerfile: None,
             image: Some(at),
         },
     }

@@ -128,7 +128,8 @@ fn image_source(path: PathBuf, store: Store) -> Source {
     }
 }
 
-fn file_source(path: PathBuf) -> Source {
+/// A Dockerfile source (read lazily).
+pub fn file_source(path: PathBuf) -> Source {
     Source {
         name: path.display().to_string(),
         path: Some(path),

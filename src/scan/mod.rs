@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::attribution::Origin;
 use crate::dockerfile::Dockerfile;
 use crate::dockerfile::checks::{self, Checked, Inputs};
 use crate::dockerfile::context::Context;
@@ -56,6 +57,9 @@ pub struct Options {
     pub progress: Option<std::sync::Arc<dyn Progress>>,
     /// Keep findings in package-owned files with the others (default: kept apart).
     pub include_vendor: bool,
+    /// The Dockerfile the images were built from: image findings are attributed to its
+    /// instructions (`scan --dockerfile`). It is scanned only if also given as an input.
+    pub dockerfile: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Options {
@@ -66,6 +70,7 @@ impl std::fmt::Debug for Options {
             .field("threads", &self.threads)
             .field("platform", &self.platform)
             .field("limits", &self.limits)
+            .field("dockerfile", &self.dockerfile)
             .finish_non_exhaustive()
     }
 }
@@ -88,10 +93,27 @@ fn scan_on_pool(inputs: Vec<Input>, rules: &RuleSet, options: &Options) -> Repor
     report.errors.extend(errors);
     let (images, dockerfiles): (Vec<Source>, Vec<Source>) =
         sources.into_iter().partition(|s| s.image.is_some());
+    let origin_file = options.dockerfile.as_ref().map(|path| {
+        let source = inputs::file_source(path.clone());
+        (source.name.clone(), source.read())
+    });
+    let parsed_origin = match &origin_file {
+        Some((name, Ok(bytes))) => Some((name.as_str(), Dockerfile::from_bytes(bytes))),
+        Some((_, Err(e))) => {
+            report.errors.push(e.clone());
+            None
+        }
+        None => None,
+    };
     let image_options = image::ImageOptions {
         platform: options.platform.as_ref(),
         limits: options.limits,
         progress: options.progress.as_deref(),
+        origin: parsed_origin.as_ref().map(|(path, dockerfile)| Origin {
+            path,
+            dockerfile,
+            target: options.target.as_deref(),
+        }),
     };
     let image_outcomes: Vec<image::ImageOutcome> = images
         .par_iter()

@@ -39,6 +39,8 @@ pub struct Layer {
     pub entries: Vec<Entry>,
     pub compression: Compression,
     pub created_by: String,
+    /// History entries without a layer (ENV, ARG, …) recorded before this layer's entry.
+    pub empty_before: Vec<String>,
 }
 
 pub fn layer(created_by: &str, entries: Vec<Entry>) -> Layer {
@@ -46,6 +48,7 @@ pub fn layer(created_by: &str, entries: Vec<Entry>) -> Layer {
         entries,
         compression: Compression::Gzip,
         created_by: created_by.into(),
+        empty_before: Vec::new(),
     }
 }
 
@@ -141,11 +144,16 @@ pub type Files = Vec<(String, Vec<u8>)>;
 
 impl ImageBuilder {
     fn config(&self, diff_ids: &[String]) -> Value {
-        let mut history: Vec<Value> = self
-            .layers
-            .iter()
-            .map(|l| json!({ "created_by": l.created_by }))
-            .collect();
+        let mut history: Vec<Value> = Vec::new();
+        for layer in &self.layers {
+            history.extend(
+                layer
+                    .empty_before
+                    .iter()
+                    .map(|h| json!({ "created_by": h, "empty_layer": true })),
+            );
+            history.push(json!({ "created_by": layer.created_by }));
+        }
         history.extend(
             self.empty_history
                 .iter()

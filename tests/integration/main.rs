@@ -3,6 +3,7 @@
 //! corpus of real-world Dockerfiles.
 
 mod accuracy;
+mod attribution;
 mod builder;
 mod checks;
 mod cli;

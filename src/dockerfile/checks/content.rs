@@ -18,7 +18,7 @@ pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate
             severity: m.severity,
             message: with_note(format!("{} in {keyword}", rule.name), m.note.as_deref()),
             span: (text.file_offset(m.start), text.file_offset(m.end)),
-            anchor: keyword.clone(),
+            anchor: String::new(),
             secret: Some(m.secret),
             context_file: None,
             confidence: Some(m.confidence),
@@ -35,7 +35,7 @@ pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate
                     rule.name, heredoc.name
                 ),
                 span: (heredoc.offset + m.start, heredoc.offset + m.end),
-                anchor: format!("{keyword}<<{}", heredoc.name),
+                anchor: String::new(),
                 secret: Some(m.secret),
                 context_file: None,
                 confidence: Some(m.confidence),

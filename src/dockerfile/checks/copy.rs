@@ -6,6 +6,7 @@
 use super::Candidate;
 use crate::dockerfile::context::Context;
 use crate::dockerfile::instruction::{Args, Instruction, Kind, Word};
+use crate::finding;
 use crate::rules::RuleSet;
 
 /// Candidates for one `COPY`/`ADD`.
@@ -49,7 +50,7 @@ pub fn check<'r>(
                     source.value
                 ),
                 span: (source.offset, source.offset + source.value.len()),
-                anchor: format!("context:{file}"),
+                anchor: finding::file_key(file),
                 secret: None,
                 context_file: Some(file.to_owned()),
                 confidence: None,
@@ -91,7 +92,7 @@ fn named<'r>(word: &Word, keyword: &str, verb: &str, rules: &'r RuleSet) -> Opti
             word.value, rule.name
         ),
         span: (word.offset, word.offset + word.value.len()),
-        anchor: format!("{keyword}:{path}"),
+        anchor: finding::file_key(path),
         secret: None,
         context_file: None,
         confidence: None,

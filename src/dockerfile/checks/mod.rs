@@ -54,7 +54,8 @@ pub struct Candidate<'r> {
     pub span: (usize, usize),
     /// The sentence shown to the user.
     pub message: String,
-    /// Line-independent part of the fingerprint (a variable name, a file path).
+    /// What names the secret besides its value, for the fingerprint: the variable name, a
+    /// secret file's [`finding::file_key`], or empty for a content match.
     pub anchor: String,
     /// For context findings: the context file, relative to the context root.
     pub context_file: Option<String>,
@@ -226,7 +227,6 @@ fn build_finding(
             Some(dockerfile.position(candidate.span.0)),
         ),
     };
-    let anchor = format!("{}#{}", inputs.source, candidate.anchor);
     let secret_for_print = candidate.secret.clone().unwrap_or_default();
     Finding {
         rule_id: candidate.rule.id.clone(),
@@ -234,7 +234,7 @@ fn build_finding(
         severity,
         confidence: candidate.confidence.unwrap_or(candidate.rule.confidence),
         source: inputs.source.to_owned(),
-        fingerprint: finding::fingerprint(&candidate.rule.id, &secret_for_print, &anchor),
+        fingerprint: finding::fingerprint(&candidate.rule.id, &secret_for_print, &candidate.anchor),
         secret: candidate.secret,
         message,
         fix: candidate.rule.remediation.clone(),
@@ -247,6 +247,7 @@ fn build_finding(
             instruction_line: Some(instruction_line),
             stage: stage.map(Stage::label),
             in_final_image,
+            dockerfile: None,
             image: None,
         },
     }

@@ -82,7 +82,7 @@ fn candidate<'r>(
             "{name} is assigned a literal value in RUN; it is kept in the image history"
         ),
         span,
-        anchor: format!("RUN:{name}"),
+        anchor: name.to_string(),
         secret: Some(value),
         context_file: None,
         confidence: None,

@@ -179,7 +179,7 @@ fn arg<'r>(pair: &KeyValue, used: bool, rules: &'r RuleSet) -> Option<Candidate<
         severity,
         message,
         span: (pair.key.offset, pair.key.offset + name.len()),
-        anchor: format!("ARG:{name}"),
+        anchor: name.to_string(),
         secret: None,
         context_file: None,
         confidence: None,
@@ -215,7 +215,7 @@ fn valued<'r>(
             "{keyword} {name} looks secret and holds a placeholder; a real value here would leak"
         ),
     };
-    let mut candidate = at(rule, severity, pair, message, format!("{keyword}:{name}"));
+    let mut candidate = at(rule, severity, pair, message, name.clone());
     if value.has_reference {
         candidate.secret = None; // a reference names the secret, it does not hold it
     }
