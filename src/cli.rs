@@ -43,6 +43,10 @@ pub struct Cli {
 pub enum CommandKind {
     /// Scan Dockerfiles and exported images (docker save / OCI tars and layouts, or - for stdin).
     Scan(ScanArgs),
+    /// Scan like `scan`, then write the findings' fingerprints (no secret values) to a baseline
+    /// file (--output, default .stowaway-baseline.json); `scan --baseline FILE` then reports
+    /// only new findings.
+    Baseline(ScanArgs),
     /// Work with the rule set.
     Rules {
         #[command(subcommand)]
@@ -86,9 +90,19 @@ pub struct ScanArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value_t = SeverityArg::Medium)]
-    pub fail_on: SeverityArg,
+    /// Exit 1 when a finding is at or above this severity [default: the config's, else medium].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<SeverityArg>,
+    /// Configuration file [default: the nearest .stowaway.toml from the working directory up].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore any .stowaway.toml.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Report only findings whose fingerprint is not in this baseline file (the others are
+    /// listed as suppressed).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Print secrets in full instead of redacted.
     #[arg(long)]
     pub show_secrets: bool,

@@ -39,6 +39,14 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
+    /// A configuration or baseline file is invalid.
+    #[error("{path}: {message}")]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        message: String,
+    },
     /// Writing a report failed.
     #[error("cannot write the report: {0}")]
     Write(#[from] std::io::Error),

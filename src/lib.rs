@@ -23,6 +23,9 @@
 //!   wording of code checks.
 //! * [`attribution`] points image findings at the Dockerfile instruction that made them
 //!   (history aligned with the final stages), for `scan --dockerfile`.
+//! * [`config`] reads `.stowaway.toml` (threshold, rules, allow-list, ignored fingerprints) and
+//!   [`baseline`] the fingerprints of accepted findings; both move what they silence to the
+//!   report's suppressed list, with the reason.
 //! * [`finding`] defines what is reported, how it is fingerprinted and redacted.
 //! * [`report`] sorts, redacts and renders (text, JSON, SARIF) to any `impl Write`.
 //!
@@ -40,6 +43,8 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod attribution;
+pub mod baseline;
+pub mod config;
 pub mod dockerfile;
 pub mod error;
 pub mod finding;

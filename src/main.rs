@@ -10,12 +10,15 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{Cli, ColorArg, CommandKind, RuleSource, RulesCommand, ScanArgs};
-use stowaway::{Error, Input, RenderOptions, RuleSet, Severity};
+use stowaway::baseline::Baseline;
+use stowaway::config::Config;
+use stowaway::{Error, Input, RenderOptions, Report, RuleSet, Severity};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         CommandKind::Scan(args) => run_scan(args),
+        CommandKind::Baseline(args) => write_baseline(args),
         CommandKind::Rules {
             command: RulesCommand::List(source),
         } => list_rules(source),
@@ -48,8 +51,32 @@ fn load_rules(source: &RuleSource) -> Result<RuleSet, Error> {
     RuleSet::from_files(&files)
 }
 
-fn run_scan(args: &ScanArgs) -> Result<u8, Error> {
-    let rules = load_rules(&args.rule_source)?;
+/// Loads the configuration (named, found, or none) and the rules it selects.
+fn prepare(args: &ScanArgs) -> Result<(RuleSet, Option<Config>), Error> {
+    let config = match (&args.config, args.no_config) {
+        (_, true) => None,
+        (Some(path), false) => Some(Config::load(path)?),
+        (None, false) => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            Config::find(&cwd).map(|p| Config::load(&p)).transpose()?
+        }
+    };
+    let mut source = RuleSource {
+        rules: args.rule_source.rules.clone(),
+        no_builtin_rules: args.rule_source.no_builtin_rules,
+    };
+    if let Some(config) = &config {
+        source.rules.extend(config.extra_rules.iter().cloned());
+    }
+    let mut rules = load_rules(&source)?;
+    if let Some(config) = &config {
+        rules = config.select_rules(rules)?;
+    }
+    Ok((rules, config))
+}
+
+/// Scans the inputs and applies configuration and baseline; the report is not yet redacted.
+fn collect(args: &ScanArgs, rules: &RuleSet, config: Option<&Config>) -> Result<Report, Error> {
     let mut paths = args.paths.clone();
     if let Some(dockerfile) = &args.dockerfile
         && !paths.contains(dockerfile)
@@ -72,21 +99,38 @@ fn run_scan(args: &ScanArgs) -> Result<u8, Error> {
             inputs.push(Input::Path(path.clone()));
         }
     }
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let mut options = args.options();
     let bars = (!args.quiet && std::io::stderr().is_terminal()).then(bars::Bars::new);
     options.progress = bars
         .clone()
         .map(|b| b as std::sync::Arc<dyn stowaway::scan::Progress>);
-    let mut report = stowaway::scan(inputs, &rules, &options);
+    let mut report = stowaway::scan(inputs, rules, &options);
     drop(bars);
+    if let Some(config) = config {
+        config.apply(&mut report, stowaway::config::today());
+    }
+    if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
+        baseline.apply(&mut report, &path.display().to_string());
+    }
+    Ok(report)
+}
+
+fn create(path: &std::path::Path) -> Result<std::fs::File, Error> {
+    std::fs::File::create(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn run_scan(args: &ScanArgs) -> Result<u8, Error> {
+    let (rules, config) = prepare(args)?;
+    let mut report = collect(args, &rules, config.as_ref())?;
     if !args.show_secrets {
         report.redact();
     }
     let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::fs::File::create(path).map_err(|source| Error::Read {
-            path: path.clone(),
-            source,
-        })?),
+        Some(path) => Box::new(create(path)?),
         None => Box::new(std::io::stdout().lock()),
     };
     let color = match args.color {
@@ -105,7 +149,39 @@ fn run_scan(args: &ScanArgs) -> Result<u8, Error> {
     let mut buffered = std::io::BufWriter::new(&mut out);
     report.render(&rules, options, &mut buffered)?;
     buffered.flush()?;
-    Ok(report.exit_code(Severity::from(args.fail_on)))
+    let fail_on = args
+        .fail_on
+        .map(Severity::from)
+        .or(config.and_then(|c| c.fail_on))
+        .unwrap_or(Severity::Medium);
+    Ok(report.exit_code(fail_on))
+}
+
+/// `stowaway baseline`: exit 0 once written (2 when the scan had errors: the baseline may be
+/// incomplete, but it is still written).
+fn write_baseline(args: &ScanArgs) -> Result<u8, Error> {
+    let (rules, config) = prepare(args)?;
+    let report = collect(args, &rules, config.as_ref())?;
+    let baseline = Baseline::from_report(&report);
+    let path = args
+        .output
+        .clone()
+        .unwrap_or_else(|| ".stowaway-baseline.json".into());
+    let mut out = std::io::BufWriter::new(create(&path)?);
+    serde_json::to_writer_pretty(&mut out, &baseline).map_err(std::io::Error::from)?;
+    writeln!(out)?;
+    out.flush()?;
+    let mut stderr = std::io::stderr().lock();
+    for error in &report.errors {
+        writeln!(stderr, "stowaway: {error}")?;
+    }
+    writeln!(
+        stderr,
+        "stowaway: {} findings written to {}",
+        baseline.findings.len(),
+        path.display()
+    )?;
+    Ok(if report.errors.is_empty() { 0 } else { 2 })
 }
 
 fn list_rules(source: &RuleSource) -> Result<u8, Error> {

@@ -119,6 +119,20 @@ impl Report {
         }
     }
 
+    /// Moves every finding that `why` gives a reason for to [`Report::suppressed`], keeping
+    /// both lists sorted.
+    pub fn suppress(&mut self, why: impl Fn(&Finding) -> Option<String>) {
+        let mut kept = Vec::with_capacity(self.findings.len());
+        for finding in std::mem::take(&mut self.findings) {
+            match why(&finding) {
+                Some(reason) => self.suppressed.push(Suppressed { finding, reason }),
+                None => kept.push(finding),
+            }
+        }
+        self.findings = kept;
+        self.sort();
+    }
+
     /// Counts of findings by severity, lowest first (indexes follow [`Severity::ALL`]).
     pub fn counts(&self) -> [usize; 5] {
         let mut counts = [0; 5];

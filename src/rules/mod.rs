@@ -135,6 +135,24 @@ impl RuleSet {
                 rules.push(rule);
             }
         }
+        for rule in &rules {
+            if let Some(id) = &rule.paired_with
+                && !rules.iter().any(|r| &r.id == id)
+            {
+                let message = format!("paired_with names no rule: {id}");
+                return Err(rule_error(&rule.origin, &rule.id, message));
+            }
+        }
+        RuleSet::assemble(rules)
+    }
+
+    /// The same set with only the rules `keep` accepts (a `paired_with` partner left out
+    /// simply no longer pairs).
+    pub fn retain(self, keep: impl Fn(&Rule) -> bool) -> Result<RuleSet> {
+        RuleSet::assemble(self.rules.into_iter().filter(|r| keep(r)).collect())
+    }
+
+    fn assemble(rules: Vec<Rule>) -> Result<RuleSet> {
         let prefilter =
             Prefilter::new(rules.iter().enumerate().filter_map(
                 |(index, rule)| match &rule.matcher {
@@ -148,16 +166,10 @@ impl RuleSet {
             ))?;
         let mut partners = Vec::with_capacity(rules.len());
         for rule in &rules {
-            let partner = match &rule.paired_with {
-                Some(id) => Some(rules.iter().position(|r| &r.id == id).ok_or_else(|| {
-                    rule_error(
-                        &rule.origin,
-                        &rule.id,
-                        format!("paired_with names no rule: {id}"),
-                    )
-                })?),
-                None => None,
-            };
+            let partner = rule
+                .paired_with
+                .as_ref()
+                .and_then(|id| rules.iter().position(|r| &r.id == id));
             partners.push(partner);
         }
         Ok(RuleSet {

@@ -8,6 +8,7 @@ mod builder;
 mod checks;
 mod cli;
 mod common;
+mod config;
 mod corpus;
 mod fixtures;
 mod images;

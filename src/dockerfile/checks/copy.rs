@@ -33,15 +33,19 @@ pub fn check<'r>(
         if source.value.starts_with("<<") || source.value.contains("://") {
             continue;
         }
-        if let Some(candidate) = named(source, &keyword, "copies", rules) {
-            out.push(candidate);
-            named_sources += 1;
+        let named = named(source, &keyword, "copies", rules);
+        named_sources += usize::from(named.is_some());
+        // with a context, what the source selects there is the evidence (a named secret file
+        // that is in the context becomes a context finding, path and all)
+        let selected = match (from_context, context) {
+            (true, Some(context)) => context.select(&source.value, &excludes),
+            _ => Vec::new(),
+        };
+        if selected.is_empty() {
+            out.extend(named);
             continue;
         }
-        let (true, Some(context)) = (from_context, context) else {
-            continue;
-        };
-        for (file, rule) in context.select(&source.value, &excludes) {
+        for (file, rule) in selected {
             out.push(Candidate {
                 rule,
                 severity: rule.severity,
