@@ -9,7 +9,6 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::finding::Finding;
 use crate::report::Report;
 
 /// One accepted finding.
@@ -43,7 +42,7 @@ impl Baseline {
             .map(|f| Entry {
                 fingerprint: f.fingerprint.clone(),
                 rule_id: f.rule_id.clone(),
-                place: place(f),
+                place: f.place(),
             })
             .collect();
         Baseline {
@@ -84,23 +83,4 @@ impl Baseline {
                 .then(|| format!("in baseline {name}"))
         });
     }
-}
-
-/// A finding's place in words, without its secret.
-fn place(finding: &Finding) -> String {
-    let location = &finding.location;
-    let mut out = finding.source.clone();
-    if let Some(image) = &location.image {
-        match (&image.field, image.layer_index) {
-            (Some(field), _) => out.push_str(&format!(" config {field}")),
-            (None, Some(layer)) => out.push_str(&format!(" layer {layer} {}", location.path)),
-            _ => {}
-        }
-    } else if location.path != finding.source {
-        out.push_str(&format!(" {}", location.path));
-    }
-    if let Some(line) = location.line.or(location.instruction_line) {
-        out.push_str(&format!(":{line}"));
-    }
-    out
 }

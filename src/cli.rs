@@ -150,6 +150,9 @@ pub enum FormatArg {
     Text,
     Json,
     Sarif,
+    Jsonl,
+    Gitlab,
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -174,6 +177,9 @@ impl From<FormatArg> for Format {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::Sarif => Format::Sarif,
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Gitlab => Format::Gitlab,
+            FormatArg::Junit => Format::Junit,
         }
     }
 }

@@ -205,6 +205,30 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The finding's place in words, never its secret: `source path:line`, `source layer N
+    /// /path:line`, `source config Env[2]`.
+    pub fn place(&self) -> String {
+        let location = &self.location;
+        let mut out = self.source.clone();
+        if let Some(image) = &location.image {
+            match (&image.field, image.layer_index) {
+                (Some(field), _) => out.push_str(&format!(" config {field}")),
+                (None, Some(layer)) => out.push_str(&format!(" layer {layer} {}", location.path)),
+                _ => {}
+            }
+        } else if location.path != self.source {
+            out.push_str(&format!(" {}", location.path));
+        }
+        let line = match location.image {
+            Some(_) => location.line,
+            None => location.line.or(location.instruction_line),
+        };
+        if let Some(line) = line {
+            out.push_str(&format!(":{line}"));
+        }
+        out
+    }
+
     /// The key output is sorted by, so every thread count prints the same bytes.
     pub fn sort_key(&self) -> impl Ord + '_ {
         let image = self.location.image.as_ref();

@@ -142,18 +142,20 @@ fn run_scan(args: &ScanArgs) -> Result<u8, Error> {
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let options = RenderOptions {
-        format: args.format.into(),
-        color,
-    };
-    let mut buffered = std::io::BufWriter::new(&mut out);
-    report.render(&rules, options, &mut buffered)?;
-    buffered.flush()?;
     let fail_on = args
         .fail_on
         .map(Severity::from)
         .or(config.and_then(|c| c.fail_on))
         .unwrap_or(Severity::Medium);
+    let options = RenderOptions {
+        format: args.format.into(),
+        color,
+        fail_on,
+        commit: std::env::var("CI_COMMIT_SHA").ok(),
+    };
+    let mut buffered = std::io::BufWriter::new(&mut out);
+    report.render(&rules, &options, &mut buffered)?;
+    buffered.flush()?;
     Ok(report.exit_code(fail_on))
 }
 

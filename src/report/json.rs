@@ -22,8 +22,9 @@ struct Document<'a> {
     errors: &'a [ScanError],
 }
 
+/// The `summary` object: counts of sources, findings by list and by severity, errors.
 #[derive(Serialize)]
-struct Summary {
+pub struct Summary {
     sources: usize,
     findings: usize,
     suppressed: usize,
@@ -32,22 +33,27 @@ struct Summary {
     by_severity: std::collections::BTreeMap<&'static str, usize>,
 }
 
+/// The summary of a report.
+pub fn summary(report: &Report) -> Summary {
+    let counts = report.counts();
+    Summary {
+        sources: report.sources,
+        findings: report.findings.len(),
+        suppressed: report.suppressed.len(),
+        vendor: report.vendor.len(),
+        errors: report.errors.len(),
+        by_severity: Severity::ALL
+            .iter()
+            .map(|s| (s.as_str(), counts[*s as usize]))
+            .collect(),
+    }
+}
+
 /// Writes the report as pretty-printed JSON followed by a newline.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let counts = report.counts();
     let document = Document {
         version: VERSION,
-        summary: Summary {
-            sources: report.sources,
-            findings: report.findings.len(),
-            suppressed: report.suppressed.len(),
-            vendor: report.vendor.len(),
-            errors: report.errors.len(),
-            by_severity: Severity::ALL
-                .iter()
-                .map(|s| (s.as_str(), counts[*s as usize]))
-                .collect(),
-        },
+        summary: summary(report),
         findings: &report.findings,
         suppressed: &report.suppressed,
         vendor: &report.vendor,

@@ -6,7 +6,10 @@
 //! This module never imports `scan`.
 
 pub mod escape;
+pub mod gitlab;
 pub mod json;
+pub mod jsonl;
+pub mod junit;
 pub mod sarif;
 pub mod text;
 
@@ -43,6 +46,8 @@ pub struct Report {
     pub errors: Vec<ScanError>,
     /// How many sources (Dockerfiles) were scanned.
     pub sources: usize,
+    /// When the scan started and finished (Unix seconds), when the scan module measured it.
+    pub timing: Option<(u64, u64)>,
 }
 
 /// Output formats.
@@ -54,15 +59,25 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 for code scanning.
     Sarif,
+    /// JSON Lines: one finding (or suppressed finding, error, summary) per line.
+    Jsonl,
+    /// GitLab's secret-detection report.
+    Gitlab,
+    /// JUnit XML.
+    Junit,
 }
 
 /// Rendering options.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RenderOptions {
     /// Format to write.
     pub format: Format,
     /// ANSI colours (text format only).
     pub color: bool,
+    /// The threshold that fails the run (JUnit marks findings at or above it as failures).
+    pub fail_on: Severity,
+    /// The scanned revision (GitLab's report requires one; `CI_COMMIT_SHA` in GitLab CI).
+    pub commit: Option<String>,
 }
 
 impl Report {
@@ -169,13 +184,16 @@ impl Report {
     pub fn render(
         &self,
         rules: &RuleSet,
-        options: RenderOptions,
+        options: &RenderOptions,
         out: &mut dyn Write,
     ) -> std::io::Result<()> {
         match options.format {
             Format::Text => text::render(self, options.color, out),
             Format::Json => json::render(self, out),
             Format::Sarif => sarif::render(self, rules, out),
+            Format::Jsonl => jsonl::render(self, out),
+            Format::Gitlab => gitlab::render(self, options.commit.as_deref(), out),
+            Format::Junit => junit::render(self, options.fail_on, out),
         }
     }
 }

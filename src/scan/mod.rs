@@ -77,14 +77,23 @@ impl std::fmt::Debug for Options {
 
 /// Scans every input and returns the sorted, unredacted report.
 pub fn scan(inputs: Vec<Input>, rules: &RuleSet, options: &Options) -> Report {
+    let started = unix_now();
     let run = || scan_on_pool(inputs, rules, options);
-    match options.threads {
+    let mut report = match options.threads {
         Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
             Ok(pool) => pool.install(run),
             Err(_) => run(),
         },
         None => run(),
-    }
+    };
+    report.timing = Some((started, unix_now()));
+    report
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn scan_on_pool(inputs: Vec<Input>, rules: &RuleSet, options: &Options) -> Report {

@@ -242,7 +242,7 @@ fn no_output_format_prints_a_planted_secret_unless_asked() {
         .filter(|s| s.len() >= 6)
         .collect();
     assert!(secrets.len() >= 25, "{} secrets", secrets.len());
-    for format in ["text", "json", "sarif"] {
+    for format in crate::common::FORMATS {
         let out = run(&[
             "scan",
             "tests/accuracy",

@@ -81,7 +81,7 @@ fn stdin_is_a_dockerfile() {
 
 #[test]
 fn secrets_are_redacted_unless_asked() {
-    for format in ["text", "json", "sarif"] {
+    for format in crate::common::FORMATS {
         let out = run_in(&root(), &["scan", "-", "--format", format], LEAK.as_bytes());
         assert!(
             !out.stdout.contains(RAW),
@@ -107,7 +107,7 @@ fn demo_secrets_never_reach_any_output() {
         "R00tPw9x",
         "postgres\"",
     ];
-    for format in ["text", "json", "sarif"] {
+    for format in crate::common::FORMATS {
         let out = run(&["scan", "testdata/demo/Dockerfile", "--format", format]);
         for secret in raw {
             assert!(!out.stdout.contains(secret), "{format} prints {secret}");

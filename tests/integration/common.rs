@@ -6,6 +6,9 @@ use std::process::{Command, Stdio};
 
 use stowaway::{Finding, Input, Options, Report, RuleSet, scan};
 
+/// Every output format.
+pub const FORMATS: [&str; 6] = ["text", "json", "sarif", "jsonl", "gitlab", "junit"];
+
 /// The output of one run of the binary.
 pub struct Run {
     pub stdout: String,

@@ -11,6 +11,7 @@ mod common;
 mod config;
 mod corpus;
 mod fixtures;
+mod formats;
 mod images;
 mod parser;
 mod reports;

@@ -83,7 +83,7 @@ fn a_scan_writes_nothing_and_opens_no_socket() {
     std::fs::write(dir.path().join("img.tar"), leaky().tar(Format::OciArchive)).unwrap();
     let demo = root().join("testdata/demo");
     let fixture = root().join("testdata/images/demo-docker25.tar");
-    for format in ["text", "json", "sarif"] {
+    for format in crate::common::FORMATS {
         let args = [
             "scan",
             "img.tar",
