@@ -47,6 +47,10 @@ pub enum CommandKind {
     /// file (--output, default .stowaway-baseline.json); `scan --baseline FILE` then reports
     /// only new findings.
     Baseline(ScanArgs),
+    /// Scan many images in one run (image files, OCI layouts, directories searched for them, or
+    /// a --list file), then print a summary table: layers, bytes, findings by severity, errors,
+    /// time and exit code per image. The exit code is the worst image's.
+    Audit(AuditArgs),
     /// Work with the rule set.
     Rules {
         #[command(subcommand)]
@@ -79,10 +83,20 @@ pub struct RuleSource {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// A file listing image paths, one per line (blank lines and # comments ignored); - reads
+    /// the list from standard input.
+    #[arg(long, value_name = "FILE")]
+    pub list: Option<PathBuf>,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct ScanArgs {
     /// Dockerfiles, images (docker save or OCI tar, OCI layout directory, optionally gzipped),
     /// or directories searched for Dockerfiles; - reads either from standard input.
-    #[arg(required_unless_present = "dockerfile", value_name = "PATH")]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]

@@ -47,6 +47,9 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
+    /// The command line asks for something that cannot be done.
+    #[error("{0}")]
+    Usage(String),
     /// Writing a report failed.
     #[error("cannot write the report: {0}")]
     Write(#[from] std::io::Error),

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, ColorArg, CommandKind, RuleSource, RulesCommand, ScanArgs};
+use cli::{AuditArgs, Cli, ColorArg, CommandKind, RuleSource, RulesCommand, ScanArgs};
 use stowaway::baseline::Baseline;
 use stowaway::config::Config;
 use stowaway::{Error, Input, RenderOptions, Report, RuleSet, Severity};
@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         CommandKind::Scan(args) => run_scan(args),
         CommandKind::Baseline(args) => write_baseline(args),
+        CommandKind::Audit(args) => run_audit(args),
         CommandKind::Rules {
             command: RulesCommand::List(source),
         } => list_rules(source),
@@ -75,8 +76,37 @@ fn prepare(args: &ScanArgs) -> Result<(RuleSet, Option<Config>), Error> {
     Ok((rules, config))
 }
 
-/// Scans the inputs and applies configuration and baseline; the report is not yet redacted.
-fn collect(args: &ScanArgs, rules: &RuleSet, config: Option<&Config>) -> Result<Report, Error> {
+/// Scans the inputs (the paths, or `given`) and applies configuration and baseline; the report
+/// is not yet redacted.
+fn collect(
+    args: &ScanArgs,
+    rules: &RuleSet,
+    config: Option<&Config>,
+    given: Option<Vec<Input>>,
+) -> Result<Report, Error> {
+    let inputs = match given {
+        Some(inputs) => inputs,
+        None => inputs(args)?,
+    };
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let mut options = args.options();
+    let bars = (!args.quiet && std::io::stderr().is_terminal()).then(bars::Bars::new);
+    options.progress = bars
+        .clone()
+        .map(|b| b as std::sync::Arc<dyn stowaway::scan::Progress>);
+    let mut report = stowaway::scan(inputs, rules, &options);
+    drop(bars);
+    if let Some(config) = config {
+        config.apply(&mut report, stowaway::config::today());
+    }
+    if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
+        baseline.apply(&mut report, &path.display().to_string());
+    }
+    Ok(report)
+}
+
+/// The inputs named on the command line (`--dockerfile` first when not among them).
+fn inputs(args: &ScanArgs) -> Result<Vec<Input>, Error> {
     let mut paths = args.paths.clone();
     if let Some(dockerfile) = &args.dockerfile
         && !paths.contains(dockerfile)
@@ -99,21 +129,7 @@ fn collect(args: &ScanArgs, rules: &RuleSet, config: Option<&Config>) -> Result<
             inputs.push(Input::Path(path.clone()));
         }
     }
-    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    let mut options = args.options();
-    let bars = (!args.quiet && std::io::stderr().is_terminal()).then(bars::Bars::new);
-    options.progress = bars
-        .clone()
-        .map(|b| b as std::sync::Arc<dyn stowaway::scan::Progress>);
-    let mut report = stowaway::scan(inputs, rules, &options);
-    drop(bars);
-    if let Some(config) = config {
-        config.apply(&mut report, stowaway::config::today());
-    }
-    if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
-        baseline.apply(&mut report, &path.display().to_string());
-    }
-    Ok(report)
+    Ok(inputs)
 }
 
 fn create(path: &std::path::Path) -> Result<std::fs::File, Error> {
@@ -124,8 +140,67 @@ fn create(path: &std::path::Path) -> Result<std::fs::File, Error> {
 }
 
 fn run_scan(args: &ScanArgs) -> Result<u8, Error> {
+    if args.paths.is_empty() && args.dockerfile.is_none() {
+        return Err(Error::Usage(
+            "nothing to scan: give a PATH (or --dockerfile FILE)".into(),
+        ));
+    }
     let (rules, config) = prepare(args)?;
-    let mut report = collect(args, &rules, config.as_ref())?;
+    let report = collect(args, &rules, config.as_ref(), None)?;
+    let (code, _) = render(args, &rules, config.as_ref(), report)?;
+    Ok(code)
+}
+
+/// `stowaway audit`: images from paths, directories and a list, then the summary table.
+fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
+    let mut paths = args.scan.paths.clone();
+    if let Some(list) = &args.list {
+        let text = if list.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).map(|_| text)
+        } else {
+            std::fs::read_to_string(list)
+        }
+        .map_err(|source| Error::Read {
+            path: list.clone(),
+            source,
+        })?;
+        paths.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(std::path::PathBuf::from),
+        );
+    }
+    if paths.is_empty() {
+        return Err(Error::Usage(
+            "nothing to audit: give image paths or --list FILE".into(),
+        ));
+    }
+    let (inputs, errors) = stowaway::scan::audit_inputs(&paths);
+    let (rules, config) = prepare(&args.scan)?;
+    let mut report = collect(&args.scan, &rules, config.as_ref(), Some(inputs))?;
+    report.errors.extend(errors);
+    report.sort();
+    let (code, fail_on) = render(&args.scan, &rules, config.as_ref(), report.clone())?;
+    let table = stowaway::report::audit::table(&report, fail_on);
+    let to_stdout = args.scan.output.is_none() && matches!(args.scan.format, cli::FormatArg::Text);
+    if to_stdout {
+        let mut out = std::io::stdout().lock();
+        writeln!(out)?;
+        out.write_all(table.as_bytes())?;
+    } else {
+        std::io::stderr().lock().write_all(table.as_bytes())?;
+    }
+    Ok(code)
+}
+/// Redacts (unless asked not to) and writes the report; returns the exit code and threshold.
+fn render(
+    args: &ScanArgs,
+    rules: &RuleSet,
+    config: Option<&Config>,
+    mut report: Report,
+) -> Result<(u8, Severity), Error> {
     if !args.show_secrets {
         report.redact();
     }
@@ -154,16 +229,16 @@ fn run_scan(args: &ScanArgs) -> Result<u8, Error> {
         commit: std::env::var("CI_COMMIT_SHA").ok(),
     };
     let mut buffered = std::io::BufWriter::new(&mut out);
-    report.render(&rules, &options, &mut buffered)?;
+    report.render(rules, &options, &mut buffered)?;
     buffered.flush()?;
-    Ok(report.exit_code(fail_on))
+    Ok((report.exit_code(fail_on), fail_on))
 }
 
 /// `stowaway baseline`: exit 0 once written (2 when the scan had errors: the baseline may be
 /// incomplete, but it is still written).
 fn write_baseline(args: &ScanArgs) -> Result<u8, Error> {
     let (rules, config) = prepare(args)?;
-    let report = collect(args, &rules, config.as_ref())?;
+    let report = collect(args, &rules, config.as_ref(), None)?;
     let baseline = Baseline::from_report(&report);
     let path = args
         .output

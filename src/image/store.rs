@@ -32,6 +32,8 @@ pub enum Store {
         path: PathBuf,
         /// Path → content span.
         entries: HashMap<String, SpanRef>,
+        /// Why the archive is incomplete, when it is (cut short).
+        truncated: Option<String>,
     },
     /// A tar held in memory (stdin, or a decompressed `.tar.gz`).
     TarMemory {
@@ -39,6 +41,8 @@ pub enum Store {
         bytes: Arc<Vec<u8>>,
         /// Path → content span.
         entries: HashMap<String, SpanRef>,
+        /// Why the archive is incomplete, when it is (cut short).
+        truncated: Option<String>,
     },
 }
 
@@ -49,20 +53,33 @@ pub struct SpanRef(Span);
 impl Store {
     /// Indexes a tar archive on disk.
     pub fn tar_file(path: &Path) -> io::Result<Store> {
-        let entries = index(File::open(path)?)?;
+        let (entries, truncated) = index(File::open(path)?)?;
         Ok(Store::TarFile {
             path: path.to_owned(),
             entries,
+            truncated,
         })
     }
 
     /// Indexes a tar archive held in memory.
     pub fn tar_memory(bytes: Vec<u8>) -> io::Result<Store> {
-        let entries = index(Cursor::new(&bytes))?;
+        let (entries, truncated) = index(Cursor::new(&bytes))?;
         Ok(Store::TarMemory {
             bytes: Arc::new(bytes),
             entries,
+            truncated,
         })
+    }
+
+    /// Why the archive is incomplete: a tar cut short loses the blobs past the cut (they are
+    /// missing; this says why).
+    pub fn truncated(&self) -> Option<&str> {
+        match self {
+            Store::Dir(_) => None,
+            Store::TarFile { truncated, .. } | Store::TarMemory { truncated, .. } => {
+                truncated.as_deref()
+            }
+        }
     }
 
     /// True when the blob exists.
@@ -98,13 +115,13 @@ impl Store {
                 let full = inside(root, &cleaned).ok_or_else(missing)?;
                 Ok(Box::new(File::open(full)?))
             }
-            Store::TarFile { path, entries } => {
+            Store::TarFile { path, entries, .. } => {
                 let span = entries.get(&cleaned).ok_or_else(missing)?.0;
                 let mut file = File::open(path)?;
                 file.seek(SeekFrom::Start(span.offset))?;
                 Ok(Box::new(file.take(span.size)))
             }
-            Store::TarMemory { bytes, entries } => {
+            Store::TarMemory { bytes, entries, .. } => {
                 let span = entries.get(&cleaned).ok_or_else(missing)?.0;
                 let mut cursor = Cursor::new(SharedBytes(Arc::clone(bytes)));
                 cursor.set_position(span.offset);
@@ -176,8 +193,14 @@ fn inside(root: &Path, path: &str) -> Option<PathBuf> {
 }
 
 /// Lists a tar's regular files (and resolves its links within the archive).
-fn index<R: Read + Seek>(reader: R) -> io::Result<HashMap<String, SpanRef>> {
+/// Entries of an archive, and why it is incomplete when a member runs past its end.
+type Index = (HashMap<String, SpanRef>, Option<String>);
+
+fn index<R: Read + Seek>(mut reader: R) -> io::Result<Index> {
+    let len = reader.seek(SeekFrom::End(0))?;
+    reader.seek(SeekFrom::Start(0))?;
     let mut archive = tar::Archive::new(reader);
+    let mut truncated = None;
     let mut entries = HashMap::new();
     let mut links: Vec<(String, String)> = Vec::new();
     for (count, entry) in archive.entries_with_seek()?.enumerate() {
@@ -194,6 +217,14 @@ fn index<R: Read + Seek>(reader: R) -> io::Result<HashMap<String, SpanRef>> {
                 offset: entry.raw_file_position(),
                 size: entry.size(),
             };
+            let end = span.offset.saturating_add(span.size);
+            if end > len {
+                truncated = Some(format!(
+                    "the archive is cut short: {path} needs {end} bytes, the archive has {len}; \
+                     what follows it is missing"
+                ));
+                break;
+            }
             entries.insert(path, SpanRef(span));
         } else if kind.is_symlink() || kind.is_hard_link() {
             let Some(target) = entry.link_name_bytes() else {
@@ -224,7 +255,7 @@ fn index<R: Read + Seek>(reader: R) -> io::Result<HashMap<String, SpanRef>> {
             break;
         }
     }
-    Ok(entries)
+    Ok((entries, truncated))
 }
 
 #[cfg(test)]

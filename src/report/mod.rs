@@ -5,6 +5,7 @@
 //! renderer sees a raw secret unless redaction was turned off, and no renderer sorts.
 //! This module never imports `scan`.
 
+pub mod audit;
 pub mod escape;
 pub mod gitlab;
 pub mod json;
@@ -32,6 +33,22 @@ pub struct Suppressed {
     pub reason: String,
 }
 
+/// What reading one image input cost (for the audit summary; never in JSON, which must not
+/// change with timing).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImageStats {
+    /// The input as given.
+    pub source: String,
+    /// Images in it (platforms of an index count one each).
+    pub images: usize,
+    /// Layers read.
+    pub layers: usize,
+    /// Decompressed layer bytes read.
+    pub bytes: u64,
+    /// Wall time, seconds.
+    pub seconds: f64,
+}
+
 /// Everything a run found.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
@@ -48,6 +65,8 @@ pub struct Report {
     pub sources: usize,
     /// When the scan started and finished (Unix seconds), when the scan module measured it.
     pub timing: Option<(u64, u64)>,
+    /// Per image input: layers, bytes and time, in input order.
+    pub images: Vec<ImageStats>,
 }
 
 /// Output formats.

@@ -41,6 +41,10 @@ pub struct ImageOutcome {
     pub errors: Vec<ScanError>,
     /// Decompressed layer bytes read.
     pub bytes: u64,
+    /// Images found in the input.
+    pub images: usize,
+    /// Layers read.
+    pub layers: usize,
 }
 
 /// Scans every image in `store`; `source` is the input as given.
@@ -51,6 +55,9 @@ pub fn scan(
     options: ImageOptions<'_>,
 ) -> ImageOutcome {
     let mut outcome = ImageOutcome::default();
+    if let Some(why) = store.truncated() {
+        outcome.errors.push(ScanError::new(source, why));
+    }
     let (images, errors) = layout::read(store, options.platform);
     outcome
         .errors
@@ -63,7 +70,9 @@ pub fn scan(
     if let Some(progress) = options.progress {
         progress.started(source, total);
     }
+    outcome.images = images.len();
     for image in &images {
+        outcome.layers += image.layers.len();
         scan_one(source, store, image, rules, options, &mut outcome);
     }
     if let Some(progress) = options.progress {

@@ -152,6 +152,74 @@ pub fn is_dockerfile_name(name: &str) -> bool {
         || lower.starts_with("containerfile.")
 }
 
+/// Expands audit paths into image inputs: an image (file or OCI layout directory) is itself;
+/// any other directory is searched recursively for images (files are sniffed by content, a
+/// layout directory is not entered); a file that holds no image is an error naming it.
+pub fn audit(paths: &[PathBuf]) -> (Vec<Input>, Vec<ScanError>) {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            find_images(path, 0, &mut found, &mut errors);
+            continue;
+        }
+        match image::open_file(path) {
+            Ok(Some(_)) => found.push(path.clone()),
+            Ok(None) => errors.push(ScanError::new(
+                path.display().to_string(),
+                "not an image (docker save or OCI tar, OCI layout directory)",
+            )),
+            Err(e) => errors.push(ScanError::new(
+                path.display().to_string(),
+                format!("cannot read the image: {e}"),
+            )),
+        }
+    }
+    (found.into_iter().map(Input::Path).collect(), errors)
+}
+
+/// Most directory levels searched for images.
+const MAX_AUDIT_DEPTH: usize = 16;
+
+fn find_images(dir: &Path, depth: usize, found: &mut Vec<PathBuf>, errors: &mut Vec<ScanError>) {
+    if image::open_dir(dir).is_some() {
+        found.push(dir.to_owned());
+        return;
+    }
+    let read = match std::fs::read_dir(dir) {
+        Ok(read) => read,
+        Err(e) => {
+            let name = dir.display().to_string();
+            errors.push(ScanError::new(name, format!("cannot list: {e}")));
+            return;
+        }
+    };
+    let mut entries: Vec<(PathBuf, std::fs::FileType)> = read
+        .flatten()
+        .filter_map(|e| Some((e.path(), e.file_type().ok()?)))
+        .collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, kind) in entries {
+        if kind.is_dir() && depth < MAX_AUDIT_DEPTH {
+            find_images(&path, depth + 1, found, errors);
+        } else if kind.is_file() {
+            // a tar or gzip file here was meant to be an image: if it is not one, say so
+            let mut head = Vec::with_capacity(512);
+            let read = std::fs::File::open(&path).and_then(|f| f.take(512).read_to_end(&mut head));
+            let archive = read.is_ok() && (image::is_tar(&head) || image::is_gzip(&head));
+            if !archive {
+                continue;
+            }
+            let name = path.display().to_string();
+            match image::open_file(&path) {
+                Ok(Some(_)) => found.push(path),
+                Ok(None) => errors.push(ScanError::new(name, "an archive that holds no image")),
+                Err(e) => errors.push(ScanError::new(name, format!("cannot read the image: {e}"))),
+            }
+        }
+    }
+}
+
 fn find_dockerfiles(dir: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<ScanError>) {
     let read = match std::fs::read_dir(dir) {
         Ok(read) => read,

@@ -22,10 +22,10 @@ use crate::dockerfile::instruction::{Args, Kind};
 use crate::error::ScanError;
 use crate::image::layout::Platform;
 use crate::layer::Limits;
-use crate::report::{Report, Suppressed};
+use crate::report::{ImageStats, Report, Suppressed};
 use crate::rules::RuleSet;
 
-pub use inputs::{Input, MAX_DOCKERFILE_BYTES, Source};
+pub use inputs::{Input, MAX_DOCKERFILE_BYTES, Source, audit as audit_inputs};
 pub use progress::Progress;
 
 /// Where the build context comes from.
@@ -124,19 +124,23 @@ fn scan_on_pool(inputs: Vec<Input>, rules: &RuleSet, options: &Options) -> Repor
             target: options.target.as_deref(),
         }),
     };
-    let image_outcomes: Vec<image::ImageOutcome> = images
+    let image_outcomes: Vec<(image::ImageOutcome, f64)> = images
         .par_iter()
         .filter_map(|s| {
-            Some(image::scan(
-                &s.name,
-                s.image.as_ref()?,
-                rules,
-                image_options,
-            ))
+            let started = std::time::Instant::now();
+            let outcome = image::scan(&s.name, s.image.as_ref()?, rules, image_options);
+            Some((outcome, started.elapsed().as_secs_f64()))
         })
         .collect();
     report.sources += images.len();
-    for outcome in image_outcomes {
+    for ((outcome, seconds), source) in image_outcomes.into_iter().zip(&images) {
+        report.images.push(ImageStats {
+            source: source.name.clone(),
+            images: outcome.images,
+            layers: outcome.layers,
+            bytes: outcome.bytes,
+            seconds,
+        });
         report.findings.extend(outcome.findings);
         report.errors.extend(outcome.errors);
     }

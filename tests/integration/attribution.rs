@@ -126,7 +126,9 @@ fn sarif_points_image_findings_at_the_dockerfile() {
     let validator = jsonschema::validator_for(&schema).unwrap();
     assert!(validator.is_valid(&log));
     let results = log["runs"][0]["results"].as_array().unwrap();
-    let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
     // what GitHub code scanning needs of each result: a known rule, a repository-relative file,
     // a line; here every finding, image ones included, comes from the Dockerfile
     assert_eq!(results.len(), 12);
@@ -134,7 +136,10 @@ fn sarif_points_image_findings_at_the_dockerfile() {
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], result["ruleId"]);
         let physical = &result["locations"][0]["physicalLocation"];
-        assert_eq!(physical["artifactLocation"]["uri"], "testdata/images/Dockerfile");
+        assert_eq!(
+            physical["artifactLocation"]["uri"],
+            "testdata/images/Dockerfile"
+        );
         assert!(physical["region"]["startLine"].as_u64().unwrap() >= 3);
         assert!(result["message"]["text"].is_string());
     }

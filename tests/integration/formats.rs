@@ -164,6 +164,9 @@ fn junit_counts_failures_by_the_threshold_and_errors_as_errors() {
         .collect();
     assert_eq!(errors.len(), 1);
     assert!(!out.stdout.contains('\u{1b}'));
-    let suite = errors[0].ancestors().find(|n| n.has_tag_name("testsuite")).unwrap();
+    let suite = errors[0]
+        .ancestors()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
     assert!(suite.attribute("name").unwrap().contains("<x>&"));
 }

@@ -4,6 +4,7 @@
 
 mod accuracy;
 mod attribution;
+mod audit;
 mod builder;
 mod checks;
 mod cli;
