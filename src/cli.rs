@@ -51,6 +51,14 @@ pub enum CommandKind {
     /// a --list file), then print a summary table: layers, bytes, findings by severity, errors,
     /// time and exit code per image. The exit code is the worst image's.
     Audit(AuditArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output: `stowaway man > stowaway.1`.
+    Man,
     /// Work with the rule set.
     Rules {
         #[command(subcommand)]

@@ -20,6 +20,12 @@ fn main() -> ExitCode {
         CommandKind::Scan(args) => run_scan(args),
         CommandKind::Baseline(args) => write_baseline(args),
         CommandKind::Audit(args) => run_audit(args),
+        CommandKind::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "stowaway", &mut std::io::stdout());
+            Ok(0)
+        }
+        CommandKind::Man => man_page().map(|()| 0).map_err(Error::Write),
         CommandKind::Rules {
             command: RulesCommand::List(source),
         } => list_rules(source),
@@ -35,6 +41,43 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The man page: the top-level page (synopsis, description, subcommands), then the options of
+/// each subcommand in its own section.
+fn man_page() -> std::io::Result<()> {
+    let command = <Cli as clap::CommandFactory>::command();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    clap_mangen::Man::new(command.clone()).render(&mut out)?;
+    for sub in command.get_subcommands() {
+        writeln!(
+            out,
+            ".SH \"{} {}\"",
+            "STOWAWAY",
+            sub.get_name().to_uppercase()
+        )?;
+        if let Some(about) = sub.get_about() {
+            writeln!(out, "{about}")?;
+        }
+        let page = clap_mangen::Man::new(sub.clone());
+        let mut section = Vec::new();
+        page.render_options_section(&mut section)?;
+        // the section's own `.SH OPTIONS` heading becomes a sub-heading
+        let section = String::from_utf8_lossy(&section).replacen(".SH OPTIONS", ".SS Options", 1);
+        out.write_all(section.as_bytes())?;
+    }
+    writeln!(out, ".SH \"EXIT STATUS\"")?;
+    for (code, meaning) in [
+        ("0", "no finding at or above \\-\\-fail\\-on"),
+        ("1", "a finding at or above \\-\\-fail\\-on"),
+        (
+            "2",
+            "an error: bad flags, rules or config, or part of an input could not be scanned (the rest is still reported); 2 wins over 1",
+        ),
+    ] {
+        writeln!(out, ".TP\n{code}\n{meaning}")?;
+    }
+    out.flush()
 }
 
 fn load_rules(source: &RuleSource) -> Result<RuleSet, Error> {

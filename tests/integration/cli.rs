@@ -205,3 +205,36 @@ fn user_rules_add_to_or_replace_the_builtin_set() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("bad.toml"), "{}", bad.stderr);
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_flag_definitions() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = run(&["completions", shell]);
+        assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
+        // fish writes `-l dockerfile`, the others `--dockerfile`
+        for flag in ["dockerfile", "baseline", "max-layer-size"] {
+            assert!(out.stdout.contains(flag), "{shell} completion lacks {flag}");
+        }
+    }
+    // the bash script is valid bash
+    let script = run(&["completions", "bash"]).stdout;
+    let dir = crate::common::context(&[("stowaway.bash", &script)]);
+    let check = std::process::Command::new("bash")
+        .args(["-n", "stowaway.bash"])
+        .current_dir(dir.path())
+        .status()
+        .expect("bash");
+    assert!(check.success());
+    let man = run(&["man"]);
+    assert_eq!(man.code, 0);
+    assert!(man.stdout.starts_with(".ie") || man.stdout.starts_with(".TH"));
+    for section in [
+        "STOWAWAY SCAN",
+        "STOWAWAY AUDIT",
+        "STOWAWAY BASELINE",
+        "EXIT STATUS",
+    ] {
+        assert!(man.stdout.contains(section), "man page lacks {section}");
+    }
+    assert!(man.stdout.contains(r"\-\-dockerfile"));
+}
