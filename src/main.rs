@@ -50,12 +50,7 @@ fn man_page() -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     clap_mangen::Man::new(command.clone()).render(&mut out)?;
     for sub in command.get_subcommands() {
-        writeln!(
-            out,
-            ".SH \"{} {}\"",
-            "STOWAWAY",
-            sub.get_name().to_uppercase()
-        )?;
+        writeln!(out, ".SH \"STOWAWAY {}\"", sub.get_name().to_uppercase())?;
         if let Some(about) = sub.get_about() {
             writeln!(out, "{about}")?;
         }
