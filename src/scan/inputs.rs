@@ -78,6 +78,13 @@ pub fn expand(inputs: Vec<Input>) -> (Vec<Source>, Vec<ScanError>) {
                 found.sort();
                 sources.extend(found.into_iter().map(file_source));
             }
+            Input::Path(path) if is_dockerignore(&path) => {
+                sources.extend(
+                    dockerfiles_of_ignore_file(&path)
+                        .into_iter()
+                        .map(file_source),
+                );
+            }
             Input::Path(path) => match image::open_file(&path) {
                 Ok(Some(store)) => sources.push(image_source(path, store)),
                 Ok(None) => sources.push(file_source(path)),
@@ -91,7 +98,48 @@ pub fn expand(inputs: Vec<Input>) -> (Vec<Source>, Vec<ScanError>) {
             },
         }
     }
+    // a Dockerfile named twice (given, and through its .dockerignore) is scanned once
+    let mut seen = std::collections::HashSet::new();
+    sources.retain(|s| s.path.is_none() || seen.insert(s.path.clone()));
     (sources, errors)
+}
+
+/// `.dockerignore` or `<Dockerfile>.dockerignore`: a change to it changes what the build
+/// context sends, so the Dockerfiles it governs are scanned instead (pre-commit hands us the
+/// changed file).
+fn is_dockerignore(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".dockerignore"))
+}
+
+fn dockerfiles_of_ignore_file(path: &Path) -> Vec<PathBuf> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let dir = dir.unwrap_or(Path::new("."));
+    if let Some(dockerfile) = name.strip_suffix(".dockerignore").filter(|d| !d.is_empty()) {
+        let dockerfile = path.with_file_name(dockerfile);
+        return if dockerfile.is_file() {
+            vec![dockerfile]
+        } else {
+            Vec::new()
+        };
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| is_dockerfile_name(&e.file_name().to_string_lossy()))
+        .map(
+            |e| match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                Some(_) => e.path(),
+                None => PathBuf::from(e.file_name()),
+            },
+        )
+        .collect();
+    found.sort();
+    found
 }
 
 fn stdin_source(bytes: Vec<u8>) -> std::io::Result<Source> {

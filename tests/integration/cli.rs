@@ -238,3 +238,44 @@ fn completions_and_man_page_come_from_the_flag_definitions() {
     }
     assert!(man.stdout.contains(r"\-\-dockerfile"));
 }
+
+#[test]
+fn a_dockerignore_path_scans_the_dockerfiles_it_governs() {
+    let dir = crate::common::context(&[
+        (
+            "svc/Dockerfile",
+            "FROM alpine\nENV API_TOKEN=Qw8zLm3Nv6Xc1Rt5Yb\n",
+        ),
+        ("svc/.dockerignore", "*.log\n"),
+        ("svc/api.Dockerfile", "FROM alpine\n"),
+        ("svc/api.Dockerfile.dockerignore", "*\n"),
+    ]);
+    let sources = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["scan", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = run_in(dir.path(), &all, b"");
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(
+            json["errors"].as_array().unwrap().len(),
+            0,
+            "{}",
+            out.stdout
+        );
+        let mut found: Vec<String> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["source"].as_str().unwrap().to_owned())
+            .collect();
+        found.dedup();
+        found.push(json["summary"]["sources"].to_string());
+        found
+    };
+    assert_eq!(sources(&["svc/.dockerignore"]), ["svc/Dockerfile", "2"]);
+    // named twice, scanned once
+    assert_eq!(
+        sources(&["svc/Dockerfile", "svc/.dockerignore"]),
+        ["svc/Dockerfile", "2"]
+    );
+    assert_eq!(sources(&["svc/api.Dockerfile.dockerignore"]), ["1"]);
+}

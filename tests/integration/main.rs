@@ -14,6 +14,7 @@ mod corpus;
 mod fixtures;
 mod formats;
 mod images;
+mod integrations;
 mod parser;
 mod reports;
 mod safety;
