@@ -3,6 +3,7 @@
 
 mod bars;
 mod cli;
+mod reference;
 
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -25,13 +26,13 @@ fn main() -> ExitCode {
             clap_complete::generate(*shell, &mut command, "stowaway", &mut std::io::stdout());
             Ok(0)
         }
-        CommandKind::Man => man_page().map(|()| 0).map_err(Error::Write),
+        CommandKind::Man => reference::man_page().map(|()| 0).map_err(Error::Write),
         CommandKind::Rules {
             command: RulesCommand::List(source),
-        } => list_rules(source),
+        } => reference::list_rules(source),
         CommandKind::Rules {
             command: RulesCommand::Check { files },
-        } => check_rules(files),
+        } => reference::check_rules(files),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -41,38 +42,6 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// The man page: the top-level page (synopsis, description, subcommands), then the options of
-/// each subcommand in its own section.
-fn man_page() -> std::io::Result<()> {
-    let command = <Cli as clap::CommandFactory>::command();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    clap_mangen::Man::new(command.clone()).render(&mut out)?;
-    for sub in command.get_subcommands() {
-        writeln!(out, ".SH \"STOWAWAY {}\"", sub.get_name().to_uppercase())?;
-        if let Some(about) = sub.get_about() {
-            writeln!(out, "{about}")?;
-        }
-        let page = clap_mangen::Man::new(sub.clone());
-        let mut section = Vec::new();
-        page.render_options_section(&mut section)?;
-        // the section's own `.SH OPTIONS` heading becomes a sub-heading
-        let section = String::from_utf8_lossy(&section).replacen(".SH OPTIONS", ".SS Options", 1);
-        out.write_all(section.as_bytes())?;
-    }
-    writeln!(out, ".SH \"EXIT STATUS\"")?;
-    for (code, meaning) in [
-        ("0", "no finding at or above \\-\\-fail\\-on"),
-        ("1", "a finding at or above \\-\\-fail\\-on"),
-        (
-            "2",
-            "an error: bad flags, rules or config, or part of an input could not be scanned (the rest is still reported); 2 wins over 1",
-        ),
-    ] {
-        writeln!(out, ".TP\n{code}\n{meaning}")?;
-    }
-    out.flush()
 }
 
 fn load_rules(source: &RuleSource) -> Result<RuleSet, Error> {
@@ -297,50 +266,4 @@ fn write_baseline(args: &ScanArgs) -> Result<u8, Error> {
         path.display()
     )?;
     Ok(if report.errors.is_empty() { 0 } else { 2 })
-}
-
-fn list_rules(source: &RuleSource) -> Result<u8, Error> {
-    let rules = load_rules(source)?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for rule in rules.rules() {
-        let kind = match rule.matcher {
-            stowaway::rules::Matcher::Content { .. } => "content",
-            stowaway::rules::Matcher::Path(_) => "path",
-            stowaway::rules::Matcher::Check => "check",
-        };
-        let confidence = format!("{:?}", rule.confidence).to_lowercase();
-        writeln!(
-            out,
-            "{:<34} {:<8} {:<6} {:<7} {}",
-            rule.id, rule.severity, confidence, kind, rule.name
-        )?;
-    }
-    out.flush()?;
-    Ok(0)
-}
-
-fn check_rules(files: &[std::path::PathBuf]) -> Result<u8, Error> {
-    let source = RuleSource {
-        rules: files.to_vec(),
-        no_builtin_rules: true,
-    };
-    let rules = load_rules(&source)?;
-    let problems = rules.check_examples();
-    let mut out = std::io::stdout().lock();
-    for problem in &problems {
-        writeln!(out, "{problem}")?;
-    }
-    writeln!(
-        out,
-        "{} rules in {} file{}: {}",
-        rules.rules().len(),
-        files.len(),
-        if files.len() == 1 { "" } else { "s" },
-        if problems.is_empty() {
-            "all examples hold".to_owned()
-        } else {
-            format!("{} problems", problems.len())
-        }
-    )?;
-    Ok(u8::from(!problems.is_empty()))
 }
