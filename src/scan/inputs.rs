@@ -234,19 +234,9 @@ fn find_images(dir: &Path, depth: usize, found: &mut Vec<PathBuf>, errors: &mut 
         found.push(dir.to_owned());
         return;
     }
-    let read = match std::fs::read_dir(dir) {
-        Ok(read) => read,
-        Err(e) => {
-            let name = dir.display().to_string();
-            errors.push(ScanError::new(name, format!("cannot list: {e}")));
-            return;
-        }
+    let Some(entries) = list(dir, errors) else {
+        return;
     };
-    let mut entries: Vec<(PathBuf, std::fs::FileType)> = read
-        .flatten()
-        .filter_map(|e| Some((e.path(), e.file_type().ok()?)))
-        .collect();
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
     for (path, kind) in entries {
         if kind.is_dir() && depth < MAX_AUDIT_DEPTH {
             find_images(&path, depth + 1, found, errors);
@@ -268,26 +258,39 @@ fn find_images(dir: &Path, depth: usize, found: &mut Vec<PathBuf>, errors: &mut 
     }
 }
 
-fn find_dockerfiles(dir: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<ScanError>) {
+/// A directory's entries with their types (links not followed), sorted by path; a directory
+/// that cannot be listed is an error naming it.
+fn list(dir: &Path, errors: &mut Vec<ScanError>) -> Option<Vec<(PathBuf, std::fs::FileType)>> {
     let read = match std::fs::read_dir(dir) {
         Ok(read) => read,
         Err(e) => {
             let name = dir.display().to_string();
             errors.push(ScanError::new(name, format!("cannot list: {e}")));
-            return;
+            return None;
         }
     };
-    for entry in read.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
+    let mut entries: Vec<(PathBuf, std::fs::FileType)> = read
+        .flatten()
+        .filter_map(|e| Some((e.path(), e.file_type().ok()?)))
+        .collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    Some(entries)
+}
+
+fn find_dockerfiles(dir: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<ScanError>) {
+    let Some(entries) = list(dir, errors) else {
+        return;
+    };
+    for (path, kind) in entries {
+        let name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         if kind.is_dir() {
             if !name.starts_with('.') && name != "node_modules" {
-                find_dockerfiles(&entry.path(), found, errors);
+                find_dockerfiles(&path, found, errors);
             }
         } else if kind.is_file() && is_dockerfile_name(&name) {
-            found.push(entry.path());
+            found.push(path);
         }
     }
 }

@@ -31,17 +31,23 @@ fn pre_commit() -> Option<PathBuf> {
     found
 }
 
-/// PATH with the stowaway under test first.
-fn path_with_stowaway() -> std::ffi::OsString {
-    let bin = Path::new(env!("CARGO_BIN_EXE_stowaway"))
-        .parent()
-        .unwrap()
-        .to_owned();
-    let mut paths = vec![bin];
+/// PATH with `dir` first.
+fn path_with(dir: PathBuf) -> std::ffi::OsString {
+    let mut paths = vec![dir];
     paths.extend(std::env::split_paths(
         &std::env::var_os("PATH").unwrap_or_default(),
     ));
     std::env::join_paths(paths).unwrap()
+}
+
+/// PATH with the stowaway under test first.
+fn path_with_stowaway() -> std::ffi::OsString {
+    path_with(
+        Path::new(env!("CARGO_BIN_EXE_stowaway"))
+            .parent()
+            .unwrap()
+            .to_owned(),
+    )
 }
 
 fn git(dir: &Path, args: &[&str]) {
@@ -226,11 +232,7 @@ fn fake_docker(dir: &Path, fail: bool) -> std::ffi::OsString {
         .arg(bin.join("docker"))
         .status()
         .unwrap();
-    let mut paths = vec![bin];
-    paths.extend(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    ));
-    std::env::join_paths(paths).unwrap()
+    path_with(bin)
 }
 
 #[test]
