@@ -15,9 +15,6 @@ use super::{FileMatch, LayerScan, Limits, WindowSink, chunk, entry_path};
 use crate::image::packages;
 use crate::rules::RuleSet;
 
-/// The largest zip read into memory to be opened (zips need random access).
-const MAX_ZIP_BYTES: u64 = 256 << 20;
-
 /// What a file's first bytes say it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -48,6 +45,8 @@ pub struct Walker<'a> {
     pub sink: &'a mut dyn WindowSink,
     /// The path of each file handed to the sink, by file number.
     pub files: &'a mut Vec<String>,
+    /// Bytes of the zips being opened (outer and nested) held in memory now.
+    pub zip_bytes_held: u64,
 }
 
 impl Walker<'_> {
@@ -149,17 +148,35 @@ impl Walker<'_> {
 
     /// Opens a zip from memory; bytes that only look like a zip are scanned as data.
     fn zip(&mut self, reader: &mut dyn Read, path: &str, depth: usize) -> io::Result<()> {
+        let budget = self.limits.max_zip_bytes;
+        let allowance = budget.saturating_sub(self.zip_bytes_held);
         let mut bytes = Vec::new();
-        reader.take(MAX_ZIP_BYTES + 1).read_to_end(&mut bytes)?;
-        if bytes.len() as u64 > MAX_ZIP_BYTES {
-            let message =
-                format!("zip larger than {MAX_ZIP_BYTES} bytes; scanned as bytes up to there");
-            self.content(&mut &bytes[..], path)?;
+        reader.take(allowance + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > allowance {
+            let message = format!(
+                "zip larger than the {allowance} bytes left of the {budget}-byte budget for zips \
+                 held at once; not opened, scanned as bytes"
+            );
+            self.content(&mut Cursor::new(bytes).chain(reader), path)?;
             return Err(nested(io::Error::other(message)));
         }
-        let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(&bytes)) else {
+        let Ok(archive) = zip::ZipArchive::new(Cursor::new(&bytes)) else {
             return self.content(&mut &bytes[..], path);
         };
+        let held = bytes.len() as u64;
+        self.zip_bytes_held += held;
+        let walked = self.zip_entries(archive, path, depth);
+        self.zip_bytes_held -= held;
+        walked
+    }
+
+    /// Walks the entries of an opened zip.
+    fn zip_entries(
+        &mut self,
+        mut archive: zip::ZipArchive<Cursor<&Vec<u8>>>,
+        path: &str,
+        depth: usize,
+    ) -> io::Result<()> {
         let total = archive.len().min(self.limits.max_entries as usize);
         for i in 0..total {
             let mut entry = match archive.by_index(i) {

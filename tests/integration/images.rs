@@ -821,3 +821,72 @@ fn too_many_tiny_entries_stop_at_the_entry_cap() {
     let (code, json) = scan_files(&files, &["--max-entries", "200000"]);
     assert_eq!(code, 1, "{}", error_text(&json));
 }
+
+/// Scans windows on the calling thread (for calling the layer reader directly).
+struct Inline(
+    Vec<(usize, usize, stowaway::layer::chunk::WindowScan)>,
+    stowaway::RuleSet,
+);
+
+impl stowaway::layer::WindowSink for Inline {
+    fn window(&mut self, file: usize, index: usize, window: Vec<u8>, keep_from: usize) {
+        let scan = stowaway::layer::chunk::scan_window(&window, keep_from, &self.1);
+        self.0.push((file, index, scan));
+    }
+
+    fn finish(&mut self) -> Vec<(usize, usize, stowaway::layer::chunk::WindowScan)> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+#[test]
+fn a_war_and_its_jars_share_one_in_memory_zip_budget() {
+    let props = format!("github.token={TOKEN}\n");
+    let jar = zip_of(
+        &[("app.properties", props.as_bytes())],
+        zip::CompressionMethod::Stored,
+    );
+    let padding = vec![b'x'; 64 << 10];
+    let war = zip_of(
+        &[
+            ("WEB-INF/lib/app.jar", &jar[..]),
+            ("static/blob", &padding[..]),
+        ],
+        zip::CompressionMethod::Stored,
+    );
+    let layer = builder::tar_of(&[Entry::File("srv/app.war".into(), war.clone())]);
+    let scan = |budget: u64| {
+        let rules = stowaway::RuleSet::builtin().unwrap();
+        let limits = stowaway::layer::Limits {
+            max_zip_bytes: budget,
+            ..Default::default()
+        };
+        let mut sink = Inline(Vec::new(), stowaway::RuleSet::builtin().unwrap());
+        stowaway::layer::scan(&layer[..], None, &rules, limits, &mut sink)
+    };
+    let paths = |s: &stowaway::layer::LayerScan| -> Vec<String> {
+        s.matches
+            .iter()
+            .map(|m| match m {
+                stowaway::layer::FileMatch::Content { path, .. }
+                | stowaway::layer::FileMatch::Name { path, .. } => path.clone(),
+            })
+            .collect()
+    };
+    // room for both: the token inside the jar inside the war is found
+    let roomy = scan(war.len() as u64 + jar.len() as u64);
+    assert!(roomy.errors.is_empty(), "{:?}", roomy.errors);
+    assert!(paths(&roomy).contains(&"srv/app.war!/WEB-INF/lib/app.jar!/app.properties".to_owned()));
+    // room for the war only: the jar is scanned as bytes (its stored entry still shows the
+    // token) and the walk says why it was not opened
+    let tight = scan(war.len() as u64 + 16);
+    assert!(
+        tight
+            .errors
+            .iter()
+            .any(|e| e.contains("budget for zips held at once")),
+        "{:?}",
+        tight.errors
+    );
+    assert!(paths(&tight).contains(&"srv/app.war!/WEB-INF/lib/app.jar".to_owned()));
+}
