@@ -9,6 +9,7 @@ pub mod decode;
 mod nested;
 mod targuard;
 pub mod whiteout;
+mod zipstream;
 
 use std::io::{self, Read};
 
@@ -28,9 +29,6 @@ pub struct Limits {
     pub max_nested_bytes: u64,
     /// How deep archives may nest inside a layer (a `.jar` in a `.tgz` is depth 2).
     pub max_depth: usize,
-    /// Most bytes of zips (which need random access) one layer walk holds in memory at once: a
-    /// `.war` and the `.jar`s inside it share it.
-    pub max_zip_bytes: u64,
 }
 
 impl Default for Limits {
@@ -40,7 +38,6 @@ impl Default for Limits {
             max_entries: 5_000_000,
             max_nested_bytes: 1 << 30,
             max_depth: 3,
-            max_zip_bytes: 256 << 20,
         }
     }
 }
@@ -174,7 +171,6 @@ fn walk(
         out,
         sink,
         files,
-        zip_bytes_held: 0,
     };
     walker.tar(reader, "", 0)
 }

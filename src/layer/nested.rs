@@ -5,12 +5,13 @@
 //! `outer!/inner`. Depth, entries and decompressed bytes are capped per nested archive, so a zip
 //! bomb inside a layer ends with an error naming it, and the layer's other files are still read.
 
-use std::io::{self, Cursor, Read};
+use std::io::{self, BufReader, Cursor, Read};
 
 use flate2::read::MultiGzDecoder;
 
 use super::decode::Capped;
 use super::targuard::Guard;
+use super::zipstream;
 use super::{FileMatch, LayerScan, Limits, WindowSink, chunk, entry_path};
 use crate::image::packages;
 use crate::rules::RuleSet;
@@ -45,8 +46,6 @@ pub struct Walker<'a> {
     pub sink: &'a mut dyn WindowSink,
     /// The path of each file handed to the sink, by file number.
     pub files: &'a mut Vec<String>,
-    /// Bytes of the zips being opened (outer and nested) held in memory now.
-    pub zip_bytes_held: u64,
 }
 
 impl Walker<'_> {
@@ -146,59 +145,37 @@ impl Walker<'_> {
         Ok(())
     }
 
-    /// Opens a zip from memory; bytes that only look like a zip are scanned as data.
+    /// Walks a zip from its local headers, as a stream (never held in memory); where the
+    /// headers cannot be followed, the rest is scanned as bytes and the walk says why.
     fn zip(&mut self, reader: &mut dyn Read, path: &str, depth: usize) -> io::Result<()> {
-        let budget = self.limits.max_zip_bytes;
-        let allowance = budget.saturating_sub(self.zip_bytes_held);
-        let mut bytes = Vec::new();
-        reader.take(allowance + 1).read_to_end(&mut bytes)?;
-        if bytes.len() as u64 > allowance {
-            let message = format!(
-                "zip larger than the {allowance} bytes left of the {budget}-byte budget for zips \
-                 held at once; not opened, scanned as bytes"
-            );
-            self.content(&mut Cursor::new(bytes).chain(reader), path)?;
-            return Err(nested(io::Error::other(message)));
-        }
-        let Ok(archive) = zip::ZipArchive::new(Cursor::new(&bytes)) else {
-            return self.content(&mut &bytes[..], path);
-        };
-        let held = bytes.len() as u64;
-        self.zip_bytes_held += held;
-        let walked = self.zip_entries(archive, path, depth);
-        self.zip_bytes_held -= held;
-        walked
-    }
-
-    /// Walks the entries of an opened zip.
-    fn zip_entries(
-        &mut self,
-        mut archive: zip::ZipArchive<Cursor<&Vec<u8>>>,
-        path: &str,
-        depth: usize,
-    ) -> io::Result<()> {
-        let total = archive.len().min(self.limits.max_entries as usize);
-        for i in 0..total {
-            let mut entry = match archive.by_index(i) {
-                Ok(entry) => entry,
-                Err(e) => {
-                    self.out
-                        .errors
-                        .push(format!("in /{path}: zip entry {i}: {e}"));
-                    continue;
-                }
-            };
-            if !entry.is_file() {
-                continue;
+        let mut buffered = BufReader::with_capacity(64 << 10, reader);
+        let cap = self
+            .limits
+            .max_nested_bytes
+            .min(self.limits.max_layer_bytes);
+        let max_entries = self.limits.max_entries;
+        let ended = zipstream::walk(&mut buffered, max_entries, cap, |entry, content| {
+            if entry.is_dir {
+                return Ok(());
             }
-            let inner = format!("{path}!/{}", entry_path(entry.name_raw()));
-            let size = entry.size();
-            let mut capped = self.capped(&mut entry);
-            if let Err(e) = self.file(&mut capped, &inner, size, depth) {
+            let inner = format!("{path}!/{}", entry_path(entry.name));
+            let mut capped = self.capped(content);
+            if let Err(e) = self.file(&mut capped, &inner, entry.size.unwrap_or(1), depth) {
                 self.out.errors.push(format!("in /{inner}: {e}"));
             }
+            Ok(())
+        });
+        match ended {
+            Ok(zipstream::Ended::Done) => Ok(()),
+            Ok(zipstream::Ended::Stopped(why)) => {
+                self.content(&mut buffered, path)?;
+                let message = format!(
+                    "zip entries not followed past here ({why}); the rest was scanned as bytes"
+                );
+                Err(nested(io::Error::other(message)))
+            }
+            Err(e) => Err(nested(e)),
         }
-        Ok(())
     }
 
     fn capped<R: Read>(&self, inner: R) -> Capped<R> {
