@@ -1,5 +1,5 @@
 //! The CI formats: JSON Lines carries exactly the JSON report's objects, one per line; the
-//! GitLab report validates against GitLab's secret-detection schema (transcribed, see
+//! GitLab report validates against GitLab's published secret-detection schema 15.0.7 (see
 //! tests/schemas/README.md) and names the commit from `CI_COMMIT_SHA`; JUnit XML is well formed
 //! with failures counted by the fail-on threshold and errors as error cases.
 
@@ -48,7 +48,7 @@ fn json_lines_carry_the_json_report_one_object_per_line() {
 }
 
 fn gitlab_validator() -> jsonschema::Validator {
-    let path = root().join("tests/schemas/gitlab-secret-detection-15.x.transcribed.json");
+    let path = root().join("tests/schemas/gitlab-secret-detection-report-format-15.0.7.json");
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     jsonschema::validator_for(&schema).expect("schema compiles")
 }

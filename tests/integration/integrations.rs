@@ -255,7 +255,7 @@ fn the_gitlab_job_saves_the_image_and_writes_its_reports() {
     }
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&gitlab).unwrap()).unwrap();
-    let schema = root().join("tests/schemas/gitlab-secret-detection-15.x.transcribed.json");
+    let schema = root().join("tests/schemas/gitlab-secret-detection-report-format-15.0.7.json");
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(schema).unwrap()).unwrap();
     assert!(
