@@ -118,7 +118,7 @@ pub fn scan<R: Read>(
         }
         Some(Expected::Uncompressed(d)) => (None, Some(d.as_str())),
     };
-    let mut files = Vec::new();
+    let mut files = Paths::default();
     let mut tar = Hashing::new(&mut capped);
     let stream: &mut dyn Read = if tar_digest.is_some() {
         &mut tar
@@ -163,7 +163,7 @@ fn walk(
     limits: Limits,
     out: &mut LayerScan,
     sink: &mut dyn WindowSink,
-    files: &mut Vec<String>,
+    files: &mut Paths,
 ) -> io::Result<()> {
     let mut walker = nested::Walker {
         rules,
@@ -175,12 +175,31 @@ fn walk(
     walker.tar(reader, "", 0)
 }
 
+/// The path of every file handed to the sink, by file number, in one buffer: a layer of a
+/// million tiny files costs the bytes of their names, not a million allocations.
+#[derive(Debug, Default)]
+pub struct Paths {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Paths {
+    /// Adds a path; returns its file number.
+    pub fn push(&mut self, path: &str) -> usize {
+        self.text.push_str(path);
+        self.ends.push(self.text.len());
+        self.ends.len() - 1
+    }
+
+    /// The path of file number `file`.
+    pub fn get(&self, file: usize) -> &str {
+        let start = file.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.text[start..self.ends[file]]
+    }
+}
+
 /// Turns window scans back into located matches, file by file, in stream order.
-fn collect(
-    mut scans: Vec<(usize, usize, chunk::WindowScan)>,
-    files: &[String],
-    out: &mut LayerScan,
-) {
+fn collect(mut scans: Vec<(usize, usize, chunk::WindowScan)>, files: &Paths, out: &mut LayerScan) {
     scans.sort_by_key(|(file, index, _)| (*file, *index));
     let mut scans = scans.into_iter().peekable();
     while let Some((file, _, first)) = scans.next() {
@@ -188,12 +207,12 @@ fn collect(
         while let Some((_, _, next)) = scans.next_if(|(f, _, _)| *f == file) {
             windows.push(next);
         }
-        let path = &files[file];
+        let path = files.get(file);
         out.matches.extend(
             chunk::assemble(windows)
                 .into_iter()
                 .map(|found| FileMatch::Content {
-                    path: path.clone(),
+                    path: path.to_string(),
                     found,
                 }),
         );
@@ -206,4 +225,21 @@ pub fn entry_path(raw: &[u8]) -> String {
     let text = String::from_utf8_lossy(raw);
     let trimmed = text.trim_start_matches("./").trim_start_matches('/');
     trimmed.trim_end_matches('/').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_kept_in_one_buffer_by_file_number() {
+        let mut paths = Paths::default();
+        assert_eq!(paths.push("a/b"), 0);
+        assert_eq!(paths.push(""), 1);
+        assert_eq!(paths.push("c!/d"), 2);
+        assert_eq!(
+            [paths.get(0), paths.get(1), paths.get(2)],
+            ["a/b", "", "c!/d"]
+        );
+    }
 }

@@ -45,7 +45,7 @@ pub struct Walker<'a> {
     /// Where file contents go to be scanned.
     pub sink: &'a mut dyn WindowSink,
     /// The path of each file handed to the sink, by file number.
-    pub files: &'a mut Vec<String>,
+    pub files: &'a mut super::Paths,
 }
 
 impl Walker<'_> {
@@ -134,8 +134,7 @@ impl Walker<'_> {
 
     /// Hands the file's content to the sink, window by window.
     fn content(&mut self, reader: &mut dyn Read, path: &str) -> io::Result<()> {
-        let file = self.files.len();
-        self.files.push(path.to_owned());
+        let file = self.files.push(path);
         let sink = &mut *self.sink;
         let mut index = 0;
         chunk::windows(reader, |window, keep_from| {

@@ -3,17 +3,21 @@
 //! everything lower layers put in it, and any entry at a path replaces the lower one.
 
 use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 const WHITEOUT: &str = ".wh.";
 const OPAQUE: &str = ".wh..wh..opq";
 
-/// The paths one layer touches.
+/// The paths one layer touches. What a layer writes is kept as 64-bit path hashes (a layer of a
+/// million entries costs megabytes, not the paths themselves); a false "overwritten" would need
+/// a hash collision between two paths of the image.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LayerIndex {
-    /// Entries the layer writes (files, directories, links).
-    pub written: HashSet<String>,
-    /// Directories the layer writes (a directory replacing a directory merges, it does not hide).
-    pub dirs: HashSet<String>,
+    /// Hashes of the entries the layer writes (files, directories, links).
+    pub written: HashSet<u64>,
+    /// Hashes of the directories the layer writes (a directory replacing a directory merges,
+    /// it does not hide).
+    pub dirs: HashSet<u64>,
     /// Paths the layer deletes from lower layers.
     pub deleted: HashSet<String>,
     /// Directories the layer makes opaque.
@@ -47,9 +51,9 @@ impl LayerIndex {
             return true;
         }
         if is_dir {
-            self.dirs.insert(path.to_owned());
+            self.dirs.insert(key(path));
         }
-        self.written.insert(path.to_owned());
+        self.written.insert(key(path));
         false
     }
 
@@ -66,7 +70,7 @@ impl LayerIndex {
             if self.opaque.contains(parent) {
                 return Some(Change::Deleted);
             }
-            if self.written.contains(parent) && !self.dirs.contains(parent) {
+            if self.written.contains(&key(parent)) && !self.dirs.contains(&key(parent)) {
                 return Some(Change::Deleted); // a parent directory replaced by a file or link
             }
             ancestor = parent;
@@ -74,8 +78,17 @@ impl LayerIndex {
         if self.opaque.contains("") && !path.is_empty() {
             return Some(Change::Deleted);
         }
-        self.written.contains(path).then_some(Change::Overwritten)
+        self.written
+            .contains(&key(path))
+            .then_some(Change::Overwritten)
     }
+}
+
+/// The hash a path is kept as (SipHash with fixed keys: the same in every run).
+fn key(path: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    path.hash(&mut hasher);
+    hasher.finish()
 }
 
 #[cfg(test)]

@@ -15,6 +15,9 @@ use crate::rules::RuleSet;
 const MAX_IN_FLIGHT: usize = 8 << 20;
 /// Windows are grouped into tasks of about this many bytes.
 const BATCH: usize = 1 << 20;
+/// What a window counts for at least, in batches and in flight: a tiny file's window costs its
+/// allocations, not its byte, so a million empty files never queue up at once.
+const MIN_WINDOW_COST: usize = 4 << 10;
 
 type Scans = Mutex<Vec<(usize, usize, WindowScan)>>;
 
@@ -64,8 +67,13 @@ impl<'s, 'scope> Parallel<'s, 'scope> {
             let done: Vec<_> = batch
                 .into_iter()
                 .map(|(file, index, window, keep_from)| {
-                    (file, index, chunk::scan_window(&window, keep_from, rules))
+                    let scan = chunk::scan_window(&window, keep_from, rules);
+                    (file, index, scan, index == 0 && keep_from == window.len())
                 })
+                // a whole file in one window without a match needs no record (a layer of a
+                // million tiny files must not keep a million scans)
+                .filter(|(_, _, scan, whole)| !(*whole && scan.matches.is_empty()))
+                .map(|(file, index, scan, _)| (file, index, scan))
                 .collect();
             if let Ok(mut scans) = scans.lock() {
                 scans.extend(done);
@@ -87,7 +95,7 @@ impl<'s, 'scope> Parallel<'s, 'scope> {
 
 impl WindowSink for Parallel<'_, '_> {
     fn window(&mut self, file: usize, index: usize, window: Vec<u8>, keep_from: usize) {
-        self.batch_bytes += window.len().max(1);
+        self.batch_bytes += window.len().max(MIN_WINDOW_COST);
         self.batch.push((file, index, window, keep_from));
         if self.batch_bytes >= BATCH {
             self.flush();
