@@ -40,7 +40,13 @@ pub struct WindowScan {
     pub newlines: u64,
     /// Characters after the last kept newline (or all kept characters when there is none).
     pub tail_chars: u64,
+    /// More than [`MAX_MATCHES_PER_WINDOW`] matches: the rest were dropped.
+    pub truncated: bool,
 }
+
+/// Most matches kept from one window (a hostile file of a million tokens must not make a
+/// million findings).
+pub const MAX_MATCHES_PER_WINDOW: usize = 1000;
 
 /// Cuts `reader` into windows and hands each to `each(window, keep_from)`: matches starting at
 /// or after `keep_from` belong to the next window. Returns the bytes read.
@@ -75,6 +81,10 @@ pub fn scan_window(window: &[u8], keep_from: usize, rules: &RuleSet) -> WindowSc
     for m in rules.find_matches(window) {
         if m.start >= keep_from {
             continue; // the next window sees it whole
+        }
+        if out.matches.len() == MAX_MATCHES_PER_WINDOW {
+            out.truncated = true;
+            break;
         }
         count(&window[done..m.start], &mut newlines, &mut chars);
         done = m.start;

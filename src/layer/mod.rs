@@ -175,6 +175,11 @@ fn walk(
     walker.tar(reader, "", 0)
 }
 
+/// Most findings reported from one file; past it, an error says the rest were not reported.
+pub const MAX_MATCHES_PER_FILE: usize = 1000;
+/// Most findings reported from one layer.
+pub const MAX_MATCHES_PER_LAYER: usize = 10_000;
+
 /// The path of every file handed to the sink, by file number, in one buffer: a layer of a
 /// million tiny files costs the bytes of their names, not a million allocations.
 #[derive(Debug, Default)]
@@ -201,6 +206,7 @@ impl Paths {
 /// Turns window scans back into located matches, file by file, in stream order.
 fn collect(mut scans: Vec<(usize, usize, chunk::WindowScan)>, files: &Paths, out: &mut LayerScan) {
     scans.sort_by_key(|(file, index, _)| (*file, *index));
+    let mut layer_full = false;
     let mut scans = scans.into_iter().peekable();
     while let Some((file, _, first)) = scans.next() {
         let mut windows = vec![first];
@@ -208,14 +214,29 @@ fn collect(mut scans: Vec<(usize, usize, chunk::WindowScan)>, files: &Paths, out
             windows.push(next);
         }
         let path = files.get(file);
-        out.matches.extend(
-            chunk::assemble(windows)
-                .into_iter()
-                .map(|found| FileMatch::Content {
-                    path: path.to_string(),
-                    found,
-                }),
-        );
+        let truncated = windows.iter().any(|w| w.truncated);
+        let mut found = chunk::assemble(windows);
+        if truncated || found.len() > MAX_MATCHES_PER_FILE {
+            found.truncate(MAX_MATCHES_PER_FILE);
+            out.errors.push(format!(
+                "in /{path}: more than {MAX_MATCHES_PER_FILE} secrets; the rest are not reported"
+            ));
+        }
+        let room = MAX_MATCHES_PER_LAYER.saturating_sub(out.matches.len());
+        if found.len() > room {
+            found.truncate(room);
+            if !layer_full {
+                layer_full = true;
+                out.errors.push(format!(
+                    "more than {MAX_MATCHES_PER_LAYER} secrets in this layer; the rest are not reported"
+                ));
+            }
+        }
+        out.matches
+            .extend(found.into_iter().map(|found| FileMatch::Content {
+                path: path.to_string(),
+                found,
+            }));
     }
 }
 

@@ -129,7 +129,15 @@ fn scan_one(
         owner: None,
     };
     if let Some(config) = &config {
-        for m in config::check(config, rules) {
+        let mut matches = config::check(config, rules);
+        if matches.len() > layer::MAX_MATCHES_PER_FILE {
+            matches.truncate(layer::MAX_MATCHES_PER_FILE);
+            let limit = layer::MAX_MATCHES_PER_FILE;
+            let message =
+                format!("more than {limit} secrets in the config; the rest are not reported");
+            outcome.errors.push(error(message));
+        }
+        for m in matches {
             outcome
                 .findings
                 .push(config_finding(source, place(None), m));

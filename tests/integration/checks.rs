@@ -446,3 +446,20 @@ fn a_100_mb_line_and_a_never_ending_continuation_do_not_hide_what_follows() {
     assert_eq!(rule_ids(&report), ["github.pat"]);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
 }
+
+#[test]
+fn a_dockerfile_of_countless_secrets_is_capped_and_says_so() {
+    let mut text = String::from("FROM alpine\n");
+    for i in 0..10_050 {
+        text.push_str(&format!("ENV API_TOKEN_{i}=Qw8zLm3Nv6Xc1Rt5Yb{i:06}\n"));
+    }
+    let report = crate::common::scan_text(&text);
+    assert_eq!(report.findings.len(), 10_000);
+    assert_eq!(report.errors.len(), 1);
+    assert!(
+        report.errors[0]
+            .message
+            .contains("more than 10000 findings in this Dockerfile")
+    );
+    assert_eq!(report.errors[0].line, Some(10_002));
+}

@@ -910,3 +910,50 @@ fn zips_are_read_as_streams_whatever_their_size_and_writer() {
     assert_eq!(scan.errors.len(), 1, "{:?}", scan.errors);
     assert!(scan.errors[0].contains("srv/plain.zip") && scan.errors[0].contains("not followed"));
 }
+
+/// `n` distinct GitHub-token-shaped strings, one per line.
+fn tokens(n: usize, seed: usize) -> String {
+    (0..n)
+        .map(|i| format!("ghp_{:036}\n", (seed * 1_000_003 + i) * 7_919))
+        .collect()
+}
+
+#[test]
+fn a_file_or_layer_of_countless_secrets_is_capped_and_says_so() {
+    let mut image = leaky();
+    image.layers.insert(
+        0,
+        layer("flood", vec![file("srv/tokens.txt", &tokens(3000, 1))]),
+    );
+    let (code, json) = scan_files(&image.files(Format::OciArchive), &[]);
+    assert_eq!(code, 2);
+    let errors = error_text(&json);
+    assert!(
+        errors.contains("layer 0") && errors.contains("in /srv/tokens.txt: more than 1000 secrets"),
+        "{errors}"
+    );
+    let flood = |json: &serde_json::Value| {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["location"]["layer_index"] == 0)
+            .count()
+    };
+    assert_eq!(flood(&json), 1000);
+    assert_eq!(
+        layers_with_findings(&json),
+        [0, 2],
+        "the other layers are still reported"
+    );
+
+    // many files, each under the file cap: the layer cap stops them
+    let files: Vec<Entry> = (0..12)
+        .map(|i| file(&format!("srv/t{i:02}.txt"), &tokens(999, i + 10)))
+        .collect();
+    image.layers[0] = layer("flood", files);
+    let (code, json) = scan_files(&image.files(Format::OciArchive), &[]);
+    assert_eq!(code, 2);
+    assert!(error_text(&json).contains("more than 10000 secrets in this layer"));
+    assert_eq!(flood(&json), 10_000);
+}

@@ -30,6 +30,8 @@ const INSTRUCTION_CHARS: usize = 400;
 /// Most findings reported for one instruction; past it the instruction is reported as
 /// incomplete, so a hostile file cannot make the report explode.
 const MAX_FINDINGS_PER_INSTRUCTION: usize = 1000;
+/// Most findings (reported and suppressed) from one Dockerfile.
+const MAX_FINDINGS_PER_DOCKERFILE: usize = 10_000;
 
 /// BuildKit's name for its own secret-name lint; `# check=skip=` with it silences our name checks.
 const BUILDKIT_SECRETS_CHECK: &str = "SecretsUsedInArgOrEnv";
@@ -114,6 +116,16 @@ pub fn check(dockerfile: &Dockerfile, inputs: Inputs<'_>) -> Checked {
         .any(|s| s == "all" || s.eq_ignore_ascii_case(BUILDKIT_SECRETS_CHECK));
     let mut state = variables::StageState::default();
     for (index, instruction) in dockerfile.instructions.iter().enumerate() {
+        if checked.findings.len() + checked.suppressed.len() >= MAX_FINDINGS_PER_DOCKERFILE {
+            let line = dockerfile.position(instruction.offset).line;
+            let message = format!(
+                "more than {MAX_FINDINGS_PER_DOCKERFILE} findings in this Dockerfile; the rest are not reported"
+            );
+            checked
+                .errors
+                .push(ScanError::new(inputs.source, message).at_line(line));
+            break;
+        }
         let stage = stages.stage_of(index);
         if let Some(s) = stage.filter(|s| s.from == index) {
             state =
