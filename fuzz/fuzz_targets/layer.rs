@@ -6,21 +6,19 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use stowaway::RuleSet;
-use stowaway::layer::chunk::{self, WindowScan};
-use stowaway::layer::{Limits, WindowSink};
+use stowaway::layer::{Limits, Scanned, Window, WindowSink};
 
 static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().expect("builtin rules"));
 
 /// Scans windows on the calling thread.
-struct Inline(Vec<(usize, usize, WindowScan)>);
+struct Inline(Vec<Scanned>);
 
 impl WindowSink for Inline {
-    fn window(&mut self, file: usize, index: usize, window: Vec<u8>, keep_from: usize) {
-        self.0
-            .push((file, index, chunk::scan_window(&window, keep_from, &RULES)));
+    fn window(&mut self, window: Window) {
+        self.0.extend(window.scan(&RULES));
     }
 
-    fn finish(&mut self) -> Vec<(usize, usize, WindowScan)> {
+    fn finish(&mut self) -> Vec<Scanned> {
         std::mem::take(&mut self.0)
     }
 }

@@ -61,15 +61,58 @@ pub enum FileMatch {
     },
 }
 
+/// One window of a file, as the walk hands it to a [`WindowSink`].
+#[derive(Debug)]
+pub struct Window {
+    /// The file's number, in walk order.
+    pub file: usize,
+    /// The window's number within the file.
+    pub index: usize,
+    /// The file's path in the image.
+    pub path: Box<str>,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// Matches starting at or after this offset belong to the next window.
+    pub keep_from: usize,
+}
+
+/// A scanned window worth keeping until the layer is assembled.
+#[derive(Debug)]
+pub struct Scanned {
+    /// The file's number, in walk order.
+    pub file: usize,
+    /// The window's number within the file.
+    pub index: usize,
+    /// The file's path in the image.
+    pub path: Box<str>,
+    /// What the scan found.
+    pub scan: chunk::WindowScan,
+}
+
+impl Window {
+    /// Scans the window (the expensive, parallelisable part). `None` when the window is a whole
+    /// file without a match: nothing about it needs keeping, so a layer of a million tiny files
+    /// keeps nothing for them.
+    pub fn scan(self, rules: &RuleSet) -> Option<Scanned> {
+        let scan = chunk::scan_window(&self.bytes, self.keep_from, rules);
+        let whole_file = self.index == 0 && self.keep_from == self.bytes.len();
+        (!whole_file || !scan.matches.is_empty()).then_some(Scanned {
+            file: self.file,
+            index: self.index,
+            path: self.path,
+            scan,
+        })
+    }
+}
+
 /// Where the walk sends file windows to be scanned. The layer module cuts windows (reading is
-/// sequential); the implementation decides where and when they are scanned, and hands back every
-/// window's scan at the end, in any order.
+/// sequential); the implementation decides where and when they are scanned ([`Window::scan`]),
+/// and hands back every kept scan at the end, in any order.
 pub trait WindowSink {
-    /// Window `index` of file `file` (numbered in walk order); matches starting at or after
-    /// `keep_from` belong to the next window.
-    fn window(&mut self, file: usize, index: usize, window: Vec<u8>, keep_from: usize);
-    /// Waits for every window and returns `(file, index, scan)` for each.
-    fn finish(&mut self) -> Vec<(usize, usize, chunk::WindowScan)>;
+    /// Takes one window.
+    fn window(&mut self, window: Window);
+    /// Waits for every window and returns the kept scans.
+    fn finish(&mut self) -> Vec<Scanned>;
 }
 
 /// Everything read from one layer.
@@ -118,18 +161,17 @@ pub fn scan<R: Read>(
         }
         Some(Expected::Uncompressed(d)) => (None, Some(d.as_str())),
     };
-    let mut files = Paths::default();
     let mut tar = Hashing::new(&mut capped);
     let stream: &mut dyn Read = if tar_digest.is_some() {
         &mut tar
     } else {
         tar.get_mut()
     };
-    let walked = walk(stream, rules, limits, &mut out, sink, &mut files);
+    let walked = walk(stream, rules, limits, &mut out, sink);
     if let Err(e) = walked {
         out.errors.push(format!("stopped reading: {e}"));
     }
-    collect(sink.finish(), &files, &mut out);
+    collect(sink.finish(), &mut out);
     if let (true, Some(expected)) = (out.errors.is_empty(), tar_digest) {
         check(tar.finish(), expected, "the uncompressed layer", &mut out);
     }
@@ -163,14 +205,13 @@ fn walk(
     limits: Limits,
     out: &mut LayerScan,
     sink: &mut dyn WindowSink,
-    files: &mut Paths,
 ) -> io::Result<()> {
     let mut walker = nested::Walker {
         rules,
         limits,
         out,
         sink,
-        files,
+        files: 0,
     };
     walker.tar(reader, "", 0)
 }
@@ -180,40 +221,17 @@ pub const MAX_MATCHES_PER_FILE: usize = 1000;
 /// Most findings reported from one layer.
 pub const MAX_MATCHES_PER_LAYER: usize = 10_000;
 
-/// The path of every file handed to the sink, by file number, in one buffer: a layer of a
-/// million tiny files costs the bytes of their names, not a million allocations.
-#[derive(Debug, Default)]
-pub struct Paths {
-    text: String,
-    ends: Vec<usize>,
-}
-
-impl Paths {
-    /// Adds a path; returns its file number.
-    pub fn push(&mut self, path: &str) -> usize {
-        self.text.push_str(path);
-        self.ends.push(self.text.len());
-        self.ends.len() - 1
-    }
-
-    /// The path of file number `file`.
-    pub fn get(&self, file: usize) -> &str {
-        let start = file.checked_sub(1).map_or(0, |before| self.ends[before]);
-        &self.text[start..self.ends[file]]
-    }
-}
-
 /// Turns window scans back into located matches, file by file, in stream order.
-fn collect(mut scans: Vec<(usize, usize, chunk::WindowScan)>, files: &Paths, out: &mut LayerScan) {
-    scans.sort_by_key(|(file, index, _)| (*file, *index));
+fn collect(mut scans: Vec<Scanned>, out: &mut LayerScan) {
+    scans.sort_by_key(|s| (s.file, s.index));
     let mut layer_full = false;
     let mut scans = scans.into_iter().peekable();
-    while let Some((file, _, first)) = scans.next() {
-        let mut windows = vec![first];
-        while let Some((_, _, next)) = scans.next_if(|(f, _, _)| *f == file) {
-            windows.push(next);
+    while let Some(first) = scans.next() {
+        let (file, path) = (first.file, first.path);
+        let mut windows = vec![first.scan];
+        while let Some(next) = scans.next_if(|s| s.file == file) {
+            windows.push(next.scan);
         }
-        let path = files.get(file);
         let truncated = windows.iter().any(|w| w.truncated);
         let mut found = chunk::assemble(windows);
         if truncated || found.len() > MAX_MATCHES_PER_FILE {
@@ -246,21 +264,4 @@ pub fn entry_path(raw: &[u8]) -> String {
     let text = String::from_utf8_lossy(raw);
     let trimmed = text.trim_start_matches("./").trim_start_matches('/');
     trimmed.trim_end_matches('/').to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_are_kept_in_one_buffer_by_file_number() {
-        let mut paths = Paths::default();
-        assert_eq!(paths.push("a/b"), 0);
-        assert_eq!(paths.push(""), 1);
-        assert_eq!(paths.push("c!/d"), 2);
-        assert_eq!(
-            [paths.get(0), paths.get(1), paths.get(2)],
-            ["a/b", "", "c!/d"]
-        );
-    }
 }

@@ -12,7 +12,7 @@ use flate2::read::MultiGzDecoder;
 use super::decode::Capped;
 use super::targuard::Guard;
 use super::zipstream;
-use super::{FileMatch, LayerScan, Limits, WindowSink, chunk, entry_path};
+use super::{FileMatch, LayerScan, Limits, Window, WindowSink, chunk, entry_path};
 use crate::image::packages;
 use crate::rules::RuleSet;
 
@@ -44,8 +44,8 @@ pub struct Walker<'a> {
     pub out: &'a mut LayerScan,
     /// Where file contents go to be scanned.
     pub sink: &'a mut dyn WindowSink,
-    /// The path of each file handed to the sink, by file number.
-    pub files: &'a mut super::Paths,
+    /// Files handed to the sink so far (the next file's number).
+    pub files: usize,
 }
 
 impl Walker<'_> {
@@ -134,11 +134,18 @@ impl Walker<'_> {
 
     /// Hands the file's content to the sink, window by window.
     fn content(&mut self, reader: &mut dyn Read, path: &str) -> io::Result<()> {
-        let file = self.files.push(path);
+        let file = self.files;
+        self.files += 1;
         let sink = &mut *self.sink;
         let mut index = 0;
-        chunk::windows(reader, |window, keep_from| {
-            sink.window(file, index, window, keep_from);
+        chunk::windows(reader, |bytes, keep_from| {
+            sink.window(Window {
+                file,
+                index,
+                path: path.into(),
+                bytes,
+                keep_from,
+            });
             index += 1;
         })?;
         Ok(())

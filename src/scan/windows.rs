@@ -7,8 +7,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::layer::WindowSink;
-use crate::layer::chunk::{self, WindowScan};
+use crate::layer::{Scanned, Window, WindowSink};
 use crate::rules::RuleSet;
 
 /// Most window bytes queued or being scanned for one layer.
@@ -19,7 +18,7 @@ const BATCH: usize = 1 << 20;
 /// allocations, not its byte, so a million empty files never queue up at once.
 const MIN_WINDOW_COST: usize = 4 << 10;
 
-type Scans = Mutex<Vec<(usize, usize, WindowScan)>>;
+type Scans = Mutex<Vec<Scanned>>;
 
 /// A [`WindowSink`] that scans on a rayon scope.
 pub struct Parallel<'s, 'scope> {
@@ -27,7 +26,7 @@ pub struct Parallel<'s, 'scope> {
     rules: &'scope RuleSet,
     scans: &'scope Scans,
     in_flight: &'scope AtomicUsize,
-    batch: Vec<(usize, usize, Vec<u8>, usize)>,
+    batch: Vec<Window>,
     batch_bytes: usize,
 }
 
@@ -64,17 +63,7 @@ impl<'s, 'scope> Parallel<'s, 'scope> {
         self.in_flight.fetch_add(bytes, Ordering::AcqRel);
         let (rules, scans, in_flight) = (self.rules, self.scans, self.in_flight);
         self.scope.spawn(move |_| {
-            let done: Vec<_> = batch
-                .into_iter()
-                .map(|(file, index, window, keep_from)| {
-                    let scan = chunk::scan_window(&window, keep_from, rules);
-                    (file, index, scan, index == 0 && keep_from == window.len())
-                })
-                // a whole file in one window without a match needs no record (a layer of a
-                // million tiny files must not keep a million scans)
-                .filter(|(_, _, scan, whole)| !(*whole && scan.matches.is_empty()))
-                .map(|(file, index, scan, _)| (file, index, scan))
-                .collect();
+            let done: Vec<Scanned> = batch.into_iter().filter_map(|w| w.scan(rules)).collect();
             if let Ok(mut scans) = scans.lock() {
                 scans.extend(done);
             }
@@ -94,15 +83,15 @@ impl<'s, 'scope> Parallel<'s, 'scope> {
 }
 
 impl WindowSink for Parallel<'_, '_> {
-    fn window(&mut self, file: usize, index: usize, window: Vec<u8>, keep_from: usize) {
-        self.batch_bytes += window.len().max(MIN_WINDOW_COST);
-        self.batch.push((file, index, window, keep_from));
+    fn window(&mut self, window: Window) {
+        self.batch_bytes += window.bytes.len().max(MIN_WINDOW_COST);
+        self.batch.push(window);
         if self.batch_bytes >= BATCH {
             self.flush();
         }
     }
 
-    fn finish(&mut self) -> Vec<(usize, usize, WindowScan)> {
+    fn finish(&mut self) -> Vec<Scanned> {
         self.flush();
         self.wait_below(0);
         self.scans

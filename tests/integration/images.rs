@@ -837,18 +837,14 @@ fn too_many_tiny_entries_stop_at_the_entry_cap() {
 }
 
 /// Scans windows on the calling thread (for calling the layer reader directly).
-struct Inline(
-    Vec<(usize, usize, stowaway::layer::chunk::WindowScan)>,
-    stowaway::RuleSet,
-);
+struct Inline(Vec<stowaway::layer::Scanned>, stowaway::RuleSet);
 
 impl stowaway::layer::WindowSink for Inline {
-    fn window(&mut self, file: usize, index: usize, window: Vec<u8>, keep_from: usize) {
-        let scan = stowaway::layer::chunk::scan_window(&window, keep_from, &self.1);
-        self.0.push((file, index, scan));
+    fn window(&mut self, window: stowaway::layer::Window) {
+        self.0.extend(window.scan(&self.1));
     }
 
-    fn finish(&mut self) -> Vec<(usize, usize, stowaway::layer::chunk::WindowScan)> {
+    fn finish(&mut self) -> Vec<stowaway::layer::Scanned> {
         std::mem::take(&mut self.0)
     }
 }
