@@ -247,11 +247,13 @@ fn align(created_by: &[&str], steps: &[Step<'_>]) -> Vec<Option<usize>> {
         }
     }
     let (mut i, mut j) = (n, m);
+    let mut strong = 0;
     while i > 0 && j > 0 {
         let here = best[i * width + j];
         let s = score(i - 1, j - 1);
         if s > 0 && here == best[(i - 1) * width + j - 1] + s {
             out[i - 1] = Some(first + j - 1);
+            strong += usize::from(s == 3);
             i -= 1;
             j -= 1;
         } else if here == best[(i - 1) * width + j] {
@@ -259,6 +261,11 @@ fn align(created_by: &[&str], steps: &[Step<'_>]) -> Vec<Option<usize>> {
         } else {
             j -= 1;
         }
+    }
+    // keywords alone prove nothing: an image not built from this Dockerfile would line up
+    // RUN with RUN; without one instruction matched in full, nothing is attributed
+    if strong == 0 {
+        out.fill(None);
     }
     out
 }
@@ -317,5 +324,11 @@ mod tests {
         ];
         assert_eq!(align(&history, &steps), [Some(0), Some(1)]);
         assert_eq!(align(&[], &steps), Vec::<Option<usize>>::new());
+        // an unrelated image: same keywords, nothing in full
+        let other = [
+            "/bin/sh -c #(nop) COPY file:9 in /srv ",
+            "/bin/sh -c npm ci",
+        ];
+        assert_eq!(align(&other, &steps), [None, None]);
     }
 }
