@@ -501,14 +501,24 @@ fn multi_platform_indexes_attestations_and_missing_platforms() {
     );
 }
 
-fn zip_of(entries: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
+/// Writes `entries` with `method` to a zip writer.
+fn add_entries<W: std::io::Write + std::io::Seek>(
+    writer: &mut zip::ZipWriter<W>,
+    entries: &[(&str, &[u8])],
+    method: zip::CompressionMethod,
+) {
     use std::io::Write;
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(method);
     for (name, data) in entries {
         writer.start_file(*name, options).unwrap();
         writer.write_all(data).unwrap();
     }
+}
+
+/// A zip written by a seeking writer (sizes in the local headers).
+fn zip_of(entries: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    add_entries(&mut writer, entries, method);
     writer.finish().unwrap().into_inner()
 }
 
@@ -852,13 +862,8 @@ impl stowaway::layer::WindowSink for Inline {
 /// Zips written by a streaming writer (sizes in data descriptors after the data, as `jar` writes
 /// deflated entries), nested; a `.war` holding a `.jar`.
 fn streamed_zip(entries: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
-    use std::io::Write;
     let mut writer = zip::ZipWriter::new_stream(Vec::new());
-    let options = zip::write::SimpleFileOptions::default().compression_method(method);
-    for (name, data) in entries {
-        writer.start_file(*name, options).unwrap();
-        writer.write_all(data).unwrap();
-    }
+    add_entries(&mut writer, entries, method);
     writer.finish().unwrap().into_inner()
 }
 

@@ -117,13 +117,10 @@ pub fn check(dockerfile: &Dockerfile, inputs: Inputs<'_>) -> Checked {
     let mut state = variables::StageState::default();
     for (index, instruction) in dockerfile.instructions.iter().enumerate() {
         if checked.findings.len() + checked.suppressed.len() >= MAX_FINDINGS_PER_DOCKERFILE {
-            let line = dockerfile.position(instruction.offset).line;
-            let message = format!(
-                "more than {MAX_FINDINGS_PER_DOCKERFILE} findings in this Dockerfile; the rest are not reported"
-            );
+            let what = format!("{MAX_FINDINGS_PER_DOCKERFILE} findings in this Dockerfile");
             checked
                 .errors
-                .push(ScanError::new(inputs.source, message).at_line(line));
+                .push(too_many(dockerfile, instruction, &inputs, &what));
             break;
         }
         let stage = stages.stage_of(index);
@@ -152,13 +149,10 @@ pub fn check(dockerfile: &Dockerfile, inputs: Inputs<'_>) -> Checked {
         let mut resolved = resolve_overlaps(candidates);
         if resolved.len() > MAX_FINDINGS_PER_INSTRUCTION {
             resolved.truncate(MAX_FINDINGS_PER_INSTRUCTION);
-            let line = dockerfile.position(instruction.offset).line;
-            let message = format!(
-                "more than {MAX_FINDINGS_PER_INSTRUCTION} findings in one instruction; the rest are not reported"
-            );
+            let what = format!("{MAX_FINDINGS_PER_INSTRUCTION} findings in one instruction");
             checked
                 .errors
-                .push(ScanError::new(inputs.source, message).at_line(line));
+                .push(too_many(dockerfile, instruction, &inputs, &what));
         }
         for candidate in resolved {
             let finding = build_finding(dockerfile, instruction, stage, &inputs, candidate);
@@ -199,6 +193,18 @@ fn resolve_overlaps(mut candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
             || seen.insert((c.rule.id.as_str(), c.secret.clone(), c.context_file.clone()))
     });
     kept
+}
+
+/// The error for a cap reached at `instruction`: "more than {what}; the rest are not reported".
+fn too_many(
+    dockerfile: &Dockerfile,
+    instruction: &Instruction,
+    inputs: &Inputs<'_>,
+    what: &str,
+) -> ScanError {
+    let line = dockerfile.position(instruction.offset).line;
+    let message = format!("more than {what}; the rest are not reported");
+    ScanError::new(inputs.source, message).at_line(line)
 }
 
 /// The instruction as shown in a finding: at most [`INSTRUCTION_CHARS`] characters, cut at
