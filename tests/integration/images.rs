@@ -958,3 +958,64 @@ fn a_file_or_layer_of_countless_secrets_is_capped_and_says_so() {
     assert!(error_text(&json).contains("more than 10000 secrets in this layer"));
     assert_eq!(flood(&json), 10_000);
 }
+
+#[test]
+fn truncated_and_corrupt_streams_and_tars_are_errors_and_the_rest_is_still_scanned() {
+    // 64 KiB of text that compresses but is not all one byte
+    let text: String = (0..4096).map(|i| format!("line {i:05} ok\n")).collect();
+    let tar = builder::tar_of(&[file("srv/notes.txt", &text)]);
+    let gzip = builder::compress(&tar, Compression::Gzip);
+    let zstd = builder::compress(&tar, Compression::Zstd);
+    let flip = |bytes: &[u8]| {
+        let mut bytes = bytes.to_vec();
+        let middle = bytes.len() / 2;
+        for b in &mut bytes[middle..middle + 16] {
+            *b ^= 0x5a;
+        }
+        bytes
+    };
+    // a header announcing 1 GiB for a file whose data stops after 64 KiB
+    let mut oversized = tar.clone();
+    let mut header = tar::Header::from_byte_slice(&oversized[..512]).clone();
+    header.set_size(1 << 30);
+    header.set_cksum();
+    oversized[..512].copy_from_slice(header.as_bytes());
+    // corrupt zstd without a content checksum may decode to other bytes: the blob digest
+    // catches it; the others fail while decoding or reading the tar
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "zstd cut in half",
+            zstd[..zstd.len() / 2].to_vec(),
+            "stopped reading",
+        ),
+        ("zstd with corrupt bytes", flip(&zstd), "digest mismatch"),
+        ("gzip with corrupt bytes", flip(&gzip), "stopped reading"),
+        (
+            "tar ending mid-entry",
+            tar[..3000].to_vec(),
+            "stopped reading",
+        ),
+        ("tar header size past the end", oversized, "stopped reading"),
+    ];
+    for (what, blob, why) in cases {
+        let mut image = leaky();
+        image
+            .layers
+            .insert(0, layer("broken", vec![file("x", "y")]));
+        let mut files = image.files(Format::OciArchive);
+        let blobs = layer_blobs(&files);
+        replace(&mut files, &blobs[0].clone(), blob);
+        let (code, json) = scan_files(&files, &[]);
+        assert_eq!(code, 2, "{what}");
+        let errors = error_text(&json);
+        assert!(
+            errors.contains("layer 0") && errors.contains(why),
+            "{what}: {errors}"
+        );
+        assert_eq!(
+            layers_with_findings(&json),
+            [2],
+            "{what}: the rest is still scanned"
+        );
+    }
+}
