@@ -14,12 +14,14 @@ use crate::image::{self, store::Store};
 pub const MAX_DOCKERFILE_BYTES: u64 = 128 << 20;
 
 /// One command-line input.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Input {
     /// A file or directory path.
     Path(PathBuf),
     /// Bytes already read from standard input.
     Stdin(Vec<u8>),
+    /// An image already opened (by [`audit`], which had to open it to know it is one).
+    Image(PathBuf, Store),
 }
 
 /// One Dockerfile or image to scan.
@@ -64,6 +66,7 @@ pub fn expand(inputs: Vec<Input>) -> (Vec<Source>, Vec<ScanError>) {
     let mut errors = Vec::new();
     for input in inputs {
         match input {
+            Input::Image(path, store) => sources.push(image_source(path, store)),
             Input::Stdin(bytes) => match stdin_source(bytes) {
                 Ok(source) => sources.push(source),
                 Err(e) => errors.push(ScanError::new("-", e.to_string())),
@@ -212,7 +215,7 @@ pub fn audit(paths: &[PathBuf]) -> (Vec<Input>, Vec<ScanError>) {
             continue;
         }
         match image::open_file(path) {
-            Ok(Some(_)) => found.push(path.clone()),
+            Ok(Some(store)) => found.push(Input::Image(path.clone(), store)),
             Ok(None) => errors.push(ScanError::new(
                 path.display().to_string(),
                 "not an image (docker save or OCI tar, OCI layout directory)",
@@ -223,15 +226,15 @@ pub fn audit(paths: &[PathBuf]) -> (Vec<Input>, Vec<ScanError>) {
             )),
         }
     }
-    (found.into_iter().map(Input::Path).collect(), errors)
+    (found, errors)
 }
 
 /// Most directory levels searched for images.
 const MAX_AUDIT_DEPTH: usize = 16;
 
-fn find_images(dir: &Path, depth: usize, found: &mut Vec<PathBuf>, errors: &mut Vec<ScanError>) {
-    if image::open_dir(dir).is_some() {
-        found.push(dir.to_owned());
+fn find_images(dir: &Path, depth: usize, found: &mut Vec<Input>, errors: &mut Vec<ScanError>) {
+    if let Some(store) = image::open_dir(dir) {
+        found.push(Input::Image(dir.to_owned(), store));
         return;
     }
     let Some(entries) = list(dir, errors) else {
@@ -250,7 +253,7 @@ fn find_images(dir: &Path, depth: usize, found: &mut Vec<PathBuf>, errors: &mut 
             }
             let name = path.display().to_string();
             match image::open_file(&path) {
-                Ok(Some(_)) => found.push(path),
+                Ok(Some(store)) => found.push(Input::Image(path, store)),
                 Ok(None) => errors.push(ScanError::new(name, "an archive that holds no image")),
                 Err(e) => errors.push(ScanError::new(name, format!("cannot read the image: {e}"))),
             }
