@@ -1,7 +1,7 @@
 //! Walking a layer's tar and, recursively, the archives inside it. What a file is gets sniffed
 //! from its first bytes, never its name: gzip is decompressed and looked at again (a `.tgz` is a
 //! tar inside gzip; `changelog.gz` is text), a tar is walked, a zip (`.jar`, `.war`, `.whl`) is
-//! opened, anything else is scanned as bytes. Entries inside an archive are named
+//! read as a stream of entries ([`super::zipstream`]), anything else is scanned as bytes. Entries inside an archive are named
 //! `outer!/inner`. Depth, entries and decompressed bytes are capped per nested archive, so a zip
 //! bomb inside a layer ends with an error naming it, and the layer's other files are still read.
 
