@@ -49,24 +49,45 @@ pub struct WindowScan {
 pub const MAX_MATCHES_PER_WINDOW: usize = 1000;
 
 /// Cuts `reader` into windows and hands each to `each(window, keep_from)`: matches starting at
-/// or after `keep_from` belong to the next window. Returns the bytes read.
-pub fn windows(reader: &mut dyn Read, mut each: impl FnMut(Vec<u8>, usize)) -> io::Result<u64> {
-    // no preallocation: most files are small, and a window held in flight keeps its capacity
-    let mut window: Vec<u8> = Vec::new();
+/// or after `keep_from` belong to the next window. `exact` is the stream's length when the
+/// container declares it: each window is then allocated once at its final size instead of
+/// growing by doubling (a copy of every byte, and fresh pages faulted in, per window). The
+/// declaration is only a hint: a window is never allocated past [`CHUNK`] + [`OVERLAP`], and one
+/// that comes out much shorter than declared is shrunk before it is handed on. Returns the
+/// bytes read.
+pub fn windows(
+    reader: &mut dyn Read,
+    exact: Option<u64>,
+    mut each: impl FnMut(Vec<u8>, usize),
+) -> io::Result<u64> {
+    let full = CHUNK + OVERLAP;
+    // the capacity a window needs for `remaining` more bytes (+1: the end is seen without growing)
+    let capacity = |remaining: Option<u64>, start: usize| match remaining {
+        Some(n) => usize::try_from(n).map_or(full, |n| n.saturating_add(start + 1).min(full)),
+        None => 0, // unknown: most files are small, let it grow
+    };
+    let mut window: Vec<u8> = Vec::with_capacity(capacity(exact, 0));
     let mut total = 0u64;
     loop {
-        let wanted = CHUNK + OVERLAP - window.len();
+        let wanted = full - window.len();
         let start = window.len();
         reader.take(wanted as u64).read_to_end(&mut window)?;
         let read = window.len() - start;
         total += read as u64;
         if read < wanted {
+            if window.capacity() > 2 * window.len() + 4096 {
+                window.shrink_to_fit(); // a lying size must not pin memory in flight
+            }
             let len = window.len();
             each(window, len);
             return Ok(total);
         }
         let keep_from = window.len() - OVERLAP;
-        let mut next = Vec::with_capacity(CHUNK + OVERLAP);
+        let remaining = exact.map(|n| n.saturating_sub(total));
+        let mut next = Vec::with_capacity(match remaining {
+            Some(_) => capacity(remaining, OVERLAP),
+            None => full,
+        });
         next.extend_from_slice(&window[keep_from..]);
         each(window, keep_from);
         window = next;
@@ -140,7 +161,7 @@ pub fn assemble(scans: impl IntoIterator<Item = WindowScan>) -> Vec<Located> {
 /// Scans a whole stream on the calling thread.
 pub fn scan(reader: &mut dyn Read, rules: &RuleSet) -> io::Result<(Vec<Located>, u64)> {
     let mut scans = Vec::new();
-    let total = windows(reader, |window, keep_from| {
+    let total = windows(reader, None, |window, keep_from| {
         scans.push(scan_window(&window, keep_from, rules));
     })?;
     Ok((assemble(scans), total))

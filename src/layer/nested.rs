@@ -77,7 +77,7 @@ impl Walker<'_> {
             }
             let path = format!("{prefix}{name}");
             let size = entry.size();
-            if let Err(e) = self.file(&mut entry, &path, size, depth) {
+            if let Err(e) = self.file(&mut entry, &path, size, Some(size), depth) {
                 if depth == 0 && !is_nested(&e) {
                     return Err(e);
                 }
@@ -87,12 +87,15 @@ impl Walker<'_> {
         Ok(())
     }
 
-    /// Judges one file by name, then by content (recursing into archives).
+    /// Judges one file by name, then by content (recursing into archives). `size` is what the
+    /// archive declares (the name is judged only for non-empty files); `exact` is the length of
+    /// `reader` when known, so windows are allocated once at the right size.
     fn file(
         &mut self,
         reader: &mut dyn Read,
         path: &str,
         size: u64,
+        exact: Option<u64>,
         depth: usize,
     ) -> io::Result<()> {
         if size > 0
@@ -119,10 +122,10 @@ impl Walker<'_> {
         };
         let mut whole = Cursor::new(head).chain(reader);
         match kind {
-            Kind::Data => self.content(&mut whole, path),
+            Kind::Data => self.content(&mut whole, path, exact),
             Kind::Gzip => {
                 let mut inflated = self.capped(MultiGzDecoder::new(whole));
-                self.file(&mut inflated, path, size, depth + 1)
+                self.file(&mut inflated, path, size, None, depth + 1)
                     .map_err(nested)
             }
             Kind::Tar => self
@@ -133,12 +136,12 @@ impl Walker<'_> {
     }
 
     /// Hands the file's content to the sink, window by window.
-    fn content(&mut self, reader: &mut dyn Read, path: &str) -> io::Result<()> {
+    fn content(&mut self, reader: &mut dyn Read, path: &str, exact: Option<u64>) -> io::Result<()> {
         let file = self.files;
         self.files += 1;
         let sink = &mut *self.sink;
         let mut index = 0;
-        chunk::windows(reader, |bytes, keep_from| {
+        chunk::windows(reader, exact, |bytes, keep_from| {
             sink.window(Window {
                 file,
                 index,
@@ -166,7 +169,8 @@ impl Walker<'_> {
             }
             let inner = format!("{path}!/{}", entry_path(entry.name));
             let mut capped = self.capped(content);
-            if let Err(e) = self.file(&mut capped, &inner, entry.size.unwrap_or(1), depth) {
+            let (size, exact) = (entry.size.unwrap_or(1), entry.size);
+            if let Err(e) = self.file(&mut capped, &inner, size, exact, depth) {
                 self.out.errors.push(format!("in /{inner}: {e}"));
             }
             Ok(())
@@ -174,7 +178,7 @@ impl Walker<'_> {
         match ended {
             Ok(zipstream::Ended::Done) => Ok(()),
             Ok(zipstream::Ended::Stopped(why)) => {
-                self.content(&mut buffered, path)?;
+                self.content(&mut buffered, path, None)?;
                 let message = format!(
                     "zip entries not followed past here ({why}); the rest was scanned as bytes"
                 );

@@ -46,6 +46,18 @@ fn build_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
         .build()
 }
 
+/// The longest match `pattern` can make, as the regex crate will compile it (Unicode off);
+/// `None` when unbounded or unparsable (then compiling it reports the error).
+fn reach(pattern: &str) -> Option<usize> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .ok()?;
+    hir.properties().maximum_len()
+}
+
 fn compile_regex(spec: &RuleSpec, origin: &str, pattern: &str) -> Result<Regex> {
     build_regex(pattern).map_err(|e| rule_error(origin, &spec.id, format!("invalid pattern: {e}")))
 }
@@ -124,6 +136,7 @@ pub(super) fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
                 })
                 .collect(),
             case_insensitive,
+            reach: reach(pattern),
             min_entropy: spec.min_entropy,
             validator: spec.validator,
         }

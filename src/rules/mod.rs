@@ -39,6 +39,9 @@ pub enum Matcher {
         keywords: Vec<String>,
         /// Whether the pattern ignores case somewhere (`(?i`), so keywords must too.
         case_insensitive: bool,
+        /// The longest match the pattern can make, in bytes (`None`: unbounded). A match holds
+        /// one of the keywords, so the regex runs only this far around a keyword hit.
+        reach: Option<usize>,
         /// Minimum entropy of the secret, if any.
         min_entropy: Option<f64>,
         /// Offline validation, if any.
@@ -195,7 +198,8 @@ impl RuleSet {
         self.prefilter.hits(chunk, &mut hits);
         let mut matches = Vec::new();
         for (index, hits) in hits.iter_mut().enumerate().filter(|(_, h)| !h.is_empty()) {
-            for (start, end) in prefilter::regions(hits, chunk.len()) {
+            let reach = self.rules[index].reach();
+            for (start, end) in prefilter::regions(hits, chunk.len(), reach) {
                 let found = self.rules[index].find_matches(index, &chunk[start..end]);
                 // a secret touching a cut made here (not a chunk edge) may be a partial one
                 let inside = |m: &Match| {
@@ -258,6 +262,7 @@ impl RuleSet {
                     problems.push(format!("{}: example does not match: {example:?}", rule.id));
                 }
                 if let Matcher::Content {
+                    compiled,
                     keywords,
                     case_insensitive,
                     ..
@@ -268,8 +273,26 @@ impl RuleSet {
                     } else {
                         example.clone()
                     };
-                    if !keywords.iter().any(|k| text.contains(k.as_str())) {
+                    let holds_keyword = |from: usize, to: usize| {
+                        keywords.iter().any(|k| text[from..to].contains(k.as_str()))
+                    };
+                    if !holds_keyword(0, text.len()) {
                         problems.push(format!("{}: example has no keyword: {example:?}", rule.id));
+                    }
+                    // the regex runs only around keywords: a match must hold one
+                    let found = compiled
+                        .get()
+                        .map(|(regex, _)| regex.find_iter(example.as_bytes()));
+                    for m in found.into_iter().flatten() {
+                        let whole =
+                            text.is_char_boundary(m.start()) && text.is_char_boundary(m.end());
+                        if !whole || !holds_keyword(m.start(), m.end()) {
+                            problems.push(format!(
+                                "{}: a match holds no keyword: {:?}",
+                                rule.id,
+                                String::from_utf8_lossy(m.as_bytes())
+                            ));
+                        }
                     }
                 }
             }
@@ -346,6 +369,14 @@ impl Rule {
             });
         }
         out
+    }
+
+    /// The longest match of a content rule's pattern, when bounded.
+    fn reach(&self) -> Option<usize> {
+        match &self.matcher {
+            Matcher::Content { reach, .. } => *reach,
+            _ => None,
+        }
     }
 
     /// True when `example` produces a finding above `info` from this rule alone.
@@ -448,6 +479,30 @@ negative_examples = ["tok_"]
         assert!(one_rule(&unknown).is_err());
         let good = format!("{BASE}keywords = [\"tok_\"]\npattern = '(?P<secret>tok_[a-z]+)'");
         assert!(one_rule(&good).is_ok());
+    }
+
+    #[test]
+    fn a_match_must_hold_a_keyword() {
+        // the regex runs only within the pattern's reach of a keyword hit
+        let far = format!(
+            "{}keywords = [\"token\"]\npattern = '(?P<secret>tok_[a-z]{{8}})'",
+            BASE.replace("[\"tok_abcdefgh\"]", "[\"token = tok_abcdefgh\"]")
+        );
+        let problems = one_rule(&far).unwrap().check_examples();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("a match holds no keyword")),
+            "{problems:?}"
+        );
+        let rules = RuleSet::builtin().unwrap();
+        let pat = "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";
+        for pad in [0, 1, 40, 41, 5000] {
+            let text = format!("{}{pat}{}", "x ".repeat(pad), " y".repeat(pad));
+            let found = rules.find_matches(text.as_bytes());
+            assert_eq!(found.len(), 1, "padding {pad}: {found:?}");
+            assert_eq!(found[0].secret, pat);
+        }
     }
 
     #[test]

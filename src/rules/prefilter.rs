@@ -4,18 +4,27 @@
 //! rule for `SG.`). The hits also tell where to look: a rule's regex runs only on regions
 //! around its keywords (see [`regions`]).
 
-/// Bytes before a keyword a match may start (`db_password = …`, an OpenAI key's prefix).
+/// Bytes before a keyword a match may start (`db_password = …`, an OpenAI key's prefix), for a
+/// pattern whose matches are unbounded.
 pub const BEFORE: usize = 512;
-/// Bytes after a keyword a match may end (a 4096-bit PEM block is about 3.3 KiB).
+/// Bytes after a keyword a match may end (a 4096-bit PEM block is about 3.3 KiB), likewise.
 pub const AFTER: usize = 8 << 10;
 
-/// Merged `[start, end)` regions around sorted keyword offsets in a chunk of `len` bytes. When
-/// they cover most of the chunk, one region for the whole chunk is cheaper.
-pub fn regions(hits: &mut [usize], len: usize) -> Vec<(usize, usize)> {
+/// Merged `[start, end)` regions around sorted keyword offsets in a chunk of `len` bytes, for a
+/// rule whose longest match is `reach` bytes. A match holds its keyword, so it starts at most
+/// `reach` bytes before the keyword and ends at most `reach` bytes after it; one byte more on
+/// each side keeps a whole match off the region's cut (a match touching a cut is dropped as
+/// possibly partial). When the regions cover most of the chunk, one region for the whole chunk
+/// is cheaper.
+pub fn regions(hits: &mut [usize], len: usize, reach: Option<usize>) -> Vec<(usize, usize)> {
+    let (before, after) = match reach {
+        Some(reach) => (BEFORE.min(reach + 1), AFTER.min(reach + 1)),
+        None => (BEFORE, AFTER),
+    };
     hits.sort_unstable();
     let mut out: Vec<(usize, usize)> = Vec::new();
     for &hit in hits.iter() {
-        let (start, end) = (hit.saturating_sub(BEFORE), (hit + AFTER).min(len));
+        let (start, end) = (hit.saturating_sub(before), (hit + after).min(len));
         match out.last_mut() {
             Some(last) if start <= last.1 => last.1 = last.1.max(end),
             _ => out.push((start, end)),
@@ -190,13 +199,25 @@ mod tests {
     fn regions_merge_and_fall_back_to_the_whole_chunk() {
         let len = 1 << 20;
         assert_eq!(
-            regions(&mut [100_000, 100_100], len),
+            regions(&mut [100_000, 100_100], len, None),
             [(100_000 - BEFORE, 100_100 + AFTER)]
         );
-        assert_eq!(regions(&mut [10], len), [(0, 10 + AFTER)]);
-        assert_eq!(regions(&mut [len - 5], len), [(len - 5 - BEFORE, len)]);
+        assert_eq!(regions(&mut [10], len, None), [(0, 10 + AFTER)]);
+        assert_eq!(
+            regions(&mut [len - 5], len, None),
+            [(len - 5 - BEFORE, len)]
+        );
         let mut dense: Vec<usize> = (0..len).step_by(4096).collect();
-        assert_eq!(regions(&mut dense, len), [(0, len)]);
+        assert_eq!(regions(&mut dense, len, None), [(0, len)]);
+        // a bounded pattern: its reach plus one byte on each side
+        assert_eq!(
+            regions(&mut [1000, 5000], len, Some(40)),
+            [(959, 1041), (4959, 5041)]
+        );
+        assert_eq!(
+            regions(&mut [1000], len, Some(1 << 20)),
+            [(1000 - BEFORE, 1000 + AFTER)]
+        );
     }
 
     #[test]
