@@ -10,6 +10,7 @@
 //! (UTF-8 lead bytes).
 
 use std::io::{self, Read};
+use std::sync::Mutex;
 
 use crate::rules::{Match, RuleSet};
 
@@ -48,49 +49,94 @@ pub struct WindowScan {
 /// million findings).
 pub const MAX_MATCHES_PER_WINDOW: usize = 1000;
 
+/// Bytes in a full window.
+const FULL: usize = CHUNK + OVERLAP;
+/// Most full-size window buffers kept for reuse (about 17 MB).
+const MAX_SPARE: usize = 16;
+/// Full-size window buffers given back after their scan: zeroed once, then reused, so a large
+/// file costs neither fresh pages nor zeroing per window.
+static SPARE: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+
+/// A full-size, initialised buffer: a spare one when there is one.
+fn full_window() -> Vec<u8> {
+    let spare = SPARE.lock().ok().and_then(|mut spare| spare.pop());
+    spare.unwrap_or_else(|| vec![0; FULL])
+}
+
+/// Gives a scanned window's buffer back for reuse (only full-size ones are kept).
+pub fn recycle(mut bytes: Vec<u8>) {
+    if bytes.capacity() != FULL {
+        return;
+    }
+    bytes.resize(FULL, 0);
+    if let Ok(mut spare) = SPARE.lock()
+        && spare.len() < MAX_SPARE
+    {
+        spare.push(bytes);
+    }
+}
+
+/// Reads into `buf[filled..]` until `buf` is full or the stream ends; returns the bytes in it.
+fn fill(reader: &mut dyn Read, buf: &mut [u8], mut filled: usize) -> io::Result<usize> {
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
 /// Cuts `reader` into windows and hands each to `each(window, keep_from)`: matches starting at
 /// or after `keep_from` belong to the next window. `exact` is the stream's length when the
-/// container declares it: each window is then allocated once at its final size instead of
-/// growing by doubling (a copy of every byte, and fresh pages faulted in, per window). The
-/// declaration is only a hint: a window is never allocated past [`CHUNK`] + [`OVERLAP`], and one
-/// that comes out much shorter than declared is shrunk before it is handed on. Returns the
-/// bytes read.
+/// container declares it: a window that will be full is read in place into a reused buffer
+/// ([`recycle`]), a shorter one is allocated once at its final size; without it, the first
+/// window grows as it is read (most such streams are small) and later ones are read in place.
+/// The declaration is only a hint: a lying one costs at most a full window, and a short window
+/// far below its capacity is shrunk before it is handed on. Returns the bytes read.
 pub fn windows(
     reader: &mut dyn Read,
     exact: Option<u64>,
     mut each: impl FnMut(Vec<u8>, usize),
 ) -> io::Result<u64> {
-    let full = CHUNK + OVERLAP;
-    // the capacity a window needs for `remaining` more bytes (+1: the end is seen without growing)
-    let capacity = |remaining: Option<u64>, start: usize| match remaining {
-        Some(n) => usize::try_from(n).map_or(full, |n| n.saturating_add(start + 1).min(full)),
-        None => 0, // unknown: most files are small, let it grow
-    };
-    let mut window: Vec<u8> = Vec::with_capacity(capacity(exact, 0));
+    let mut carry: Vec<u8> = Vec::new(); // the previous window's overlap
     let mut total = 0u64;
     loop {
-        let wanted = full - window.len();
-        let start = window.len();
-        reader.take(wanted as u64).read_to_end(&mut window)?;
-        let read = window.len() - start;
+        let remaining = exact.map(|n| n.saturating_sub(total));
+        let room = FULL - carry.len();
+        let mut window;
+        // a full window ahead: as declared, or (undeclared) after a full one
+        let full_ahead = remaining.map_or(!carry.is_empty(), |n| n >= room as u64);
+        if full_ahead {
+            window = full_window();
+            window[..carry.len()].copy_from_slice(&carry);
+            let filled = fill(reader, &mut window, carry.len())?;
+            window.truncate(filled);
+        } else {
+            // +1: the end is seen without growing
+            let capacity = remaining.map_or(0, |n| carry.len() + n as usize + 1);
+            window = Vec::with_capacity(capacity);
+            window.extend_from_slice(&carry);
+            reader.take(room as u64).read_to_end(&mut window)?;
+        }
+        let read = window.len() - carry.len();
         total += read as u64;
-        if read < wanted {
-            if window.capacity() > 2 * window.len() + 4096 {
-                window.shrink_to_fit(); // a lying size must not pin memory in flight
-            }
+        let last = read < room;
+        // neither growth past a full window nor a lying size may pin memory in flight
+        if window.capacity() > FULL + 1 || (last && window.capacity() > 2 * window.len() + 4096) {
+            window.shrink_to_fit();
+        }
+        if last {
             let len = window.len();
             each(window, len);
             return Ok(total);
         }
         let keep_from = window.len() - OVERLAP;
-        let remaining = exact.map(|n| n.saturating_sub(total));
-        let mut next = Vec::with_capacity(match remaining {
-            Some(_) => capacity(remaining, OVERLAP),
-            None => full,
-        });
-        next.extend_from_slice(&window[keep_from..]);
+        carry.clear();
+        carry.extend_from_slice(&window[keep_from..]);
         each(window, keep_from);
-        window = next;
     }
 }
 
@@ -199,6 +245,39 @@ mod tests {
             text.extend_from_slice(b"\n");
             text.extend(vec![b'z'; 100]);
             assert_eq!(positions(&text), [(2, 6)], "secret after {at} bytes");
+        }
+    }
+
+    #[test]
+    fn declared_sizes_only_shape_allocation() {
+        let cut = |text: &[u8], exact: Option<u64>| {
+            let mut out = Vec::new();
+            let total = windows(&mut &text[..], exact, |w, keep| {
+                // a lying size costs at most a full window, and none short of it stays pinned
+                let capacity = w.capacity();
+                assert!(capacity <= FULL + 1 && (keep < w.len() || capacity <= 2 * w.len() + 4096));
+                out.push((w.clone(), keep));
+                recycle(w);
+            })
+            .unwrap();
+            assert_eq!(total, text.len() as u64);
+            out
+        };
+        for len in [
+            0,
+            1,
+            FULL - 1,
+            FULL,
+            FULL + 1,
+            2 * CHUNK + OVERLAP,
+            3 * CHUNK + 7,
+        ] {
+            let text: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let expected = cut(&text, None);
+            for declared in [len, len + 1, len.saturating_sub(1), len + CHUNK, 0, 5] {
+                let got = cut(&text, Some(declared as u64));
+                assert!(got == expected, "length {len}, declared {declared}");
+            }
         }
     }
 

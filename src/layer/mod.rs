@@ -96,6 +96,7 @@ impl Window {
     pub fn scan(self, rules: &RuleSet) -> Option<Scanned> {
         let scan = chunk::scan_window(&self.bytes, self.keep_from, rules);
         let whole_file = self.index == 0 && self.keep_from == self.bytes.len();
+        chunk::recycle(self.bytes);
         (!whole_file || !scan.matches.is_empty()).then_some(Scanned {
             file: self.file,
             index: self.index,

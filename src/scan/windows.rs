@@ -84,7 +84,7 @@ impl<'s, 'scope> Parallel<'s, 'scope> {
 
 impl WindowSink for Parallel<'_, '_> {
     fn window(&mut self, window: Window) {
-        self.batch_bytes += window.bytes.len().max(MIN_WINDOW_COST);
+        self.batch_bytes += window.bytes.capacity().max(MIN_WINDOW_COST);
         self.batch.push(window);
         if self.batch_bytes >= BATCH {
             self.flush();
