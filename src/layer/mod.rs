@@ -168,7 +168,10 @@ pub fn scan<R: Read>(
     } else {
         tar.get_mut()
     };
-    let walked = walk(stream, rules, limits, &mut out, sink);
+    // tar headers are read 512 bytes at a time: a decoder asked for so little at once is slow
+    // (libzstd and zlib-rs both), so small reads come from a buffer; window fills bypass it
+    let mut buffered = io::BufReader::with_capacity(256 << 10, stream);
+    let walked = walk(&mut buffered, rules, limits, &mut out, sink);
     if let Err(e) = walked {
         out.errors.push(format!("stopped reading: {e}"));
     }

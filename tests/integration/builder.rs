@@ -127,7 +127,7 @@ pub fn compress(bytes: &[u8], compression: Compression) -> Vec<u8> {
         Compression::None => bytes.to_vec(),
         Compression::Gzip => {
             let mut encoder =
-                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
             encoder.write_all(bytes).unwrap();
             encoder.finish().unwrap()
         }
