@@ -74,6 +74,10 @@ pub struct Window {
     pub bytes: Vec<u8>,
     /// Matches starting at or after this offset belong to the next window.
     pub keep_from: usize,
+    /// `bytes` are a whole gzip-compressed file, to be inflated (up to this many bytes) and cut
+    /// into windows where it is scanned, so small `.gz` files inside a layer (changelogs, man
+    /// pages) are inflated on the pool instead of on the thread reading the layer.
+    pub gzip: Option<u64>,
 }
 
 /// A scanned window worth keeping until the layer is assembled.
@@ -87,22 +91,64 @@ pub struct Scanned {
     pub path: Box<str>,
     /// What the scan found.
     pub scan: chunk::WindowScan,
+    /// Why the file could not be read to its end (a gzip window that does not inflate).
+    pub error: Option<String>,
 }
 
 impl Window {
-    /// Scans the window (the expensive, parallelisable part). `None` when the window is a whole
-    /// file without a match: nothing about it needs keeping, so a layer of a million tiny files
-    /// keeps nothing for them.
-    pub fn scan(self, rules: &RuleSet) -> Option<Scanned> {
+    /// Scans the window (the expensive, parallelisable part). Nothing is kept for a window that
+    /// is a whole file without a match, so a layer of a million tiny files keeps nothing for
+    /// them; a gzip window gives one scan per window of the inflated file.
+    pub fn scan(self, rules: &RuleSet) -> Vec<Scanned> {
+        let mut out = Vec::new();
+        match self.gzip {
+            None => self.scan_into(rules, &mut out),
+            Some(limit) => {
+                let mut inflated = Capped {
+                    inner: flate2::bufread::MultiGzDecoder::new(&self.bytes[..]),
+                    read: 0,
+                    limit,
+                };
+                let mut index = self.index;
+                let cut = chunk::windows(&mut inflated, None, |bytes, keep_from| {
+                    let window = Window {
+                        file: self.file,
+                        index,
+                        path: self.path.clone(),
+                        bytes,
+                        keep_from,
+                        gzip: None,
+                    };
+                    index += 1;
+                    window.scan_into(rules, &mut out);
+                });
+                if let Err(e) = cut {
+                    out.push(Scanned {
+                        file: self.file,
+                        index,
+                        path: self.path,
+                        scan: chunk::WindowScan::default(),
+                        error: Some(e.to_string()),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn scan_into(self, rules: &RuleSet, out: &mut Vec<Scanned>) {
         let scan = chunk::scan_window(&self.bytes, self.keep_from, rules);
         let whole_file = self.index == 0 && self.keep_from == self.bytes.len();
         chunk::recycle(self.bytes);
-        (!whole_file || !scan.matches.is_empty()).then_some(Scanned {
-            file: self.file,
-            index: self.index,
-            path: self.path,
-            scan,
-        })
+        if !whole_file || !scan.matches.is_empty() {
+            out.push(Scanned {
+                file: self.file,
+                index: self.index,
+                path: self.path,
+                scan,
+                error: None,
+            });
+        }
     }
 }
 
@@ -232,9 +278,14 @@ fn collect(mut scans: Vec<Scanned>, out: &mut LayerScan) {
     let mut scans = scans.into_iter().peekable();
     while let Some(first) = scans.next() {
         let (file, path) = (first.file, first.path);
+        let mut errors: Vec<String> = first.error.into_iter().collect();
         let mut windows = vec![first.scan];
         while let Some(next) = scans.next_if(|s| s.file == file) {
+            errors.extend(next.error);
             windows.push(next.scan);
+        }
+        for error in errors {
+            out.errors.push(format!("in /{path}: {error}"));
         }
         let truncated = windows.iter().any(|w| w.truncated);
         let mut found = chunk::assemble(windows);

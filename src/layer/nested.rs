@@ -1,9 +1,13 @@
 //! Walking a layer's tar and, recursively, the archives inside it. What a file is gets sniffed
 //! from its first bytes, never its name: gzip is decompressed and looked at again (a `.tgz` is a
 //! tar inside gzip; `changelog.gz` is text), a tar is walked, a zip (`.jar`, `.war`, `.whl`) is
-//! read as a stream of entries ([`super::zipstream`]), anything else is scanned as bytes. Entries inside an archive are named
-//! `outer!/inner`. Depth, entries and decompressed bytes are capped per nested archive, so a zip
-//! bomb inside a layer ends with an error naming it, and the layer's other files are still read.
+//! read as a stream of entries ([`super::zipstream`]), anything else is scanned as bytes. A small
+//! `.gz` of plain data (up to 4 MiB compressed: changelogs, man pages) is handed to the sink
+//! whole and inflated where it is scanned, so it does not hold up the thread reading the layer;
+//! larger ones, and those holding archives, are inflated here as streams. Entries inside an
+//! archive are named `outer!/inner`. Depth, entries and decompressed bytes are capped per nested
+//! archive, so a zip bomb inside a layer ends with an error naming it, and the layer's other
+//! files are still read.
 
 use std::io::{self, BufReader, Cursor, Read};
 
@@ -15,6 +19,9 @@ use super::zipstream;
 use super::{FileMatch, LayerScan, Limits, Window, WindowSink, chunk, entry_path};
 use crate::image::packages;
 use crate::rules::RuleSet;
+
+/// Largest gzip file (compressed) handed to the sink whole instead of inflated while walking.
+const MAX_HANDED_ON_GZIP: u64 = 4 << 20;
 
 /// What a file's first bytes say it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,26 +120,74 @@ impl Walker<'_> {
                 });
             }
         }
+        self.contents(reader, path, exact, depth)
+    }
+
+    /// What a file holds, by its first bytes: bytes to scan, or an archive to walk.
+    fn contents(
+        &mut self,
+        reader: &mut dyn Read,
+        path: &str,
+        exact: Option<u64>,
+        depth: usize,
+    ) -> io::Result<()> {
         let mut head = Vec::with_capacity(512);
         reader.take(512).read_to_end(&mut head)?;
-        let kind = if depth < self.limits.max_depth {
-            sniff(&head)
-        } else {
-            Kind::Data
-        };
+        let kind = self.kind(&head, depth);
+        if kind == Kind::Gzip {
+            return self.gzip(head, reader, path, exact, depth);
+        }
         let mut whole = Cursor::new(head).chain(reader);
         match kind {
-            Kind::Data => self.content(&mut whole, path, exact),
-            Kind::Gzip => {
-                let mut inflated = self.capped(MultiGzDecoder::new(whole));
-                self.file(&mut inflated, path, size, None, depth + 1)
-                    .map_err(nested)
-            }
+            Kind::Data | Kind::Gzip => self.content(&mut whole, path, exact),
             Kind::Tar => self
                 .tar(&mut whole, &format!("{path}!/"), depth + 1)
                 .map_err(nested),
             Kind::Zip => self.zip(&mut whole, path, depth + 1),
         }
+    }
+
+    fn kind(&self, head: &[u8], depth: usize) -> Kind {
+        if depth < self.limits.max_depth {
+            sniff(head)
+        } else {
+            Kind::Data
+        }
+    }
+
+    /// A gzip file: when it is small and holds plain data (a changelog, a man page), the whole
+    /// compressed file goes to the sink, which inflates and scans it on the pool; otherwise it
+    /// is inflated here, as a stream, and looked at again.
+    fn gzip(
+        &mut self,
+        head: Vec<u8>,
+        reader: &mut dyn Read,
+        path: &str,
+        exact: Option<u64>,
+        depth: usize,
+    ) -> io::Result<()> {
+        let mut whole = head;
+        if exact.is_some_and(|n| n <= MAX_HANDED_ON_GZIP) {
+            reader
+                .take(MAX_HANDED_ON_GZIP + 1 - whole.len() as u64)
+                .read_to_end(&mut whole)?;
+            let fits = whole.len() as u64 <= MAX_HANDED_ON_GZIP;
+            if fits && self.inflates_to_data(&whole, depth + 1) {
+                self.hand_on(whole, path, Some(self.nested_limit()));
+                return Ok(());
+            }
+        }
+        let mut inflated = self.capped(MultiGzDecoder::new(Cursor::new(whole).chain(reader)));
+        self.contents(&mut inflated, path, None, depth + 1)
+            .map_err(nested)
+    }
+
+    /// True when `compressed` starts inflating without error into bytes to scan (not an
+    /// archive to walk) at `depth`.
+    fn inflates_to_data(&self, compressed: &[u8], depth: usize) -> bool {
+        let mut head = Vec::with_capacity(512);
+        let inflater = flate2::bufread::MultiGzDecoder::new(compressed);
+        inflater.take(512).read_to_end(&mut head).is_ok() && self.kind(&head, depth) == Kind::Data
     }
 
     /// Hands the file's content to the sink, window by window.
@@ -148,20 +203,39 @@ impl Walker<'_> {
                 path: path.into(),
                 bytes,
                 keep_from,
+                gzip: None,
             });
             index += 1;
         })?;
         Ok(())
     }
 
+    /// Hands a whole file to the sink as one window (`gzip`: compressed, inflated there).
+    fn hand_on(&mut self, bytes: Vec<u8>, path: &str, gzip: Option<u64>) {
+        let file = self.files;
+        self.files += 1;
+        let keep_from = bytes.len();
+        self.sink.window(Window {
+            file,
+            index: 0,
+            path: path.into(),
+            bytes,
+            keep_from,
+            gzip,
+        });
+    }
+
+    fn nested_limit(&self) -> u64 {
+        self.limits
+            .max_nested_bytes
+            .min(self.limits.max_layer_bytes)
+    }
+
     /// Walks a zip from its local headers, as a stream (never held in memory); where the
     /// headers cannot be followed, the rest is scanned as bytes and the walk says why.
     fn zip(&mut self, reader: &mut dyn Read, path: &str, depth: usize) -> io::Result<()> {
         let mut buffered = BufReader::with_capacity(64 << 10, reader);
-        let cap = self
-            .limits
-            .max_nested_bytes
-            .min(self.limits.max_layer_bytes);
+        let cap = self.nested_limit();
         let max_entries = self.limits.max_entries;
         let ended = zipstream::walk(&mut buffered, max_entries, cap, |entry, content| {
             if entry.is_dir {
@@ -192,10 +266,7 @@ impl Walker<'_> {
         Capped {
             inner,
             read: 0,
-            limit: self
-                .limits
-                .max_nested_bytes
-                .min(self.limits.max_layer_bytes),
+            limit: self.nested_limit(),
         }
     }
 }

@@ -63,7 +63,7 @@ impl<'s, 'scope> Parallel<'s, 'scope> {
         self.in_flight.fetch_add(bytes, Ordering::AcqRel);
         let (rules, scans, in_flight) = (self.rules, self.scans, self.in_flight);
         self.scope.spawn(move |_| {
-            let done: Vec<Scanned> = batch.into_iter().filter_map(|w| w.scan(rules)).collect();
+            let done: Vec<Scanned> = batch.into_iter().flat_map(|w| w.scan(rules)).collect();
             if let Ok(mut scans) = scans.lock() {
                 scans.extend(done);
             }

@@ -565,6 +565,82 @@ fn archives_nested_in_layers_are_opened() {
     );
 }
 
+/// Small `.gz` files are inflated on the pool, large ones while walking: the same findings,
+/// lines and errors either way, and a bad or oversized one is an error that names it.
+#[test]
+fn gzip_files_in_a_layer_small_and_large() {
+    // incompressible bytes (no newline, no token), so the large one stays over 4 MiB compressed
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let noise: String = (0..(7 << 20))
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(b"abcdefghijklmnopqrstuvwxyz0123456789 ._-"[(state % 40) as usize])
+        })
+        .collect();
+    let large = builder::gzip(format!("{noise}\nline two\n{TOKEN}\n").as_bytes());
+    assert!(
+        large.len() > 4 << 20,
+        "the large one is over 4 MiB: {}",
+        large.len()
+    );
+    let small = builder::gzip(format!("a\nb\n  {TOKEN}\n").as_bytes());
+    let mut corrupt = builder::gzip(format!("{}\n{TOKEN}\n", "word ".repeat(20_000)).as_bytes());
+    let middle = corrupt.len() / 2;
+    corrupt[middle..middle + 64].fill(0xff);
+    let image = ImageBuilder {
+        layers: vec![layer(
+            "a",
+            vec![
+                Entry::File("doc/large.gz".into(), large),
+                Entry::File("doc/small.gz".into(), small),
+                Entry::File("doc/corrupt.gz".into(), corrupt),
+                file("doc/z.txt", TOKEN),
+            ],
+        )],
+        ..ImageBuilder::default()
+    };
+    let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
+    assert_eq!(code, 2, "{stdout}");
+    assert_eq!(
+        found,
+        [
+            "github.pat layer /doc/large.gz layer=0 present line=3",
+            "github.pat layer /doc/small.gz layer=0 present line=3",
+            "github.pat layer /doc/z.txt layer=0 present line=1",
+        ]
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let errors = error_text(&json);
+    assert!(errors.contains("in /doc/corrupt.gz: "), "{errors}");
+    assert_eq!(json["errors"].as_array().unwrap().len(), 1, "{errors}");
+
+    let zeros = builder::gzip(&vec![0u8; 2 << 20]);
+    let bomb = ImageBuilder {
+        layers: vec![layer(
+            "a",
+            vec![
+                Entry::File("doc/zeros.gz".into(), zeros),
+                file("doc/z.txt", TOKEN),
+            ],
+        )],
+        ..ImageBuilder::default()
+    };
+    let (code, found, stdout) = scan_image(&bomb, Format::OciArchive, &["--max-layer-size", "1M"]);
+    assert_eq!(code, 2, "{stdout}");
+    assert_eq!(
+        found,
+        ["github.pat layer /doc/z.txt layer=0 present line=1"]
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let errors = error_text(&json);
+    assert!(
+        errors.contains("in /doc/zeros.gz: decompresses to more than 1048576 bytes"),
+        "{errors}"
+    );
+}
+
 #[test]
 fn a_bomb_nested_in_a_layer_is_an_error_and_the_layer_goes_on() {
     let zeros = vec![0u8; 4 << 20];
