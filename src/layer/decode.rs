@@ -1,14 +1,126 @@
 //! Opening a layer blob: hash the compressed bytes as they stream by (the blob digest is checked
 //! at the end for almost nothing), sniff the compression from magic bytes (gzip, zstd, or none;
 //! never from the media type or file name), and cap the decompressed size so a bomb stops with
-//! a clear error instead of running for hours.
+//! a clear error instead of running for hours. Where the hashing runs is the caller's choice
+//! ([`Digest`]): on the reading thread ([`Inline`]), or elsewhere.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, Read};
 
 use flate2::bufread::MultiGzDecoder;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
-/// A reader that hashes what passes through it.
+/// Bytes per block of a blob as it is read and hashed.
+pub const BLOCK: usize = 1 << 20;
+
+/// A SHA-256 of the blocks handed to it, in order. [`Inline`] hashes on the calling thread; the
+/// scan module hashes on its pool while the layer is still being read.
+pub trait Digest {
+    /// Takes a block whose first `filled` bytes come next in the blob, and gives back a buffer
+    /// of [`BLOCK`] bytes to read the following ones into (the same one, once hashed, or another).
+    fn block(&mut self, block: Vec<u8>, filled: usize) -> Vec<u8>;
+    /// The digest of everything handed over.
+    fn finish(self: Box<Self>) -> [u8; 32];
+}
+
+/// A [`Digest`] computed on the calling thread.
+#[derive(Default)]
+pub struct Inline(Sha256);
+
+impl Digest for Inline {
+    fn block(&mut self, block: Vec<u8>, filled: usize) -> Vec<u8> {
+        sha2::Digest::update(&mut self.0, &block[..filled]);
+        block
+    }
+
+    fn finish(self: Box<Self>) -> [u8; 32] {
+        sha2::Digest::finalize(self.0).into()
+    }
+}
+
+/// A [`Digest`] that ignores its input (nothing to check).
+pub struct Skip;
+
+impl Digest for Skip {
+    fn block(&mut self, block: Vec<u8>, _: usize) -> Vec<u8> {
+        block
+    }
+
+    fn finish(self: Box<Self>) -> [u8; 32] {
+        [0; 32]
+    }
+}
+
+/// The raw blob as a buffered reader: reads land in a block, and each full block is handed to
+/// the digest whole, so hashing costs no copy wherever it runs.
+pub struct Hashed<R> {
+    inner: R,
+    digest: Box<dyn Digest>,
+    block: Vec<u8>,
+    filled: usize,
+    pos: usize,
+    bytes: u64,
+}
+
+impl<R: Read> Hashed<R> {
+    /// Wraps `inner`, feeding `digest`.
+    pub fn new(inner: R, digest: Box<dyn Digest>) -> Hashed<R> {
+        Hashed {
+            inner,
+            digest,
+            block: vec![0; BLOCK],
+            filled: 0,
+            pos: 0,
+            bytes: 0,
+        }
+    }
+
+    /// Reads to the end and returns `sha256:<hex>` of everything read, and its length.
+    pub fn finish(mut self) -> io::Result<(String, u64)> {
+        io::copy(&mut self, &mut io::sink())?;
+        let block = std::mem::take(&mut self.block);
+        let _ = self.digest.block(block, self.filled);
+        Ok((hex_digest(&self.digest.finish()), self.bytes))
+    }
+}
+
+impl<R: Read> BufRead for Hashed<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.filled {
+            if self.filled == self.block.len() {
+                let full = std::mem::take(&mut self.block);
+                self.block = self.digest.block(full, self.filled);
+                self.block.resize(BLOCK, 0);
+                (self.filled, self.pos) = (0, 0);
+            }
+            let n = loop {
+                match self.inner.read(&mut self.block[self.filled..]) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    read => break read?,
+                }
+            };
+            self.filled += n;
+            self.bytes += n as u64;
+        }
+        Ok(&self.block[self.pos..self.filled])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos = (self.pos + amount).min(self.filled);
+    }
+}
+
+impl<R: Read> Read for Hashed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+/// A reader that hashes what passes through it, on the calling thread (the uncompressed tar of
+/// a compressed legacy layer, checked against its diff ID).
 pub struct Hashing<R> {
     inner: R,
     hasher: Sha256,
@@ -18,7 +130,7 @@ pub struct Hashing<R> {
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        sha2::Digest::update(&mut self.hasher, &buf[..n]);
         self.bytes += n as u64;
         Ok(n)
     }
@@ -29,7 +141,7 @@ impl<R: Read> Hashing<R> {
     pub fn new(inner: R) -> Hashing<R> {
         Hashing {
             inner,
-            hasher: Sha256::new(),
+            hasher: Sha256::default(),
             bytes: 0,
         }
     }
@@ -42,14 +154,14 @@ impl<R: Read> Hashing<R> {
     /// Reads to the end and returns `sha256:<hex>` of everything that passed.
     pub fn finish(mut self) -> io::Result<(String, u64)> {
         io::copy(&mut self, &mut io::sink())?;
-        let hex: String = self
-            .hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        Ok((format!("sha256:{hex}"), self.bytes))
+        let digest: [u8; 32] = sha2::Digest::finalize(self.hasher).into();
+        Ok((hex_digest(&digest), self.bytes))
     }
+}
+
+fn hex_digest(digest: &[u8; 32]) -> String {
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 /// The compression of a layer, as sniffed.
@@ -66,17 +178,17 @@ pub enum Compression {
 /// A decompressing reader over a hashed blob.
 pub enum Decoder<R: Read> {
     /// Plain tar.
-    Plain(BufReader<Hashing<R>>),
+    Plain(Hashed<R>),
     /// gzip.
-    Gzip(Box<MultiGzDecoder<BufReader<Hashing<R>>>>),
+    Gzip(Box<MultiGzDecoder<Hashed<R>>>),
     /// zstd.
-    Zstd(Box<zstd::Decoder<'static, BufReader<Hashing<R>>>>),
+    Zstd(Box<zstd::Decoder<'static, Hashed<R>>>),
 }
 
 impl<R: Read> Decoder<R> {
-    /// Sniffs `raw` and wraps it in the right decoder.
-    pub fn new(raw: R) -> io::Result<(Decoder<R>, Compression)> {
-        let mut buffered = BufReader::with_capacity(256 << 10, Hashing::new(raw));
+    /// Sniffs `raw` and wraps it in the right decoder; `digest` hashes the blob as it is read.
+    pub fn new(raw: R, digest: Box<dyn Digest>) -> io::Result<(Decoder<R>, Compression)> {
+        let mut buffered = Hashed::new(raw, digest);
         let magic = buffered.fill_buf()?;
         Ok(if magic.starts_with(&[0x1f, 0x8b]) {
             let decoder = MultiGzDecoder::new(buffered);
@@ -91,11 +203,11 @@ impl<R: Read> Decoder<R> {
     }
 
     /// Gives back the hashing reader (to drain it and check the digest).
-    pub fn into_hashing(self) -> Hashing<R> {
+    pub fn into_hashing(self) -> Hashed<R> {
         match self {
-            Decoder::Plain(r) => r.into_inner(),
-            Decoder::Gzip(r) => r.into_inner().into_inner(),
-            Decoder::Zstd(r) => r.finish().into_inner(),
+            Decoder::Plain(r) => r,
+            Decoder::Gzip(r) => r.into_inner(),
+            Decoder::Zstd(r) => r.finish(),
         }
     }
 }
@@ -129,5 +241,31 @@ impl<R: Read> Read for Capped<R> {
             return Err(io::Error::other(message));
         }
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hashed_blob_reads_and_hashes_every_byte_once() {
+        let data: Vec<u8> = (0..2 * BLOCK + 777).map(|i| (i % 253) as u8).collect();
+        let expected = hex_digest(&<Sha256 as sha2::Digest>::digest(&data).into());
+        for piece in [1, 4096, BLOCK + 1] {
+            let mut hashed = Hashed::new(&data[..], Box::new(Inline::default()));
+            let mut read = Vec::new();
+            let mut buf = vec![0; piece];
+            // half of it read, the rest left for finish to drain
+            while read.len() < data.len() / 2 {
+                let n = hashed.read(&mut buf).unwrap();
+                read.extend_from_slice(&buf[..n]);
+            }
+            assert_eq!(read, data[..read.len()]);
+            assert_eq!(
+                hashed.finish().unwrap(),
+                (expected.clone(), data.len() as u64)
+            );
+        }
     }
 }

@@ -15,7 +15,8 @@ use std::io::{self, Read};
 
 use crate::image::layout::Expected;
 use crate::rules::RuleSet;
-use decode::{Capped, Compression, Decoder, Hashing};
+pub use decode::Digest;
+use decode::{Capped, Compression, Decoder, Hashing, Inline, Skip};
 pub use whiteout::LayerIndex;
 
 /// Caps on what one layer may cost.
@@ -160,6 +161,11 @@ pub trait WindowSink {
     fn window(&mut self, window: Window);
     /// Waits for every window and returns the kept scans.
     fn finish(&mut self) -> Vec<Scanned>;
+    /// A digest of the layer's blob (or of its tar), fed as the layer is read: by default
+    /// computed on the reading thread.
+    fn digest(&self) -> Box<dyn Digest> {
+        Box::new(Inline::default())
+    }
 }
 
 /// Everything read from one layer.
@@ -188,7 +194,11 @@ pub fn scan<R: Read>(
     sink: &mut dyn WindowSink,
 ) -> LayerScan {
     let mut out = LayerScan::default();
-    let (decoder, compression) = match Decoder::new(raw) {
+    let raw_hash: Box<dyn Digest> = match expected {
+        Some(_) => sink.digest(),
+        None => Box::new(Skip),
+    };
+    let (decoder, compression) = match Decoder::new(raw, raw_hash) {
         Ok(d) => d,
         Err(e) => {
             out.errors.push(format!("cannot read the blob: {e}"));

@@ -143,15 +143,26 @@ fn scan_one(
                 .push(config_finding(source, place(None), m));
         }
     }
+    let sizes: Vec<u64> = image
+        .layers
+        .iter()
+        .map(|l| store.size(&l.blob).unwrap_or(0))
+        .collect();
+    let (total, threads) = (
+        sizes.iter().sum::<u64>(),
+        rayon::current_num_threads() as u64,
+    );
     let scans: Vec<LayerScan> = image
         .layers
         .par_iter()
-        .map(|layer| match store.open(&layer.blob) {
+        .zip(&sizes)
+        .map(|(layer, &size)| match store.open(&layer.blob) {
             Ok(reader) => {
                 let reader = progress::Counting::new(reader, source, options.progress);
                 let shared = windows::Shared::default();
+                let behind = hash_behind(size, total, threads);
                 rayon::scope(|scope| {
-                    let mut sink = windows::Parallel::new(scope, rules, &shared);
+                    let mut sink = windows::Parallel::new(scope, rules, &shared, behind);
                     let expected = layer.expected.as_ref();
                     layer::scan(reader, expected, rules, options.limits, &mut sink)
                 })
@@ -194,6 +205,15 @@ fn scan_one(
     if let (Some(origin), Some(config)) = (options.origin, &config) {
         attribution::attribute(origin, config, &mut outcome.findings[first_finding..]);
     }
+}
+
+/// Whether a layer's blob is hashed on the pool rather than by the thread reading it. That
+/// costs a copy of the blob and pays only when the other threads have time to spare: when the
+/// layer is the critical path by a margin (1.5 times its fair share of the image's bytes). On
+/// the bench images: a 1.6 GB layer of 1.9 GB scans 9-16 % faster this way, two layers of about
+/// half each 5-8 % slower.
+fn hash_behind(size: u64, total: u64, threads: u64) -> bool {
+    threads > 1 && size.saturating_mul(threads).saturating_mul(2) > total.saturating_mul(3)
 }
 
 /// The file's fate in the final filesystem: the first later layer that touches it decides.

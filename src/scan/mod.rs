@@ -4,6 +4,7 @@
 //! listed once, and an image's layers are decompressed and scanned in parallel. Because the
 //! report is sorted at the end, `-j1` and `-jN` print the same bytes.
 
+mod digest;
 mod image;
 mod inputs;
 mod progress;

@@ -7,7 +7,8 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::layer::{Scanned, Window, WindowSink};
+use crate::layer::decode::Inline;
+use crate::layer::{Digest, Scanned, Window, WindowSink};
 use crate::rules::RuleSet;
 
 /// Most window bytes queued or being scanned for one layer.
@@ -28,6 +29,7 @@ pub struct Parallel<'s, 'scope> {
     in_flight: &'scope AtomicUsize,
     batch: Vec<Window>,
     batch_bytes: usize,
+    hash_behind: bool,
 }
 
 /// State shared by a layer's tasks; lives outside the scope.
@@ -38,11 +40,13 @@ pub struct Shared {
 }
 
 impl<'s, 'scope> Parallel<'s, 'scope> {
-    /// A sink spawning on `scope`.
+    /// A sink spawning on `scope`; `hash_behind` hashes the layer's blob on the pool too
+    /// ([`super::digest::Behind`]) instead of on the reading thread.
     pub fn new(
         scope: &'s rayon::Scope<'scope>,
         rules: &'scope RuleSet,
         shared: &'scope Shared,
+        hash_behind: bool,
     ) -> Self {
         Parallel {
             scope,
@@ -51,6 +55,7 @@ impl<'s, 'scope> Parallel<'s, 'scope> {
             in_flight: &shared.in_flight,
             batch: Vec::new(),
             batch_bytes: 0,
+            hash_behind,
         }
     }
 
@@ -88,6 +93,14 @@ impl WindowSink for Parallel<'_, '_> {
         self.batch.push(window);
         if self.batch_bytes >= BATCH {
             self.flush();
+        }
+    }
+
+    fn digest(&self) -> Box<dyn Digest> {
+        if self.hash_behind {
+            Box::new(super::digest::Behind::new())
+        } else {
+            Box::new(Inline::default())
         }
     }
 
