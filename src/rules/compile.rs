@@ -17,9 +17,16 @@ use crate::error::{Error, Result};
 pub struct Compiled {
     pattern: String,
     cell: OnceLock<Option<(Regex, usize)>>,
+    reach: OnceLock<Option<usize>>,
 }
 
 impl Compiled {
+    /// The longest match the pattern can make, in bytes (`None`: unbounded); worked out on
+    /// first use, like the regex, so loading the rules stays cheap.
+    pub(super) fn reach(&self) -> Option<usize> {
+        *self.reach.get_or_init(|| reach(&self.pattern))
+    }
+
     pub(super) fn get(&self) -> Option<&(Regex, usize)> {
         self.cell
             .get_or_init(|| {
@@ -103,6 +110,7 @@ pub(super) fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
         let compiled = Compiled {
             pattern: pattern.clone(),
             cell: OnceLock::new(),
+            reach: OnceLock::new(),
         };
         if !origin.starts_with(BUILTIN_ORIGIN) {
             let regex = compile_regex(&spec, origin, pattern)?;
@@ -136,7 +144,6 @@ pub(super) fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
                 })
                 .collect(),
             case_insensitive,
-            reach: reach(pattern),
             min_entropy: spec.min_entropy,
             validator: spec.validator,
         }

@@ -39,9 +39,6 @@ pub enum Matcher {
         keywords: Vec<String>,
         /// Whether the pattern ignores case somewhere (`(?i`), so keywords must too.
         case_insensitive: bool,
-        /// The longest match the pattern can make, in bytes (`None`: unbounded). A match holds
-        /// one of the keywords, so the regex runs only this far around a keyword hit.
-        reach: Option<usize>,
         /// Minimum entropy of the secret, if any.
         min_entropy: Option<f64>,
         /// Offline validation, if any.
@@ -371,10 +368,11 @@ impl Rule {
         out
     }
 
-    /// The longest match of a content rule's pattern, when bounded.
+    /// The longest match of a content rule's pattern, when bounded. A match holds one of the
+    /// keywords, so the regex runs only this far around a keyword hit.
     fn reach(&self) -> Option<usize> {
         match &self.matcher {
-            Matcher::Content { reach, .. } => *reach,
+            Matcher::Content { compiled, .. } => compiled.reach(),
             _ => None,
         }
     }
