@@ -33,7 +33,8 @@
 //!
 //! * The library never prints; only `main.rs` writes to stdout/stderr.
 //! * `report` never imports `scan`; `rules` never imports `dockerfile`, `image` or `layer`;
-//!   `layer` never spawns work (it hands windows to a sink the scan module provides).
+//!   `layer` never spawns work (it hands windows, and blob blocks to hash, to a sink the scan
+//!   module provides).
 //! * Nothing is written to disk and nothing touches the network.
 //! * No input makes the parser or a check panic; problems become [`ScanError`]s in the report,
 //!   and the rest of the input is still scanned.

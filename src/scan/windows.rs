@@ -1,8 +1,9 @@
 //! Scanning a layer's file windows on the thread pool while the layer is still being
 //! decompressed, so one large layer keeps every core busy. Small files are batched (a task per
-//! file would cost more than the scan); windows in flight are capped in bytes, and when the cap
-//! is reached the reading thread helps run queued scans (`rayon::yield_now`) instead of reading
-//! on, so memory stays bounded whatever the layer size.
+//! file would cost more than the scan); windows in flight are capped in bytes (of capacity), and
+//! when the cap is reached the reading thread helps run queued scans (`rayon::yield_now`)
+//! instead of reading on, so memory stays bounded whatever the layer size. The sink also says
+//! where the layer's blob is hashed: inline, or behind the reader ([`super::digest`]).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
