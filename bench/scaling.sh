@@ -42,16 +42,17 @@ open(sys.argv[2], "w").write("\n".join(blocks[:10]))
 PY
 
 wall() { /usr/bin/time -f '%e' "$@" >/dev/null 2>/tmp/stowaway-wall || true; tail -1 /tmp/stowaway-wall; }
-printf '%-10s %8s %-10s %8s %9s\n' image MiB run "wall s" "MB/s"
+printf '%-10s %8s %-10s %8s %9s\n' image MiB run "wall s" "MB/s"  # MB = 10^6 bytes, as bench/image.sh
 for image in "$small" /tmp/stowaway-bench /tmp/stowaway-bench-2g; do
   tar="$image/docker-archive.tar"
-  mib=$(( $(tar -tvf "$tar" | awk '$6 ~ /\.tar$/ {s+=$3} END {print s}') >> 20 ))
+  bytes=$(tar -tvf "$tar" | awk '$6 ~ /\.tar$/ {s+=$3} END {print s}')
+  mib=$((bytes >> 20))
   for run in "-j1 all" "-j2 all" "-j2 10"; do
     set -- $run
     rules=()
     [ "$2" = 10 ] && rules=(--no-builtin-rules --rules "$ten")
     t=$(wall "$bin" scan "$tar" "$1" "${rules[@]}" --format json)
-    printf '%-10s %8s %-10s %8s %9.0f\n' "$(basename "$image")" "$mib" "$run" "$t" "$(echo "$mib / $t" | bc -l)"
+    printf '%-10s %8s %-10s %8s %9.0f\n' "$(basename "$image")" "$mib" "$run" "$t" "$(echo "$bytes / 1000000 / $t" | bc -l)"
   done
 done
 rm -f "$ten"
