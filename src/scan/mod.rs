@@ -124,6 +124,7 @@ fn scan_on_pool(inputs: Vec<Input>, rules: &RuleSet, options: &Options) -> Repor
             dockerfile,
             target: options.target.as_deref(),
         }),
+        alone: images.len() == 1,
     };
     let image_outcomes: Vec<(image::ImageOutcome, f64)> = images
         .par_iter()
