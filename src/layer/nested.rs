@@ -133,17 +133,17 @@ impl Walker<'_> {
     ) -> io::Result<()> {
         let mut head = Vec::with_capacity(512);
         reader.take(512).read_to_end(&mut head)?;
-        let kind = self.kind(&head, depth);
-        if kind == Kind::Gzip {
-            return self.gzip(head, reader, path, exact, depth);
-        }
-        let mut whole = Cursor::new(head).chain(reader);
-        match kind {
-            Kind::Data | Kind::Gzip => self.content(&mut whole, path, exact),
+        match self.kind(&head, depth) {
+            Kind::Gzip => self.gzip(head, reader, path, exact, depth),
+            Kind::Data => self.content(&mut Cursor::new(head).chain(reader), path, exact),
             Kind::Tar => self
-                .tar(&mut whole, &format!("{path}!/"), depth + 1)
+                .tar(
+                    &mut Cursor::new(head).chain(reader),
+                    &format!("{path}!/"),
+                    depth + 1,
+                )
                 .map_err(nested),
-            Kind::Zip => self.zip(&mut whole, path, depth + 1),
+            Kind::Zip => self.zip(&mut Cursor::new(head).chain(reader), path, depth + 1),
         }
     }
 
