@@ -11,7 +11,8 @@
 # this run. Every row is the median of BENCH_RUNS runs (default 3).
 #
 #   apt-get install -y buildah mmdebstrap zstd time && bench/image.sh [SIZE_MB] [THREADS]
-# Set BENCH_DIR to reuse a built image between runs (default: /tmp/stowaway-bench);
+# Set BENCH_DIR to reuse a built image between runs (default: /tmp/stowaway-bench), and
+# BENCH_BUILD_ONLY=1 to build the image and stop;
 # STOWAWAY_FEATURES=vectorscan benchmarks the vectorscan first pass (needs cmake, Boost, ragel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +62,7 @@ PY
   $B push -q localhost/bench:1 "oci:$dir/oci-gzip:bench:1"
   $B push -q --compression-format zstd localhost/bench:1 "oci:$dir/oci-zstd:bench:1"
 fi
+[ -z "${BENCH_BUILD_ONLY:-}" ] || exit 0
 
 runs=${BENCH_RUNS:-3}
 measure() { # command... ; prints wall s, cpu s, peak RSS MB of the median run (by wall time)
