@@ -178,6 +178,25 @@ pub struct Location {
     pub image: Option<ImageLocation>,
 }
 
+impl Location {
+    /// A place in an image (a layer file or the config): no Dockerfile line, stage or
+    /// instruction until attribution or the caller sets them.
+    pub fn in_image(kind: LocationKind, path: String, image: ImageLocation) -> Location {
+        Location {
+            kind,
+            path,
+            line: None,
+            column: None,
+            instruction: None,
+            instruction_line: None,
+            stage: None,
+            in_final_image: None,
+            dockerfile: None,
+            image: Some(image),
+        }
+    }
+}
+
 /// One reported secret (or secret-leaking pattern).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {

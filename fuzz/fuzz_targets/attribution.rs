@@ -20,17 +20,10 @@ fn finding(kind: LocationKind, layer: Option<usize>, field: Option<&str>, secret
         fingerprint: "f".into(),
         message: "m".into(),
         fix: "x".into(),
-        location: Location {
+        location: Location::in_image(
             kind,
-            path: "/p".into(),
-            line: None,
-            column: None,
-            instruction: None,
-            instruction_line: None,
-            stage: None,
-            in_final_image: None,
-            dockerfile: None,
-            image: Some(ImageLocation {
+            "/p".into(),
+            ImageLocation {
                 image: "img".into(),
                 platform: None,
                 layer_index: layer,
@@ -40,8 +33,8 @@ fn finding(kind: LocationKind, layer: Option<usize>, field: Option<&str>, secret
                 changed_by_layer: None,
                 field: field.map(str::to_owned),
                 owner: None,
-            }),
-        },
+            },
+        ),
     }
 }
 

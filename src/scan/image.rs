@@ -286,16 +286,10 @@ fn layer_finding(
         message,
         fix: rule.remediation.clone(),
         location: Location {
-            kind: LocationKind::Layer,
-            path: format!("/{path}"),
             line,
             column,
             instruction: instruction.cloned(),
-            instruction_line: None,
-            stage: None,
-            in_final_image: None,
-            dockerfile: None,
-            image: Some(at),
+            ..Location::in_image(LocationKind::Layer, format!("/{path}"), at)
         },
     }
 }
@@ -312,17 +306,6 @@ fn config_finding(source: &str, mut at: ImageLocation, m: ConfigMatch<'_>) -> Fi
         secret: m.secret,
         message: m.message,
         fix: m.rule.remediation.clone(),
-        location: Location {
-            kind: LocationKind::Config,
-            path: "config".to_owned(),
-            line: None,
-            column: None,
-            instruction: None,
-            instruction_line: None,
-            stage: None,
-            in_final_image: None,
-            dockerfile: None,
-            image: Some(at),
-        },
+        location: Location::in_image(LocationKind::Config, "config".to_owned(), at),
     }
 }
