@@ -153,6 +153,10 @@ pub struct ScanArgs {
     /// Most tar entries read from one layer or one archive nested in it.
     #[arg(long, value_name = "N", default_value_t = 5_000_000)]
     pub max_entries: u64,
+    /// Do not check layer blobs against their digests and diff IDs: a third less work on an
+    /// uncompressed archive, but a corrupt or altered layer is scanned as it is, without an error.
+    #[arg(long)]
+    pub no_digest_check: bool,
     /// Count findings in files installed by OS or language packages (dpkg, apk, pip, npm) like
     /// any other; by default they are listed apart at low severity and do not fail the run.
     #[arg(long)]
@@ -239,6 +243,7 @@ impl ScanArgs {
             progress: None,
             include_vendor: self.include_vendor,
             dockerfile: self.dockerfile.clone(),
+            skip_digest_check: self.no_digest_check,
         }
     }
 }

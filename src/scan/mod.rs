@@ -61,6 +61,10 @@ pub struct Options {
     /// The Dockerfile the images were built from: image findings are attributed to its
     /// instructions (`scan --dockerfile`). It is scanned only if also given as an input.
     pub dockerfile: Option<PathBuf>,
+    /// Do not check layer blobs against their digests and diff IDs (`--no-digest-check`): a
+    /// corrupt or altered blob is then scanned as it is, without an error. Hashing is a third of
+    /// the work on an uncompressed archive.
+    pub skip_digest_check: bool,
 }
 
 impl std::fmt::Debug for Options {
@@ -72,6 +76,7 @@ impl std::fmt::Debug for Options {
             .field("platform", &self.platform)
             .field("limits", &self.limits)
             .field("dockerfile", &self.dockerfile)
+            .field("skip_digest_check", &self.skip_digest_check)
             .finish_non_exhaustive()
     }
 }
@@ -125,6 +130,7 @@ fn scan_on_pool(inputs: Vec<Input>, rules: &RuleSet, options: &Options) -> Repor
             target: options.target.as_deref(),
         }),
         alone: images.len() == 1,
+        skip_digest_check: options.skip_digest_check,
     };
     let image_outcomes: Vec<(image::ImageOutcome, f64)> = images
         .par_iter()

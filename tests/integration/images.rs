@@ -362,6 +362,36 @@ fn digest_mismatch_and_missing_blob() {
     assert_eq!(layers_with_findings(&json), [1]);
 }
 
+/// `--no-digest-check` trades the check for speed: an altered layer is scanned as it is, with
+/// no error, in docker save archives of both layouts (blob digests and legacy diff IDs).
+#[test]
+fn no_digest_check_scans_altered_layers_without_an_error() {
+    let altered = builder::tar_of(&[file("srv/leak.py", &format!("T = \"{TOKEN}\"\n"))]);
+    for format in [Format::Docker25, Format::DockerLegacy] {
+        let mut files = leaky().files(format);
+        let first = match format {
+            Format::DockerLegacy => files
+                .iter()
+                .map(|(p, _)| p.clone())
+                .filter(|p| p.ends_with("/layer.tar"))
+                .find(|p| {
+                    let bytes = &files.iter().find(|(q, _)| q == p).unwrap().1;
+                    String::from_utf8_lossy(bytes).contains("etc/os-release")
+                })
+                .unwrap(),
+            _ => layer_blobs(&files)[0].clone(),
+        };
+        replace(&mut files, &first, altered.clone());
+        let (code, json) = scan_files(&files, &[]);
+        assert_eq!(code, 2, "{format:?}");
+        assert!(error_text(&json).contains("digest mismatch"), "{format:?}");
+        let (code, json) = scan_files(&files, &["--no-digest-check"]);
+        assert_eq!(code, 1, "{format:?}: {}", error_text(&json));
+        assert_eq!(error_text(&json), "", "{format:?}");
+        assert_eq!(layers_with_findings(&json), [0, 1], "{format:?}");
+    }
+}
+
 /// Legacy archives name no blob digests, only diff IDs; `docker load` accepts compressed
 /// `layer.tar` files all the same, so a gzip layer is checked against its decompressed bytes.
 #[test]
