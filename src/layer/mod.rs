@@ -105,13 +105,21 @@ impl Window {
         match self.gzip {
             None => self.scan_into(rules, &mut out),
             Some(limit) => {
-                let mut inflated = Capped {
-                    inner: flate2::bufread::MultiGzDecoder::new(&self.bytes[..]),
-                    read: 0,
-                    limit,
-                };
                 let mut index = self.index;
-                let cut = chunk::windows(&mut inflated, None, |bytes, keep_from| {
+                let whole = decode::inflate_whole(&self.bytes, limit);
+                let mut streamed;
+                let (inflated, exact): (&mut dyn Read, _) = match &whole {
+                    Some(whole) => (&mut &whole[..], Some(whole.len() as u64)),
+                    None => {
+                        streamed = Capped {
+                            inner: flate2::bufread::MultiGzDecoder::new(&self.bytes[..]),
+                            read: 0,
+                            limit,
+                        };
+                        (&mut streamed, None)
+                    }
+                };
+                let cut = chunk::windows(inflated, exact, |bytes, keep_from| {
                     let window = Window {
                         file: self.file,
                         index,
