@@ -233,9 +233,14 @@ pub fn scan<R: Read>(
         tar.get_mut()
     };
     // tar headers are read 512 bytes at a time: a decoder asked for so little at once is slow
-    // (libzstd and zlib-rs both), so small reads come from a buffer; window fills bypass it
-    let mut buffered = io::BufReader::with_capacity(256 << 10, stream);
-    let walked = walk(&mut buffered, rules, limits, &mut out, sink);
+    // (libzstd and zlib-rs both), so small reads come from a buffer; window fills bypass it.
+    // A plain blob is already read in blocks, and one more buffer would be one more copy.
+    let walked = if compression == Compression::None {
+        walk(stream, rules, limits, &mut out, sink)
+    } else {
+        let mut buffered = io::BufReader::with_capacity(256 << 10, stream);
+        walk(&mut buffered, rules, limits, &mut out, sink)
+    };
     if let Err(e) = walked {
         out.errors.push(format!("stopped reading: {e}"));
     }
