@@ -37,9 +37,12 @@ pub struct WindowScan {
     /// `(match, newlines before it in the window, characters since the last of those newlines,
     /// or since the window start when there is none)`.
     pub matches: Vec<(Match, u64, u64)>,
-    /// Newlines among the window's kept bytes.
+    /// Newlines among the window's kept bytes; zero in a file's last window (`keep_from` at its
+    /// end), which moves no later window's cursor, so most files are never counted past their
+    /// last match.
     pub newlines: u64,
-    /// Characters after the last kept newline (or all kept characters when there is none).
+    /// Characters after the last kept newline (or all kept characters when there is none); zero
+    /// in a file's last window, likewise.
     pub tail_chars: u64,
     /// More than [`MAX_MATCHES_PER_WINDOW`] matches: the rest were dropped.
     pub truncated: bool,
@@ -156,6 +159,9 @@ pub fn scan_window(window: &[u8], keep_from: usize, rules: &RuleSet) -> WindowSc
         count(&window[done..m.start], &mut newlines, &mut chars);
         done = m.start;
         out.matches.push((m, newlines, chars));
+    }
+    if keep_from == window.len() {
+        return out;
     }
     count(&window[done..keep_from], &mut newlines, &mut chars);
     out.newlines = newlines;

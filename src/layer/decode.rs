@@ -293,7 +293,11 @@ mod tests {
         let at = lying.len() - 4;
         lying[at..].copy_from_slice(&10u32.to_le_bytes());
         assert_eq!(inflate_whole(&lying, 1 << 20), None, "a trailer that lies");
-        assert_eq!(inflate_whole(&one[..one.len() / 2], 1 << 20), None, "truncated");
+        assert_eq!(
+            inflate_whole(&one[..one.len() / 2], 1 << 20),
+            None,
+            "truncated"
+        );
         assert_eq!(inflate_whole(b"", 1 << 20), None);
     }
 
