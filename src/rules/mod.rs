@@ -15,7 +15,7 @@ mod spec;
 pub mod validate;
 pub mod value;
 
-use regex::bytes::Regex;
+use regex_automata::meta::Regex;
 
 use crate::error::{Error, Result};
 use crate::finding::{Confidence, Severity};
@@ -193,11 +193,12 @@ impl RuleSet {
     pub fn find_matches(&self, chunk: &[u8]) -> Vec<Match> {
         let mut hits = vec![Vec::new(); self.rules.len()];
         self.prefilter.hits(chunk, &mut hits);
+        let large = self.prefilter.is_large();
         let mut matches = Vec::new();
         for (index, hits) in hits.iter_mut().enumerate().filter(|(_, h)| !h.is_empty()) {
             let reach = self.rules[index].reach();
             for (start, end) in prefilter::regions(hits, chunk.len(), reach) {
-                let found = self.rules[index].find_matches(index, &chunk[start..end]);
+                let found = self.rules[index].find_matches(index, &chunk[start..end], large);
                 // a secret touching a cut made here (not a chunk edge) may be a partial one
                 let inside = |m: &Match| {
                     (start == 0 || m.start > 0) && (end == chunk.len() || m.end < end - start)
@@ -278,7 +279,7 @@ impl RuleSet {
                     }
                     // the regex runs only around keywords: a match must hold one
                     let found = compiled
-                        .get()
+                        .get(false)
                         .map(|(regex, _)| regex.find_iter(example.as_bytes()));
                     for m in found.into_iter().flatten() {
                         let whole =
@@ -287,7 +288,7 @@ impl RuleSet {
                             problems.push(format!(
                                 "{}: a match holds no keyword: {:?}",
                                 rule.id,
-                                String::from_utf8_lossy(m.as_bytes())
+                                String::from_utf8_lossy(&example.as_bytes()[m.range()])
                             ));
                         }
                     }
@@ -308,7 +309,7 @@ impl RuleSet {
 
 impl Rule {
     /// Matches of this content rule in `chunk`, filtered by value class and entropy.
-    fn find_matches(&self, index: usize, chunk: &[u8]) -> Vec<Match> {
+    fn find_matches(&self, index: usize, chunk: &[u8], large: bool) -> Vec<Match> {
         let Matcher::Content {
             compiled,
             min_entropy,
@@ -318,15 +319,15 @@ impl Rule {
         else {
             return Vec::new();
         };
-        let Some((regex, secret_group)) = compiled.get() else {
+        let Some((regex, secret_group)) = compiled.get(large) else {
             return Vec::new();
         };
         let mut out = Vec::new();
         for caps in regex.captures_iter(chunk) {
-            let Some(group) = caps.get(*secret_group) else {
+            let Some(group) = caps.get_group(*secret_group) else {
                 continue;
             };
-            let secret = String::from_utf8_lossy(group.as_bytes()).into_owned();
+            let secret = String::from_utf8_lossy(&chunk[group.range()]).into_owned();
             let (mut severity, mut confidence) = match value::classify(&secret) {
                 // a fixed provider format says what the value is (`access_token$production$…`)
                 ValueKind::Reference | ValueKind::Pointer
@@ -357,8 +358,8 @@ impl Rule {
             }
             out.push(Match {
                 rule: index,
-                start: group.start(),
-                end: group.end(),
+                start: group.start,
+                end: group.end,
                 secret,
                 severity,
                 confidence,
@@ -381,7 +382,7 @@ impl Rule {
     fn proves(&self, index: usize, example: &str) -> bool {
         match &self.matcher {
             Matcher::Content { .. } => self
-                .find_matches(index, example.as_bytes())
+                .find_matches(index, example.as_bytes(), false)
                 .iter()
                 .any(|m| m.severity > Severity::Info),
             Matcher::Path(regex) => regex.is_match(example.as_bytes()),
@@ -427,7 +428,7 @@ mod tests {
         for rule in rules.rules() {
             if let Matcher::Content { compiled, .. } = &rule.matcher {
                 assert!(
-                    compiled.get().is_some(),
+                    compiled.get(false).is_some() && compiled.get(true).is_some(),
                     "{}: pattern does not compile or lacks a secret group",
                     rule.id
                 );

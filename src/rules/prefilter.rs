@@ -156,6 +156,11 @@ impl Prefilter {
         }))
     }
 
+    /// The scan has turned out large (the fast engine is in use).
+    pub fn is_large(&self) -> bool {
+        self.large.get().is_some()
+    }
+
     /// Records in `hits` (indexed by rule) the offset of every keyword occurrence in `chunk`.
     pub fn hits(&self, chunk: &[u8], hits: &mut [Vec<usize>]) {
         let automaton = match self.large(chunk.len()) {
