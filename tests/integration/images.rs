@@ -616,6 +616,15 @@ fn gzip_files_in_a_layer_small_and_large() {
         large.len()
     );
     let small = builder::gzip(format!("a\nb\n  {TOKEN}\n").as_bytes());
+    // a second member is read too, even when the trailer (the last member's size) would fit the
+    // first member alone, as a file built to hide its second member would have it
+    let hidden = format!("b\n{TOKEN}\n");
+    let decoy = format!("a\n{}\n", "x".repeat(hidden.len() - 3));
+    let two = [
+        builder::gzip(decoy.as_bytes()),
+        builder::gzip(hidden.as_bytes()),
+    ]
+    .concat();
     let mut corrupt = builder::gzip(format!("{}\n{TOKEN}\n", "word ".repeat(20_000)).as_bytes());
     let middle = corrupt.len() / 2;
     corrupt[middle..middle + 64].fill(0xff);
@@ -625,6 +634,7 @@ fn gzip_files_in_a_layer_small_and_large() {
             vec![
                 Entry::File("doc/large.gz".into(), large),
                 Entry::File("doc/small.gz".into(), small),
+                Entry::File("doc/two.gz".into(), two),
                 Entry::File("doc/corrupt.gz".into(), corrupt),
                 file("doc/z.txt", TOKEN),
             ],
@@ -638,6 +648,7 @@ fn gzip_files_in_a_layer_small_and_large() {
         [
             "github.pat layer /doc/large.gz layer=0 present line=3",
             "github.pat layer /doc/small.gz layer=0 present line=3",
+            "github.pat layer /doc/two.gz layer=0 present line=4",
             "github.pat layer /doc/z.txt layer=0 present line=1",
         ]
     );
