@@ -2,7 +2,8 @@
 //! at the end for almost nothing), sniff the compression from magic bytes (gzip, zstd, or none;
 //! never from the media type or file name), and cap the decompressed size so a bomb stops with
 //! a clear error instead of running for hours. Where the hashing runs is the caller's choice
-//! ([`Digest`]): on the reading thread ([`Inline`]), or elsewhere.
+//! ([`Digest`]): on the reading thread ([`Inline`]), or elsewhere. Also the one-call inflation of
+//! a small whole `.gz` file found inside a layer ([`inflate_whole`]).
 
 use std::io::{self, BufRead, Read};
 

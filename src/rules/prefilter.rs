@@ -1,8 +1,9 @@
-//! The keyword prefilter: one Aho-Corasick pass over a chunk says which content rules are worth
-//! running on it. One case-insensitive automaton makes a single pass; hits of keywords that belong
-//! to case-sensitive patterns are then checked byte for byte (so `msg.` does not wake the SendGrid
-//! rule for `SG.`). The hits also tell where to look: a rule's regex runs only on regions
-//! around its keywords (see [`regions`]).
+//! The keyword prefilter: one pass over a chunk says which content rules are worth running on it.
+//! One case-insensitive automaton makes the pass (a cheap-to-build NFA while the scan is small,
+//! then a DFA or vectorscan, see [`Prefilter`]); hits of keywords that belong to case-sensitive
+//! patterns are then checked byte for byte (so `msg.` does not wake the SendGrid rule for `SG.`).
+//! The hits also tell where to look: a rule's regex runs only on regions around its keywords
+//! (see [`regions`]).
 
 /// Bytes before a keyword a match may start (`db_password = …`, an OpenAI key's prefix), for a
 /// pattern whose matches are unbounded.
