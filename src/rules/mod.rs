@@ -12,6 +12,7 @@ mod compile;
 pub mod names;
 mod prefilter;
 mod spec;
+mod trigram;
 pub mod validate;
 pub mod value;
 

@@ -43,6 +43,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
+use super::trigram::Trigrams;
 use crate::error::{Error, Result};
 
 /// The prefilter of a rule set: its engines, and for each keyword whether it must match
@@ -65,8 +66,10 @@ pub struct Prefilter {
 /// Bytes scanned with the NFA after which the fast engine is built and used.
 const LARGE_AFTER: usize = 1 << 20;
 
-/// The fast engine: an Aho-Corasick DFA; vectorscan when built with the feature.
+/// The fast engine: the trigram table ([`Trigrams`]), or vectorscan when built with the
+/// feature; an Aho-Corasick DFA if neither can be built.
 enum Large {
+    Trigrams(Trigrams),
     AhoCorasick(AhoCorasick),
     #[cfg(feature = "vectorscan")]
     Vectorscan(Vectorscan),
@@ -151,6 +154,9 @@ impl Prefilter {
                     idle: std::sync::Mutex::new(Vec::new()),
                 });
             }
+            if let Some(trigrams) = Trigrams::new(&self.keywords) {
+                return Large::Trigrams(trigrams);
+            }
             // the same keywords built the NFA, so this cannot fail but on size; then the NFA
             let dfa = automaton(&self.keywords, AhoCorasickKind::DFA);
             Large::AhoCorasick(dfa.unwrap_or_else(|_| self.small.clone()))
@@ -166,19 +172,28 @@ impl Prefilter {
     pub fn hits(&self, chunk: &[u8], hits: &mut [Vec<usize>]) {
         let automaton = match self.large(chunk.len()) {
             None => &self.small,
+            Some(Large::Trigrams(trigrams)) => {
+                return trigrams.find(&self.keywords, chunk, |start, pattern| {
+                    self.hit(chunk, start, pattern, hits);
+                });
+            }
             Some(Large::AhoCorasick(dfa)) => dfa,
             #[cfg(feature = "vectorscan")]
             Some(Large::Vectorscan(engine)) => return self.vectorscan_hits(engine, chunk, hits),
         };
         for hit in automaton.find_overlapping_iter(chunk) {
-            let pattern = hit.pattern().as_usize();
-            let (word, insensitive) = &self.keywords[pattern];
-            if !insensitive && &chunk[hit.start()..hit.end()] != word.as_bytes() {
-                continue; // `msg.` is not `SG.`
-            }
-            for &rule in &self.owners[pattern] {
-                hits[rule].push(hit.start());
-            }
+            self.hit(chunk, hit.start(), hit.pattern().as_usize(), hits);
+        }
+    }
+
+    /// Records keyword `pattern`, found ASCII-case-insensitively at `start`, for its rules.
+    fn hit(&self, chunk: &[u8], start: usize, pattern: usize, hits: &mut [Vec<usize>]) {
+        let (word, insensitive) = &self.keywords[pattern];
+        if !insensitive && &chunk[start..start + word.len()] != word.as_bytes() {
+            return; // `msg.` is not `SG.`
+        }
+        for &rule in &self.owners[pattern] {
+            hits[rule].push(start);
         }
     }
 }
