@@ -22,11 +22,22 @@ pub struct Trigrams {
     table: Vec<u64>,
     /// `(folded trigram, keyword index)`, sorted by trigram.
     starts: Vec<(u32, usize)>,
+    /// Bit `hash(q) % 2^16` set: some keyword starts with the folded four bytes `q` (a second,
+    /// cheaper test before the keywords are compared: most trigram candidates in code are the
+    /// start of `print`, `current` or `section`, not of a keyword).
+    quads: Vec<u64>,
+    /// The trigrams of three-byte keywords, which the four-byte test must not reject.
+    threes: Vec<u32>,
     /// Keywords of one or two bytes, with their indices.
     short: Option<(AhoCorasick, Vec<usize>)>,
 }
 
 const FOLD: u64 = 0x2020_2020_2020_2020;
+
+fn quad_bit(bytes: &[u8]) -> usize {
+    let q = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) | 0x2020_2020;
+    (q.wrapping_mul(0x9E37_79B1) >> 16) as usize
+}
 
 fn trigram(bytes: &[u8]) -> u32 {
     u32::from(bytes[0] | 0x20)
@@ -39,6 +50,8 @@ impl Trigrams {
     pub fn new(keywords: &[(String, bool)]) -> Option<Trigrams> {
         let mut table = vec![0u64; TABLE_WORDS];
         let mut starts = Vec::new();
+        let mut quads = vec![0u64; (1 << 16) / 64];
+        let mut threes = Vec::new();
         let mut short = Vec::new();
         for (index, (word, _)) in keywords.iter().enumerate() {
             if word.len() < 3 {
@@ -47,6 +60,13 @@ impl Trigrams {
             }
             let t = trigram(word.as_bytes());
             table[t as usize / 64] |= 1 << (t % 64);
+            match word.len() {
+                3 => threes.push(t),
+                _ => {
+                    let q = quad_bit(word.as_bytes());
+                    quads[q / 64] |= 1 << (q % 64);
+                }
+            }
             starts.push((t, index));
         }
         starts.sort_unstable();
@@ -64,6 +84,8 @@ impl Trigrams {
         Some(Trigrams {
             table,
             starts,
+            quads,
+            threes,
             short,
         })
     }
@@ -119,6 +141,15 @@ impl Trigrams {
         hit: &mut impl FnMut(usize, usize),
     ) {
         let t = trigram(&chunk[at..]);
+        if !self.threes.contains(&t) {
+            let Some(four) = chunk.get(at..at + 4) else {
+                return;
+            };
+            let q = quad_bit(four);
+            if self.quads[q / 64] >> (q % 64) & 1 == 0 {
+                return;
+            }
+        }
         let first = self.starts.partition_point(|&(s, _)| s < t);
         for &(_, index) in self.starts[first..].iter().take_while(|&&(s, _)| s == t) {
             let word = keywords[index].0.as_bytes();
