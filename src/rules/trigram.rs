@@ -2,10 +2,11 @@
 //! trigram table instead of an automaton walk. A keyword of three or more bytes can only start
 //! where the next three bytes, case-folded, equal its first three case-folded: one bit per
 //! possible trigram (a 2 MiB table) says whether any keyword starts so, and only there are the
-//! keywords with that trigram compared. Unlike an Aho-Corasick DFA, whose next state waits on
+//! keywords with that trigram compared (after a hashed test of the first four bytes, which turns
+//! away most of the `print`s and `current`s of code and binaries). Unlike an Aho-Corasick DFA, whose next state waits on
 //! the last, each position's test is independent of the others, so the processor overlaps them:
-//! 1.4 times the DFA's speed over the bench image's bytes (`examples/` probe, one thread). Keywords
-//! shorter than three bytes go through a small Aho-Corasick automaton.
+//! over the bench image's bytes, on one thread, 841 MB/s against the DFA's 590. Keywords shorter
+//! than three bytes go through a small Aho-Corasick automaton.
 //!
 //! Folding sets bit 0x20 of every byte, which lowercases ASCII letters and also merges a few
 //! punctuation pairs (`@` and `` ` ``): a keyword matching ASCII-case-insensitively always has the
