@@ -1,6 +1,6 @@
 //! The keyword prefilter: one pass over a chunk says which content rules are worth running on it.
-//! One case-insensitive automaton makes the pass (a cheap-to-build NFA while the scan is small,
-//! then a DFA or vectorscan, see [`Prefilter`]); hits of keywords that belong to case-sensitive
+//! One case-insensitive engine makes the pass (a cheap-to-build NFA while the scan is small, then
+//! a trigram table or vectorscan, see [`Prefilter`]); hits of keywords that belong to case-sensitive
 //! patterns are then checked byte for byte (so `msg.` does not wake the SendGrid rule for `SG.`).
 //! The hits also tell where to look: a rule's regex runs only on regions around its keywords
 //! (see [`regions`]).
@@ -51,9 +51,9 @@ use crate::error::{Error, Result};
 ///
 /// The first bytes scanned go through a contiguous Aho-Corasick NFA, cheap to build; once more
 /// than [`LARGE_AFTER`] bytes have gone through it, the scan is an image's and the fast engine
-/// is built and used from then on: a full Aho-Corasick DFA, or vectorscan with the feature. A
-/// Dockerfile in a pre-commit hook never pays for either (the DFA took 0.6 ms of its 9 ms, the
-/// vectorscan database about 4 ms).
+/// is built and used from then on: the trigram table ([`Trigrams`]), or vectorscan with the
+/// feature. A Dockerfile in a pre-commit hook never pays for a fast engine (an Aho-Corasick DFA
+/// built at load was 0.6 ms of its 9 ms, the vectorscan database about 4 ms).
 pub struct Prefilter {
     small: AhoCorasick,
     large: OnceLock<Large>,
@@ -100,7 +100,7 @@ impl std::fmt::Debug for Prefilter {
         let engine = if cfg!(feature = "vectorscan") {
             "vectorscan"
         } else {
-            "aho-corasick"
+            "trigrams"
         };
         f.debug_struct("Prefilter")
             .field("engine", &engine)
