@@ -79,6 +79,12 @@ pub fn recycle(mut bytes: Vec<u8>) {
     }
 }
 
+/// True when [`windows`] cuts a stream of `len` bytes into a single window, all of it kept: a
+/// caller already holding those bytes can scan them as that window without a copy.
+pub fn one_window(len: usize) -> bool {
+    len < FULL
+}
+
 /// Reads into `buf[filled..]` until `buf` is full or the stream ends; returns the bytes in it.
 fn fill(reader: &mut dyn Read, buf: &mut [u8], mut filled: usize) -> io::Result<usize> {
     while filled < buf.len() {

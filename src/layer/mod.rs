@@ -105,8 +105,22 @@ impl Window {
         match self.gzip {
             None => self.scan_into(rules, &mut out),
             Some(limit) => {
+                let whole = match decode::inflate_whole(&self.bytes, limit) {
+                    // the usual changelog: scanned as its one window, not copied into one
+                    Some(bytes) if chunk::one_window(bytes.len()) => {
+                        let keep_from = bytes.len();
+                        let window = Window {
+                            bytes,
+                            keep_from,
+                            gzip: None,
+                            ..self
+                        };
+                        window.scan_into(rules, &mut out);
+                        return out;
+                    }
+                    whole => whole,
+                };
                 let mut index = self.index;
-                let whole = decode::inflate_whole(&self.bytes, limit);
                 let mut streamed;
                 let (inflated, exact): (&mut dyn Read, _) = match &whole {
                     Some(whole) => (&mut &whole[..], Some(whole.len() as u64)),
