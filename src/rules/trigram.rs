@@ -3,10 +3,13 @@
 //! where the next three bytes, case-folded, equal its first three case-folded: one bit per
 //! possible trigram (a 2 MiB table) says whether any keyword starts so, and only there are the
 //! keywords with that trigram compared (after a hashed test of the first four bytes, which turns
-//! away most of the `print`s and `current`s of code and binaries). Unlike an Aho-Corasick DFA, whose next state waits on
-//! the last, each position's test is independent of the others, so the processor overlaps them:
-//! over the bench image's bytes, on one thread, 841 MB/s against the DFA's 590. Keywords shorter
-//! than three bytes go through a small Aho-Corasick automaton.
+//! away most of the `print`s and `current`s of code and binaries). Unlike an Aho-Corasick DFA,
+//! whose next state waits on the last, each position's test is independent of the others, so the
+//! processor overlaps them. Only every other position is tested: the table also holds each
+//! keyword's second trigram (a three-byte keyword's last two bytes followed by any byte), so a
+//! keyword starting at an odd position shows one byte later. Over the bench docker save archive,
+//! on one thread, that is 1,100 MB/s against 760 testing every position (and 590 for the DFA).
+//! Keywords shorter than three bytes go through a small Aho-Corasick automaton.
 //!
 //! Folding sets bit 0x20 of every byte, which lowercases ASCII letters and also merges a few
 //! punctuation pairs (`@` and `` ` ``): a keyword matching ASCII-case-insensitively always has the
@@ -59,12 +62,22 @@ impl Trigrams {
                 short.push(index);
                 continue;
             }
-            let t = trigram(word.as_bytes());
-            table[t as usize / 64] |= 1 << (t % 64);
+            let bytes = word.as_bytes();
+            let t = trigram(bytes);
+            let mut set = |t: u32| table[t as usize / 64] |= 1 << (t % 64);
+            set(t);
+            // an odd start is tested one byte in: by the keyword's second trigram, or for a
+            // three-byte keyword by its last two bytes and whatever follows
             match word.len() {
-                3 => threes.push(t),
+                3 => {
+                    threes.push(t);
+                    for next in 0..=255u8 {
+                        set(trigram(&[bytes[1], bytes[2], next]));
+                    }
+                }
                 _ => {
-                    let q = quad_bit(word.as_bytes());
+                    set(trigram(&bytes[1..]));
+                    let q = quad_bit(bytes);
                     quads[q / 64] |= 1 << (q % 64);
                 }
             }
@@ -101,30 +114,30 @@ impl Trigrams {
     ) {
         let len = chunk.len();
         let mut base = 0;
-        // eight bytes at a time give six trigrams
-        while base + 2 < len {
-            let word = match chunk.get(base..base + 8) {
-                Some(eight) => u64::from_le_bytes(eight.try_into().unwrap_or_default()),
-                None => {
-                    let mut tail = [0u8; 8];
-                    tail[..len - base].copy_from_slice(&chunk[base..]);
-                    u64::from_le_bytes(tail)
-                }
-            } | FOLD;
+        // every even position is tested, against the table of both a keyword's first trigram
+        // and its second: a start at an even position shows there, an odd one a byte later;
+        // eight bytes at a time give three positions
+        while base + 8 <= len {
+            let word =
+                u64::from_le_bytes(chunk[base..base + 8].try_into().unwrap_or_default()) | FOLD;
             let mut found = 0u32;
-            for j in 0..6 {
-                let t = ((word >> (8 * j)) & 0xFF_FFFF) as usize;
-                found |= (((self.table[t / 64] >> (t % 64)) & 1) as u32) << j;
+            for j in 0..3 {
+                let t = ((word >> (16 * j)) & 0xFF_FFFF) as usize;
+                found |= (((self.table[t / 64] >> (t % 64)) & 1) as u32) << (2 * j);
             }
             while found != 0 {
                 let at = base + found.trailing_zeros() as usize;
                 found &= found - 1;
-                if at + 3 > len {
-                    break;
+                if at > 0 {
+                    self.candidate(keywords, chunk, at - 1, &mut hit);
                 }
                 self.candidate(keywords, chunk, at, &mut hit);
             }
             base += 6;
+        }
+        // the last few starts one by one, from the odd one the loop left to its next position
+        for at in base.saturating_sub(1)..len.saturating_sub(2) {
+            self.candidate(keywords, chunk, at, &mut hit);
         }
         if let Some((automaton, indices)) = &self.short {
             for m in automaton.find_overlapping_iter(chunk) {
@@ -217,6 +230,24 @@ mod tests {
         }
         assert!(both(&keywords, b"").1.is_empty());
         assert_eq!(both(&keywords, b"pass").1, [(0, 1)]);
+    }
+
+    #[test]
+    fn every_start_is_tested_whatever_its_parity_and_distance_from_the_end() {
+        let keywords: Vec<(String, bool)> = ["secret", "sig=", "eyJ", "Q~", "x"]
+            .iter()
+            .map(|k| (k.to_string(), true))
+            .collect();
+        for piece in ["SECRET", "sig=", "EYJ", "q~", "X", "eyjsig=secret"] {
+            for before in 0..20 {
+                for after in 0..12 {
+                    let text = format!("{}{piece}{}", "-".repeat(before), "-".repeat(after));
+                    let (expected, got) = both(&keywords, text.as_bytes());
+                    assert!(!expected.is_empty());
+                    assert_eq!(got, expected, "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]
