@@ -314,4 +314,43 @@ mod tests {
         assert_eq!(got, expected);
         assert_eq!(got.len(), 2);
     }
+
+    #[test]
+    fn random_keywords_over_random_text_agree_with_the_automaton() {
+        // a small alphabet makes prefixes, overlaps and near misses frequent; the fold-merged
+        // pair `@`/`` ` `` and a high byte make false candidates
+        let alphabet = b"aAbB@`~_\xe9";
+        let mut state = 99u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 33) as usize % n
+        };
+        for _ in 0..200 {
+            let mut keywords: Vec<(String, bool)> = Vec::new();
+            for _ in 0..1 + next(8) {
+                let len = 1 + next(6);
+                let word: String = (0..len)
+                    .map(|_| char::from(alphabet[next(alphabet.len() - 1)]))
+                    .collect();
+                if !keywords.iter().any(|(k, _)| *k == word) {
+                    keywords.push((word, true));
+                }
+            }
+            let engines = Both::new(&keywords);
+            for _ in 0..20 {
+                let text: Vec<u8> = (0..next(64))
+                    .map(|_| alphabet[next(alphabet.len())])
+                    .collect();
+                let (expected, got) = engines.find(&text);
+                assert_eq!(
+                    got,
+                    expected,
+                    "{keywords:?} in {:?}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
+    }
 }
