@@ -146,7 +146,7 @@ fn dockerfiles_of_ignore_file(path: &Path) -> Vec<PathBuf> {
 }
 
 fn stdin_source(bytes: Vec<u8>) -> std::io::Result<Source> {
-    let looks_like_image = image::is_tar(&bytes) || image::is_gzip(&bytes);
+    let looks_like_image = image::is_archive(&bytes);
     if looks_like_image {
         let Some(store) = image::open_bytes(bytes)? else {
             let message = "standard input is compressed but holds no tar image";
@@ -244,10 +244,10 @@ fn find_images(dir: &Path, depth: usize, found: &mut Vec<Input>, errors: &mut Ve
         if kind.is_dir() && depth < MAX_AUDIT_DEPTH {
             find_images(&path, depth + 1, found, errors);
         } else if kind.is_file() {
-            // a tar or gzip file here was meant to be an image: if it is not one, say so
+            // a tar or compressed file here was meant to be an image: if it is not one, say so
             let mut head = Vec::with_capacity(512);
             let read = std::fs::File::open(&path).and_then(|f| f.take(512).read_to_end(&mut head));
-            let archive = read.is_ok() && (image::is_tar(&head) || image::is_gzip(&head));
+            let archive = read.is_ok() && image::is_archive(&head);
             if !archive {
                 continue;
             }

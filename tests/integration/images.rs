@@ -117,6 +117,10 @@ fn every_export_format_gives_the_same_findings() {
     )
     .unwrap();
     inputs.push("oci.tar.gz".into());
+    // `docker save | zstd`: docker load takes it, so do we
+    let zstd = builder::compress(&image.tar(Format::Docker25), Compression::Zstd);
+    std::fs::write(root.join("docker25.tar.zst"), zstd).unwrap();
+    inputs.push("docker25.tar.zst".into());
     builder::write_dir(&root.join("oci-dir"), &image.files(Format::OciArchive));
     inputs.push("oci-dir".into());
     let mut first: Option<Vec<String>> = None;
@@ -142,6 +146,42 @@ fn every_export_format_gives_the_same_findings() {
         &image.tar(Format::DockerLegacy),
     );
     assert_eq!(rows(&stdin.stdout), found, "stdin");
+    let zstd = builder::compress(&image.tar(Format::DockerLegacy), Compression::Zstd);
+    let stdin = run_in(root, &["scan", "-", "--format", "json"], &zstd);
+    assert_eq!(rows(&stdin.stdout), found, "zstd on stdin");
+}
+
+#[test]
+fn compressed_files_that_are_not_readable_images_are_one_clear_error() {
+    let dir = context(&[]);
+    let root = dir.path();
+    // magic numbers of xz and bzip2 (no encoder among the dev-dependencies; the header is
+    // what is sniffed), and a gzip file that is not a tar
+    std::fs::write(
+        root.join("img.tar.xz"),
+        b"\xfd7zXZ\0\0\x04\xe6\xd6\xb4\x46rest",
+    )
+    .unwrap();
+    std::fs::write(root.join("img.tar.bz2"), b"BZh91AY&SYrest of the stream").unwrap();
+    std::fs::write(root.join("notes.gz"), builder::gzip(b"FROM alpine\n")).unwrap();
+    for (name, says) in [
+        (
+            "img.tar.xz",
+            "xz-compressed; stowaway reads gzip and zstd: decompress it first (xz -dc",
+        ),
+        (
+            "img.tar.bz2",
+            "bzip2-compressed; stowaway reads gzip and zstd",
+        ),
+        ("notes.gz", "gzip-compressed, but not a tar image"),
+    ] {
+        let out = run_in(root, &["scan", name], b"");
+        assert_eq!(out.code, 2, "{name}: {}{}", out.stdout, out.stderr);
+        let errors = out.stdout.lines().chain(out.stderr.lines());
+        let errors: Vec<&str> = errors.filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{name}: {errors:?}");
+        assert!(errors[0].contains(says), "{name}: {errors:?}");
+    }
 }
 
 #[test]
