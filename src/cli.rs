@@ -102,8 +102,9 @@ pub struct AuditArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Dockerfiles, images (docker save or OCI tar, OCI layout directory, optionally gzipped),
-    /// or directories searched for Dockerfiles; - reads either from standard input.
+    /// Dockerfiles, images (docker save or OCI tar, OCI layout directory, optionally gzip- or
+    /// zstd-compressed), or directories searched for Dockerfiles; - reads either from standard
+    /// input.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format.
