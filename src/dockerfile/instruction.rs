@@ -176,6 +176,9 @@ impl Instruction {
     }
 }
 
+/// Characters of an unknown instruction's keyword shown in its error.
+const SHOWN_KEYWORD_CHARS: usize = 40;
+
 /// Builds an instruction from a logical line; returns it and any problems (messages).
 pub fn build(text: Logical, escape: char, comments: Vec<String>) -> (Instruction, Vec<String>) {
     let line = text.text.as_str();
@@ -198,9 +201,14 @@ pub fn build(text: Logical, escape: char, comments: Vec<String>) -> (Instruction
         }
     };
     if kind == Kind::Unknown {
+        // a binary file or a 100 MB line has one long "keyword": show its start
+        let mut shown: String = keyword.chars().take(SHOWN_KEYWORD_CHARS).collect();
+        if shown.len() < keyword.len() {
+            shown.push('…');
+        }
         errors.push(format!(
             "unknown instruction: {}",
-            keyword.to_ascii_uppercase()
+            shown.to_ascii_uppercase()
         ));
     }
     let flags = raw_flags

@@ -197,12 +197,38 @@ pub struct LayerScan {
     pub matches: Vec<FileMatch>,
     /// Paths, whiteouts and opaque directories of the layer.
     pub index: LayerIndex,
-    /// Problems; the layer's other files are still reported.
+    /// Problems; the layer's other files are still reported. At most
+    /// [`MAX_ERRORS_PER_LAYER`] and, past them, one saying how many more there were.
     pub errors: Vec<String>,
+    /// Problems past the cap, counted while the layer is read ([`LayerScan::error`]).
+    pub errors_dropped: usize,
     /// Decompressed bytes read.
     pub bytes: u64,
     /// Package database files of this layer, `(path, content)` (read, not scanned).
     pub databases: Vec<(String, Vec<u8>)>,
+}
+
+/// Most errors kept from one layer: 20,000 corrupt `.gz` files in a layer must not make 20,000
+/// lines of CI log.
+pub const MAX_ERRORS_PER_LAYER: usize = 100;
+
+impl LayerScan {
+    /// Records a problem: one of the first [`MAX_ERRORS_PER_LAYER`], or a count past them.
+    pub fn error(&mut self, message: String) {
+        match self.errors.len() < MAX_ERRORS_PER_LAYER {
+            true => self.errors.push(message),
+            false => self.errors_dropped += 1,
+        }
+    }
+
+    /// Ends the errors with one counting those past the cap.
+    fn count_dropped_errors(&mut self) {
+        if self.errors_dropped > 0 {
+            let more = std::mem::take(&mut self.errors_dropped);
+            self.errors
+                .push(format!("{more} more errors in this layer, not reported"));
+        }
+    }
 }
 
 /// Reads and scans one layer blob, checking it against `expected` when known: the blob's own
@@ -223,7 +249,7 @@ pub fn scan<R: Read>(
     let (decoder, compression) = match Decoder::new(raw, raw_hash) {
         Ok(d) => d,
         Err(e) => {
-            out.errors.push(format!("cannot read the blob: {e}"));
+            out.error(format!("cannot read the blob: {e}"));
             return out;
         }
     };
@@ -256,7 +282,7 @@ pub fn scan<R: Read>(
         walk(&mut buffered, rules, limits, &mut out, sink)
     };
     if let Err(e) = walked {
-        out.errors.push(format!("stopped reading: {e}"));
+        out.error(format!("stopped reading: {e}"));
     }
     collect(sink.finish(), &mut out);
     if let (true, Some(expected)) = (out.errors.is_empty(), tar_digest) {
@@ -271,18 +297,17 @@ pub fn scan<R: Read>(
             &mut out,
         );
     }
+    out.count_dropped_errors();
     out
 }
 
 fn check(actual: io::Result<(String, u64)>, expected: &str, what: &str, out: &mut LayerScan) {
     match actual {
         Ok((actual, _)) if actual == expected => {}
-        Ok((actual, _)) => out.errors.push(format!(
+        Ok((actual, _)) => out.error(format!(
             "digest mismatch: {what} is {actual}, the image says {expected}"
         )),
-        Err(e) => out
-            .errors
-            .push(format!("cannot finish reading the blob: {e}")),
+        Err(e) => out.error(format!("cannot finish reading the blob: {e}")),
     }
 }
 
@@ -322,13 +347,13 @@ fn collect(mut scans: Vec<Scanned>, out: &mut LayerScan) {
             windows.push(next.scan);
         }
         for error in errors {
-            out.errors.push(format!("in /{path}: {error}"));
+            out.error(format!("in /{path}: {error}"));
         }
         let truncated = windows.iter().any(|w| w.truncated);
         let mut found = chunk::assemble(windows);
         if truncated || found.len() > MAX_MATCHES_PER_FILE {
             found.truncate(MAX_MATCHES_PER_FILE);
-            out.errors.push(format!(
+            out.error(format!(
                 "in /{path}: more than {MAX_MATCHES_PER_FILE} secrets; the rest are not reported"
             ));
         }
@@ -337,7 +362,7 @@ fn collect(mut scans: Vec<Scanned>, out: &mut LayerScan) {
             found.truncate(room);
             if !layer_full {
                 layer_full = true;
-                out.errors.push(format!(
+                out.error(format!(
                     "more than {MAX_MATCHES_PER_LAYER} secrets in this layer; the rest are not reported"
                 ));
             }

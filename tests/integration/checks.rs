@@ -406,6 +406,51 @@ fn findings_per_instruction_are_capped_and_the_cap_is_an_error() {
 }
 
 #[test]
+fn a_binary_file_or_a_huge_line_makes_a_bounded_number_of_short_errors() {
+    // a binary (or compressed) file given as a Dockerfile: one unknown instruction per line
+    let lines: Vec<String> = (0..500)
+        .map(|i| format!("\u{1}\u{2}garbage{i} x"))
+        .collect();
+    let mut text = lines.join("\n");
+    text.push_str("\nENV AWS_SECRET_ACCESS_KEY=TOlUcR64cXQLioDnkHIfxIq2HZt+PlJhx2jIclHk\n");
+    let report = scan_text(&text);
+    assert_eq!(report.errors.len(), 101, "{:?}", report.errors.last());
+    let last = report
+        .errors
+        .iter()
+        .find(|e| e.message.contains("more parse"));
+    let last = last.expect("the rest are counted");
+    assert_eq!(
+        last.message,
+        "400 more parse errors from here on, not reported"
+    );
+    assert_eq!(last.line, Some(101));
+    // what parses is still checked
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule_id.starts_with("aws."))
+    );
+    // a 1 MiB line is one error, and a short one
+    let report = scan_text(&format!("FROM x\n{}\n", "X".repeat(1 << 20)));
+    assert_eq!(report.errors.len(), 1);
+    let message = &report.errors[0].message;
+    assert_eq!(
+        message,
+        &format!("unknown instruction: {}…", "X".repeat(40))
+    );
+    let report = scan_text(&format!("FROM x\nRUN cat <<{}\n", "E".repeat(1 << 20)));
+    assert_eq!(report.errors.len(), 1);
+    assert!(report.errors[0].message.chars().count() <= 201);
+    assert!(
+        report.errors[0]
+            .message
+            .starts_with("unterminated heredoc <<EEE")
+    );
+}
+
+#[test]
 fn long_stage_chains_reach_the_final_image() {
     let mut text = String::from("FROM alpine AS s0\n");
     for i in 1..5000 {

@@ -635,6 +635,40 @@ fn archives_nested_in_layers_are_opened() {
     );
 }
 
+/// A layer of many bad files makes at most 100 errors and one that counts the rest; its good
+/// files are still reported.
+#[test]
+fn errors_per_layer_are_capped_and_counted() {
+    let mut corrupt = builder::gzip(b"a file that will not inflate");
+    corrupt[12..20].fill(0xff);
+    let mut entries: Vec<Entry> = (0..150)
+        .map(|i| Entry::File(format!("bad/{i:03}.gz"), corrupt.clone()))
+        .collect();
+    entries.push(file("z/app.env", TOKEN));
+    let image = ImageBuilder {
+        layers: vec![layer("a", entries)],
+        ..ImageBuilder::default()
+    };
+    let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
+    assert_eq!(code, 2, "{stdout}");
+    assert_eq!(
+        found,
+        ["github.pat layer /z/app.env layer=0 present line=1"]
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let errors = json["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 101);
+    let text = error_text(&json);
+    assert!(
+        text.contains("50 more errors in this layer, not reported"),
+        "{text}"
+    );
+    assert!(
+        text.contains("in /bad/099.gz") && !text.contains("in /bad/100.gz"),
+        "{text}"
+    );
+}
+
 /// Small `.gz` files are inflated on the pool, large ones while walking: the same findings,
 /// lines and errors either way, and a bad or oversized one is an error that names it.
 #[test]

@@ -32,6 +32,11 @@ const INSTRUCTION_CHARS: usize = 400;
 const MAX_FINDINGS_PER_INSTRUCTION: usize = 1000;
 /// Most findings (reported and suppressed) from one Dockerfile.
 const MAX_FINDINGS_PER_DOCKERFILE: usize = 10_000;
+/// Most parse errors reported from one Dockerfile; one more error counts the rest (a binary file
+/// given as a Dockerfile has one per line).
+const MAX_PARSE_ERRORS: usize = 100;
+/// Most characters of a parse error's message.
+const MAX_PARSE_ERROR_CHARS: usize = 200;
 
 /// BuildKit's name for its own secret-name lint; `# check=skip=` with it silences our name checks.
 const BUILDKIT_SECRETS_CHECK: &str = "SecretsUsedInArgOrEnv";
@@ -105,10 +110,22 @@ pub struct Inputs<'a> {
 pub fn check(dockerfile: &Dockerfile, inputs: Inputs<'_>) -> Checked {
     let stages = Stages::new(dockerfile, inputs.target);
     let mut checked = Checked::default();
-    for error in &dockerfile.errors {
+    for error in dockerfile.errors.iter().take(MAX_PARSE_ERRORS) {
+        // messages quote the file (a heredoc name, a directive's value): a bounded piece of it
+        let mut message: String = error.message.chars().take(MAX_PARSE_ERROR_CHARS).collect();
+        if message.len() < error.message.len() {
+            message.push('…');
+        }
         checked
             .errors
-            .push(ScanError::new(inputs.source, error.message.clone()).at_line(error.line));
+            .push(ScanError::new(inputs.source, message).at_line(error.line));
+    }
+    if let Some(first) = dockerfile.errors.get(MAX_PARSE_ERRORS) {
+        let more = dockerfile.errors.len() - MAX_PARSE_ERRORS;
+        let message = format!("{more} more parse errors from here on, not reported");
+        checked
+            .errors
+            .push(ScanError::new(inputs.source, message).at_line(first.line));
     }
     let skip = dockerfile.directives.skipped_checks();
     let skip_names = skip
