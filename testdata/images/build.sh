@@ -3,7 +3,8 @@
 #   apt-get install -y buildah skopeo gcc python3 && testdata/images/build.sh
 # Writes demo-docker-archive.tar (legacy docker save), demo-oci-archive.tar (gzip layers),
 # demo-oci-zstd/ (OCI layout directory, zstd layers) and demo-docker25.tar (Docker >= 25
-# docker save: OCI layout plus manifest.json, uncompressed blobs).
+# docker save: OCI layout plus manifest.json, uncompressed blobs), and demo-oci-zstd-chunked/
+# (skopeo's zstd:chunked recompression of demo-oci-zstd: skippable frames and a file TOC).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
@@ -23,6 +24,8 @@ rm -rf "$here"/demo-*
 $B push -q "$tag" "docker-archive:$here/demo-docker-archive.tar:stowaway-fixture:1"
 $B push -q "$tag" "oci-archive:$here/demo-oci-archive.tar:stowaway-fixture:1"
 $B push -q --compression-format zstd "$tag" "oci:$here/demo-oci-zstd:stowaway-fixture:1"
+skopeo copy -q --dest-compress-format zstd:chunked \
+  "oci:$here/demo-oci-zstd:stowaway-fixture:1" "oci:$here/demo-oci-zstd-chunked:stowaway-fixture:1"
 $B push -q "$tag" "oci:$work/oci-gzip:stowaway-fixture:1"
 
 # Docker >= 25 shape, as real-images.md describes: decompress each layer, re-hash, and add the

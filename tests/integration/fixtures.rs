@@ -1,13 +1,14 @@
-//! The committed images made by a real builder (buildah; see testdata/images/README.md): every
+//! The committed images made by a real builder (buildah, skopeo; see testdata/images/README.md): every
 //! export format gives the same findings, and the text report is pinned by a snapshot.
 
 use crate::common::{root, run, run_in};
 
-const FORMATS: [&str; 4] = [
+const FORMATS: [&str; 5] = [
     "testdata/images/demo-docker-archive.tar",
     "testdata/images/demo-docker25.tar",
     "testdata/images/demo-oci-archive.tar",
     "testdata/images/demo-oci-zstd",
+    "testdata/images/demo-oci-zstd-chunked",
 ];
 
 fn rows(stdout: &str) -> Vec<String> {
