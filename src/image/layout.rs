@@ -1,13 +1,16 @@
 //! Finding the images in a store: an OCI layout (`index.json`, nested indexes, multi-platform,
 //! attestation manifests skipped, blobs of other platforms allowed to be missing; Docker >= 25
-//! `docker save` is one of these) or a legacy `docker save` (`manifest.json` with
-//! `<id>/layer.tar`). Index and manifest JSON goes through [`descriptor`] (the `oci-spec` types,
+//! `docker save` is one of these), a legacy `docker save` (`manifest.json` with
+//! `<id>/layer.tar`), or the containers/image `dir:` transport (`skopeo copy … dir:`, `podman
+//! save --format docker-dir`: one manifest object in `manifest.json`, blobs named by their hex
+//! digest beside it). Index and manifest JSON goes through [`descriptor`] (the `oci-spec` types,
 //! with a lenient fallback for real-world shapes) and is validated once here into
 //! [`ImageRef`]s; nothing downstream looks at raw JSON again except the config checks.
 
 use std::collections::HashSet;
 
 use serde_json::Value;
+use sha2::Digest as _;
 
 use super::descriptor::{self, Descriptor, Document, PlatformRef};
 use super::store::Store;
@@ -99,6 +102,14 @@ pub fn blob_path(digest: &str) -> Option<String> {
     (algorithm_ok && hex_ok).then(|| format!("blobs/{algorithm}/{}", hex.to_ascii_lowercase()))
 }
 
+/// The blob path of a digest in a `dir:` transport directory: the SHA-256 hex alone; `None` for
+/// other algorithms and for anything that could name a path elsewhere.
+pub fn dir_blob_path(digest: &str) -> Option<String> {
+    let hex = digest.strip_prefix("sha256:")?;
+    let hex_ok = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    hex_ok.then(|| hex.to_ascii_lowercase())
+}
+
 /// Finds the images in `store`; problems are returned as messages and reading goes on.
 pub fn read(store: &Store, platform: Option<&Platform>) -> (Vec<ImageRef>, Vec<String>) {
     let mut images = Vec::new();
@@ -112,6 +123,7 @@ pub fn read(store: &Store, platform: Option<&Platform>) -> (Vec<ImageRef>, Vec<S
                     seen: HashSet::new(),
                     images: &mut images,
                     errors: &mut errors,
+                    paths: blob_path,
                 };
                 walk.index(&entries, "index.json", 0);
             }
@@ -119,7 +131,13 @@ pub fn read(store: &Store, platform: Option<&Platform>) -> (Vec<ImageRef>, Vec<S
             Err(e) => errors.push(e),
         }
     } else if store.contains("manifest.json") {
-        docker_manifest(store, &mut images, &mut errors);
+        match read_json(store, "manifest.json") {
+            Ok(bytes) if is_object(&bytes) => {
+                dir_transport(store, &bytes, &mut images, &mut errors)
+            }
+            Ok(_) => docker_manifest(store, &mut images, &mut errors),
+            Err(e) => errors.push(e),
+        }
     } else {
         errors.push("not an image: neither index.json nor manifest.json found".to_owned());
     }
@@ -150,6 +168,8 @@ struct Walk<'a> {
     seen: HashSet<String>,
     images: &'a mut Vec<ImageRef>,
     errors: &'a mut Vec<String>,
+    /// Where a digest's blob is: [`blob_path`], or [`dir_blob_path`].
+    paths: fn(&str) -> Option<String>,
 }
 
 impl Walk<'_> {
@@ -174,7 +194,7 @@ impl Walk<'_> {
                     .push(format!("{at}: a manifest descriptor has no digest"));
                 continue;
             };
-            let Some(path) = blob_path(digest) else {
+            let Some(path) = (self.paths)(digest) else {
                 self.errors.push(format!("{at}: invalid digest {digest:?}"));
                 continue;
             };
@@ -204,7 +224,10 @@ impl Walk<'_> {
         name: String,
         platform: Option<String>,
     ) {
-        let config = config.and_then(|c| c.digest).as_deref().and_then(blob_path);
+        let config = config
+            .and_then(|c| c.digest)
+            .as_deref()
+            .and_then(self.paths);
         if config.is_none() {
             let message = format!("{at}: manifest has no valid config descriptor");
             self.errors.push(message);
@@ -217,7 +240,7 @@ impl Walk<'_> {
         let mut refs = Vec::new();
         for (index, layer) in layers.iter().enumerate() {
             let digest = layer.digest.as_deref();
-            let Some(blob) = digest.and_then(blob_path) else {
+            let Some(blob) = digest.and_then(self.paths) else {
                 let message = format!("{at}: layer {index} has an invalid digest");
                 self.errors.push(message);
                 continue;
@@ -255,6 +278,42 @@ fn reference_name(entry: &Descriptor) -> Option<String> {
     .iter()
     .find_map(|k| entry.annotations.get(*k))
     .cloned()
+}
+
+/// True when JSON text starts as an object (a `dir:` transport manifest), not an array.
+fn is_object(bytes: &[u8]) -> bool {
+    let start = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    start == Some(&b'{')
+}
+
+/// The containers/image `dir:` transport: `manifest.json` is the image manifest itself (OCI or
+/// Docker schema 2), named in reports by its digest as a registry would name it.
+fn dir_transport(
+    store: &Store,
+    bytes: &[u8],
+    images: &mut Vec<ImageRef>,
+    errors: &mut Vec<String>,
+) {
+    let digest: [u8; 32] = sha2::Sha256::digest(bytes).into();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let name = format!("sha256:{hex}");
+    let mut walk = Walk {
+        store,
+        platform: None,
+        seen: HashSet::new(),
+        images,
+        errors,
+        paths: dir_blob_path,
+    };
+    match descriptor::parse(bytes) {
+        Ok(Document::Manifest { config, layers }) => {
+            walk.manifest(config, &layers, "manifest.json", name, None)
+        }
+        Ok(Document::Index(_)) => walk.errors.push(
+            "manifest.json is a manifest list (a dir: copy with --all): copy one platform".into(),
+        ),
+        Err(e) => walk.errors.push(format!("manifest.json: {e}")),
+    }
 }
 
 /// Legacy `docker save`: `manifest.json` = `[{"Config", "RepoTags", "Layers"}]`.
@@ -321,6 +380,18 @@ mod tests {
         assert_eq!(blob_path("../x:abc"), None);
         assert_eq!(blob_path("sha256:"), None);
         assert_eq!(blob_path("nodigest"), None);
+        let hex = "AB".repeat(32);
+        assert_eq!(
+            dir_blob_path(&format!("sha256:{hex}")),
+            Some(hex.to_ascii_lowercase())
+        );
+        assert_eq!(dir_blob_path("sha256:../../etc/passwd"), None);
+        assert_eq!(
+            dir_blob_path(&format!("sha256:../{}", "a".repeat(61))),
+            None
+        );
+        assert_eq!(dir_blob_path(&format!("sha512:{hex}")), None);
+        assert_eq!(dir_blob_path("sha256:abc"), None);
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! ([`config`]). Layer contents are read by [`crate::layer`]; threads are the scan module's.
 //!
 //! Accepted: `docker save` tarballs (legacy and Docker >= 25), OCI layout directories and OCI
-//! archive tars, each also gzip- or zstd-compressed as a whole, from a path or from standard
-//! input. An xz or bzip2 tarball (`docker load` takes those too) is named as such, with how to
-//! decompress it, rather than read as a Dockerfile.
+//! archive tars, containers/image `dir:` copies (directory or tar), each tar also gzip- or
+//! zstd-compressed as a whole, from a path or from standard input. An xz or bzip2 tarball
+//! (`docker load` takes those too) is named as such, with how to decompress it, rather than read
+//! as a Dockerfile.
 
 pub mod config;
 pub mod descriptor;

@@ -218,7 +218,7 @@ pub fn audit(paths: &[PathBuf]) -> (Vec<Input>, Vec<ScanError>) {
             Ok(Some(store)) => found.push(Input::Image(path.clone(), store)),
             Ok(None) => errors.push(ScanError::new(
                 path.display().to_string(),
-                "not an image (docker save or OCI tar, OCI layout directory)",
+                "not an image (docker save or OCI tar, OCI layout or dir: directory)",
             )),
             Err(e) => errors.push(ScanError::new(
                 path.display().to_string(),

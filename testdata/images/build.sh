@@ -4,7 +4,8 @@
 # Writes demo-docker-archive.tar (legacy docker save), demo-oci-archive.tar (gzip layers),
 # demo-oci-zstd/ (OCI layout directory, zstd layers) and demo-docker25.tar (Docker >= 25
 # docker save: OCI layout plus manifest.json, uncompressed blobs), and demo-oci-zstd-chunked/
-# (skopeo's zstd:chunked recompression of demo-oci-zstd: skippable frames and a file TOC).
+# (skopeo's zstd:chunked recompression of demo-oci-zstd: skippable frames and a file TOC), and
+# demo-dir-v2s2/ (skopeo's dir: transport, Docker schema 2 manifest, gzip layers).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
@@ -26,6 +27,8 @@ $B push -q "$tag" "oci-archive:$here/demo-oci-archive.tar:stowaway-fixture:1"
 $B push -q --compression-format zstd "$tag" "oci:$here/demo-oci-zstd:stowaway-fixture:1"
 skopeo copy -q --dest-compress-format zstd:chunked \
   "oci:$here/demo-oci-zstd:stowaway-fixture:1" "oci:$here/demo-oci-zstd-chunked:stowaway-fixture:1"
+skopeo copy -q --format v2s2 \
+  "oci-archive:$here/demo-oci-archive.tar:stowaway-fixture:1" "dir:$here/demo-dir-v2s2"
 $B push -q "$tag" "oci:$work/oci-gzip:stowaway-fixture:1"
 
 # Docker >= 25 shape, as real-images.md describes: decompress each layer, re-hash, and add the

@@ -3,12 +3,13 @@
 
 use crate::common::{root, run, run_in};
 
-const FORMATS: [&str; 5] = [
+const FORMATS: [&str; 6] = [
     "testdata/images/demo-docker-archive.tar",
     "testdata/images/demo-docker25.tar",
     "testdata/images/demo-oci-archive.tar",
     "testdata/images/demo-oci-zstd",
     "testdata/images/demo-oci-zstd-chunked",
+    "testdata/images/demo-dir-v2s2",
 ];
 
 fn rows(stdout: &str) -> Vec<String> {

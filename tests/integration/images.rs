@@ -933,6 +933,58 @@ fn hostile_layout_json_is_an_error_not_a_crash() {
     );
 }
 
+/// The containers/image `dir:` transport (`skopeo copy … dir:`, `podman save --format
+/// docker-dir`): `manifest.json` is the manifest itself, blobs are named by hex digest.
+#[test]
+fn a_dir_transport_copy_gives_the_same_findings_and_hostile_digests_are_errors() {
+    let image = leaky();
+    let files = image.files(Format::OciArchive);
+    let get = |path: &str| files.iter().find(|(p, _)| p == path).unwrap().1.clone();
+    let index: serde_json::Value = serde_json::from_slice(&get("index.json")).unwrap();
+    let digest = index["manifests"][0]["digest"].as_str().unwrap().to_owned();
+    let manifest = get(&format!("blobs/sha256/{}", &digest[7..]));
+    let version = b"Directory Transport Version: 1.1\n".to_vec();
+    let mut copy: builder::Files = vec![
+        ("manifest.json".into(), manifest.clone()),
+        ("version".into(), version),
+    ];
+    for (path, bytes) in &files {
+        if let Some(hex) = path.strip_prefix("blobs/sha256/") {
+            copy.push((hex.to_owned(), bytes.clone()));
+        }
+    }
+    let dir = context(&[]);
+    builder::write_dir(&dir.path().join("copy"), &copy);
+    let out = run_in(dir.path(), &["scan", "copy", "--format", "json"], b"");
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let (_, mut want, _) = scan_image(&image, Format::OciArchive, &[]);
+    let mut found = rows(&out.stdout);
+    found.sort();
+    want.sort();
+    assert_eq!(found, want);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    // named as a registry names it: by the manifest's digest
+    let name = json["findings"][0]["location"]["image"].as_str().unwrap();
+    assert_eq!(name, builder::sha256(&manifest));
+
+    // a digest that climbs out of the directory names nothing
+    let text = String::from_utf8(manifest).unwrap();
+    let layer = serde_json::from_str::<serde_json::Value>(&text).unwrap()["layers"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hostile = text.replace(&layer, "sha256:../../../../etc/passwd");
+    copy[0].1 = hostile.into_bytes();
+    let (code, json) = scan_files(&copy, &[]);
+    assert_eq!(code, 2);
+    let errors = error_text(&json);
+    assert!(errors.contains("layer 0 has an invalid digest"), "{errors}");
+    assert!(
+        !json["findings"].as_array().unwrap().is_empty(),
+        "the rest is scanned"
+    );
+}
+
 #[test]
 fn an_index_that_references_itself_ends() {
     let inner = br#"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:SELF","size":1}]}"#;
