@@ -102,9 +102,9 @@ pub struct AuditArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Dockerfiles, images (docker save or OCI tar, OCI layout directory, optionally gzip- or
-    /// zstd-compressed), or directories searched for Dockerfiles; - reads either from standard
-    /// input.
+    /// Dockerfiles, images (docker save or OCI tar, OCI layout or dir: directory, optionally
+    /// gzip- or zstd-compressed; any other tar is one filesystem layer), or directories searched
+    /// for Dockerfiles; - reads either from standard input.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format.
@@ -245,6 +245,7 @@ impl ScanArgs {
             include_vendor: self.include_vendor,
             dockerfile: self.dockerfile.clone(),
             skip_digest_check: self.no_digest_check,
+            filesystem_tars: true,
         }
     }
 }

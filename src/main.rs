@@ -91,12 +91,14 @@ fn collect(
     config: Option<&Config>,
     given: Option<Vec<Input>>,
 ) -> Result<Report, Error> {
+    let mut options = args.options();
+    // the registry audit takes image exports only: a tar that holds none is an error there
+    options.filesystem_tars = given.is_none();
     let inputs = match given {
         Some(inputs) => inputs,
         None => inputs(args)?,
     };
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    let mut options = args.options();
     let bars = (!args.quiet && std::io::stderr().is_terminal()).then(bars::Bars::new);
     options.progress = bars
         .clone()

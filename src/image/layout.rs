@@ -3,7 +3,8 @@
 //! `docker save` is one of these), a legacy `docker save` (`manifest.json` with
 //! `<id>/layer.tar`), or the containers/image `dir:` transport (`skopeo copy … dir:`, `podman
 //! save --format docker-dir`: one manifest object in `manifest.json`, blobs named by their hex
-//! digest beside it). Index and manifest JSON goes through [`descriptor`] (the `oci-spec` types,
+//! digest beside it). A tar that is none of these (`docker export`, a rootfs) is a filesystem:
+//! one layer, the archive itself. Index and manifest JSON goes through [`descriptor`] (the `oci-spec` types,
 //! with a lenient fallback for real-world shapes) and is validated once here into
 //! [`ImageRef`]s; nothing downstream looks at raw JSON again except the config checks.
 
@@ -110,8 +111,13 @@ pub fn dir_blob_path(digest: &str) -> Option<String> {
     hex_ok.then(|| hex.to_ascii_lowercase())
 }
 
-/// Finds the images in `store`; problems are returned as messages and reading goes on.
-pub fn read(store: &Store, platform: Option<&Platform>) -> (Vec<ImageRef>, Vec<String>) {
+/// Finds the images in `store`; problems are returned as messages and reading goes on. With
+/// `filesystems`, a tar that is no image export is one filesystem layer ([`filesystem`]).
+pub fn read(
+    store: &Store,
+    platform: Option<&Platform>,
+    filesystems: bool,
+) -> (Vec<ImageRef>, Vec<String>) {
     let mut images = Vec::new();
     let mut errors = Vec::new();
     if store.contains("index.json") {
@@ -138,6 +144,8 @@ pub fn read(store: &Store, platform: Option<&Platform>) -> (Vec<ImageRef>, Vec<S
             Ok(_) => docker_manifest(store, &mut images, &mut errors),
             Err(e) => errors.push(e),
         }
+    } else if filesystems && store.any_entry(|_| true) && !store.any_entry(is_image_part) {
+        images.push(filesystem());
     } else {
         errors.push("not an image: neither index.json nor manifest.json found".to_owned());
     }
@@ -278,6 +286,29 @@ fn reference_name(entry: &Descriptor) -> Option<String> {
     .iter()
     .find_map(|k| entry.annotations.get(*k))
     .cloned()
+}
+
+/// A path only an image export has: without its manifest, such an archive is a broken image
+/// (cut short before `manifest.json`, which `docker save` writes last), not a filesystem.
+fn is_image_part(path: &str) -> bool {
+    path.starts_with("blobs/") || path.ends_with("/layer.tar") || path == "oci-layout"
+}
+
+/// A tar that is no image export (`docker export`, `podman export`, `buildx -o type=tar`, a
+/// rootfs): one layer, the archive itself, with no config and no digest to check.
+fn filesystem() -> ImageRef {
+    ImageRef {
+        name: "filesystem".to_owned(),
+        platform: None,
+        config: None,
+        layers: vec![LayerRef {
+            index: 0,
+            blob: super::store::ARCHIVE.to_owned(),
+            digest: None,
+            diff_id: None,
+            expected: None,
+        }],
+    }
 }
 
 /// True when JSON text starts as an object (a `dir:` transport manifest), not an array.

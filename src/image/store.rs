@@ -46,6 +46,10 @@ pub enum Store {
     },
 }
 
+/// The blob path that names the archive itself: a filesystem tar (`docker export`) is its own
+/// one layer. No entry can have it ([`clean`] refuses the empty path).
+pub const ARCHIVE: &str = "";
+
 /// An opaque reference to a blob inside an archive.
 #[derive(Debug, Clone, Copy)]
 pub struct SpanRef(Span);
@@ -82,6 +86,17 @@ impl Store {
         }
     }
 
+    /// True when some entry of an archive has a path that `matches` (always false for a
+    /// directory, whose files are never listed).
+    pub fn any_entry(&self, matches: impl Fn(&str) -> bool) -> bool {
+        match self {
+            Store::Dir(_) => false,
+            Store::TarFile { entries, .. } | Store::TarMemory { entries, .. } => {
+                entries.keys().any(|path| matches(path))
+            }
+        }
+    }
+
     /// True when the blob exists.
     pub fn contains(&self, path: &str) -> bool {
         let Some(path) = clean(path) else {
@@ -97,6 +112,13 @@ impl Store {
 
     /// The blob's size, when known without reading it.
     pub fn size(&self, path: &str) -> Option<u64> {
+        if path == ARCHIVE {
+            return match self {
+                Store::Dir(_) => None,
+                Store::TarFile { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
+                Store::TarMemory { bytes, .. } => Some(bytes.len() as u64),
+            };
+        }
         let path = clean(path)?;
         match self {
             Store::Dir(root) => inside(root, &path)?.metadata().ok().map(|m| m.len()),
@@ -106,8 +128,17 @@ impl Store {
         }
     }
 
-    /// A reader over the blob at `path`.
+    /// A reader over the blob at `path` ([`ARCHIVE`]: the whole archive).
     pub fn open(&self, path: &str) -> io::Result<Box<dyn Read + Send>> {
+        if path == ARCHIVE {
+            return match self {
+                Store::Dir(_) => Err(invalid("a directory is not an archive".into())),
+                Store::TarFile { path, .. } => Ok(Box::new(File::open(path)?)),
+                Store::TarMemory { bytes, .. } => {
+                    Ok(Box::new(Cursor::new(SharedBytes(Arc::clone(bytes)))))
+                }
+            };
+        }
         let cleaned = clean(path).ok_or_else(|| invalid(format!("unsafe blob path {path:?}")))?;
         let missing = || io::Error::new(io::ErrorKind::NotFound, format!("no blob {cleaned}"));
         match self {

@@ -138,7 +138,8 @@ fn subsection(finding: &Finding) -> (String, String) {
                 .map(|d| format!(" {}", &d[..d.len().min(19)]))
                 .unwrap_or_default();
             let index = image.layer_index.unwrap_or(0);
-            (format!("layer {index}{digest}  "), instruction)
+            let gap = if instruction.is_empty() { "" } else { "  " };
+            (format!("layer {index}{digest}{gap}"), instruction)
         }
         (None, _) => {
             let line = location

@@ -11,7 +11,7 @@ use crate::finding::{self, Finding, ImageLocation, Location, LocationKind, Statu
 use crate::image::config::{self, ConfigMatch};
 use crate::image::layout::{self, ImageRef, LayerRef, Platform};
 use crate::image::packages::Ownership;
-use crate::image::store::Store;
+use crate::image::store::{self, Store};
 use crate::layer::whiteout::Change;
 use crate::layer::{self, FileMatch, LayerScan, Limits};
 use crate::rules::RuleSet;
@@ -34,6 +34,8 @@ pub struct ImageOptions<'a> {
     pub alone: bool,
     /// Layer blobs are not checked against their digests and diff IDs.
     pub skip_digest_check: bool,
+    /// A tar that holds no image export is one filesystem layer, not an error.
+    pub filesystem_tars: bool,
 }
 
 /// Findings and errors of one image input.
@@ -62,7 +64,7 @@ pub fn scan(
     if let Some(why) = store.truncated() {
         outcome.errors.push(ScanError::new(source, why));
     }
-    let (images, errors) = layout::read(store, options.platform);
+    let (images, errors) = layout::read(store, options.platform, options.filesystem_tars);
     outcome
         .errors
         .extend(errors.into_iter().map(|e| ScanError::new(source, e)));
@@ -188,11 +190,13 @@ fn scan_one(
     );
     for (layer, scan) in image.layers.iter().zip(&scans) {
         outcome.bytes += scan.bytes;
+        let blob = match layer.blob.as_str() {
+            store::ARCHIVE => "the whole archive",
+            blob => blob,
+        };
         for message in &scan.errors {
-            outcome.errors.push(error(format!(
-                "layer {} ({}): {message}",
-                layer.index, layer.blob
-            )));
+            let message = format!("layer {} ({blob}): {message}", layer.index);
+            outcome.errors.push(error(message));
         }
         let instruction = instructions.get(layer.index);
         for found in &scan.matches {

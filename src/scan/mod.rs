@@ -65,6 +65,9 @@ pub struct Options {
     /// corrupt or altered blob is then scanned as it is, without an error. Hashing is a third of
     /// the work on an uncompressed archive.
     pub skip_digest_check: bool,
+    /// A tar that holds no image export (`docker export`, a rootfs) is scanned as a filesystem,
+    /// one layer; otherwise (the registry audit) it is an error.
+    pub filesystem_tars: bool,
 }
 
 impl std::fmt::Debug for Options {
@@ -77,6 +80,7 @@ impl std::fmt::Debug for Options {
             .field("limits", &self.limits)
             .field("dockerfile", &self.dockerfile)
             .field("skip_digest_check", &self.skip_digest_check)
+            .field("filesystem_tars", &self.filesystem_tars)
             .finish_non_exhaustive()
     }
 }
@@ -131,6 +135,7 @@ fn scan_on_pool(inputs: Vec<Input>, rules: &RuleSet, options: &Options) -> Repor
         }),
         alone: images.len() == 1,
         skip_digest_check: options.skip_digest_check,
+        filesystem_tars: options.filesystem_tars,
     };
     let image_outcomes: Vec<(image::ImageOutcome, f64)> = images
         .par_iter()

@@ -319,6 +319,14 @@ fn scan_files(files: &builder::Files, args: &[&str]) -> (i32, serde_json::Value)
     (out.code, serde_json::from_str(&out.stdout).unwrap())
 }
 
+/// Scans a tar as given (not wrapped as an image export).
+fn scan_files_raw(tar: &[u8]) -> (i32, serde_json::Value) {
+    let dir = context(&[]);
+    std::fs::write(dir.path().join("img.tar"), tar).unwrap();
+    let out = run_in(dir.path(), &["scan", "img.tar", "--format", "json"], b"");
+    (out.code, serde_json::from_str(&out.stdout).unwrap())
+}
+
 fn error_text(json: &serde_json::Value) -> String {
     json["errors"]
         .as_array()
@@ -931,6 +939,47 @@ fn hostile_layout_json_is_an_error_not_a_crash() {
         "{}",
         error_text(&json)
     );
+}
+
+/// A tar that is no image export (`docker export`, `buildx -o type=tar`, a rootfs) is one
+/// filesystem layer for `scan`, from a file, compressed, or on stdin; the registry audit still
+/// says it holds no image, and an export missing its index is broken, not a filesystem.
+#[test]
+fn a_filesystem_tar_is_scanned_as_one_layer() {
+    let env = format!("GITHUB_TOKEN={TOKEN}\n");
+    let tar = builder::tar_of(&[file("app/.env", &env), file("etc/hostname", "box\n")]);
+    let dir = context(&[]);
+    std::fs::write(dir.path().join("fs.tar"), &tar).unwrap();
+    let zstd = builder::compress(&tar, Compression::Zstd);
+    std::fs::write(dir.path().join("fs.tar.zst"), &zstd).unwrap();
+    let want = [
+        "file.dotenv layer /app/.env layer=0 present line=null",
+        "github.pat layer /app/.env layer=0 present line=1",
+    ];
+    for (args, stdin) in [
+        (["scan", "fs.tar"], &[][..]),
+        (["scan", "fs.tar.zst"], &[][..]),
+        (["scan", "-"], &builder::gzip(&tar)[..]),
+    ] {
+        let out = run_in(dir.path(), &[args[0], args[1], "--format", "json"], stdin);
+        assert_eq!(out.code, 1, "{args:?}: {}{}", out.stdout, out.stderr);
+        let mut found = rows(&out.stdout);
+        found.sort();
+        assert_eq!(found, want, "{args:?}");
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let location = &json["findings"][0]["location"];
+        assert_eq!(location["image"], "filesystem");
+        assert!(location["layer_digest"].is_null() && location["diff_id"].is_null());
+    }
+    let out = run_in(dir.path(), &["audit", "fs.tar", "--format", "json"], b"");
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stdout.contains("not an image"), "{}", out.stdout);
+
+    let broken = builder::tar_of(&[file("blobs/sha256/abc", "x"), file("app/.env", &env)]);
+    let (code, json) = scan_files_raw(&broken);
+    assert_eq!(code, 2);
+    assert!(error_text(&json).contains("not an image"), "{json}");
+    assert!(json["findings"].as_array().unwrap().is_empty());
 }
 
 /// The containers/image `dir:` transport (`skopeo copy … dir:`, `podman save --format
