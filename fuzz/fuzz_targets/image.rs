@@ -1,5 +1,6 @@
-//! The whole image path from arbitrary bytes on standard input: sniffing, gzip, the tar index,
-//! index/manifest/config parsing, every layer, the report. Must never panic.
+//! The whole image path from arbitrary bytes on standard input: sniffing, gzip and zstd, the tar
+//! index, index/manifest/config parsing (OCI, docker save, dir:, filesystem tars), every layer,
+//! the report. Must never panic.
 #![no_main]
 
 use std::sync::LazyLock;
@@ -12,6 +13,7 @@ static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().expect("bu
 fuzz_target!(|data: &[u8]| {
     let options = Options {
         context: stowaway::ContextChoice::Off,
+        filesystem_tars: true, // as `scan -`: a tar that is no image export is one layer
         ..Options::default()
     };
     let mut report = scan(vec![Input::Stdin(data.to_vec())], &RULES, &options);

@@ -211,14 +211,22 @@ pub struct LayerScan {
 /// Most errors kept from one layer: 20,000 corrupt `.gz` files in a layer must not make 20,000
 /// lines of CI log.
 pub const MAX_ERRORS_PER_LAYER: usize = 100;
+/// Most characters of one layer error.
+pub const MAX_ERROR_CHARS: usize = 4096;
 
 impl LayerScan {
-    /// Records a problem: one of the first [`MAX_ERRORS_PER_LAYER`], or a count past them.
-    pub fn error(&mut self, message: String) {
-        match self.errors.len() < MAX_ERRORS_PER_LAYER {
-            true => self.errors.push(message),
-            false => self.errors_dropped += 1,
+    /// Records a problem: one of the first [`MAX_ERRORS_PER_LAYER`], or a count past them. A
+    /// message quotes at most [`MAX_ERROR_CHARS`] characters (a hostile entry name may be a MiB).
+    pub fn error(&mut self, mut message: String) {
+        if self.errors.len() >= MAX_ERRORS_PER_LAYER {
+            self.errors_dropped += 1;
+            return;
         }
+        if let Some((cut, _)) = message.char_indices().nth(MAX_ERROR_CHARS) {
+            message.truncate(cut);
+            message.push('…');
+        }
+        self.errors.push(message);
     }
 
     /// Ends the errors with one counting those past the cap.

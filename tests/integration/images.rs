@@ -649,9 +649,10 @@ fn archives_nested_in_layers_are_opened() {
 fn errors_per_layer_are_capped_and_counted() {
     let mut corrupt = builder::gzip(b"a file that will not inflate");
     corrupt[12..20].fill(0xff);
-    let mut entries: Vec<Entry> = (0..150)
-        .map(|i| Entry::File(format!("bad/{i:03}.gz"), corrupt.clone()))
-        .collect();
+    // the first bad file's name is 20,000 characters: its error quotes 4,096
+    let long = format!("bad/{}.gz", "x".repeat(20_000));
+    let mut entries: Vec<Entry> = vec![Entry::File(long, corrupt.clone())];
+    entries.extend((1..150).map(|i| Entry::File(format!("bad/{i:03}.gz"), corrupt.clone())));
     entries.push(file("z/app.env", TOKEN));
     let image = ImageBuilder {
         layers: vec![layer("a", entries)],
@@ -674,6 +675,13 @@ fn errors_per_layer_are_capped_and_counted() {
     assert!(
         text.contains("in /bad/099.gz") && !text.contains("in /bad/100.gz"),
         "{text}"
+    );
+    // 4,096 characters and the ellipsis, after the image and layer that the report names
+    let long = errors.iter().map(|e| e["message"].as_str().unwrap());
+    let long = long.max_by_key(|m| m.len()).unwrap();
+    assert!(
+        long.ends_with("xxx…") && (4097..4400).contains(&long.chars().count()),
+        "{long}"
     );
 }
 
