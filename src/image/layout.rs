@@ -112,7 +112,7 @@ pub fn dir_blob_path(digest: &str) -> Option<String> {
 }
 
 /// Finds the images in `store`; problems are returned as messages and reading goes on. With
-/// `filesystems`, a tar that is no image export is one filesystem layer ([`filesystem`]).
+/// `filesystems`, a tar that is no image export is one filesystem layer (see `filesystem`).
 pub fn read(
     store: &Store,
     platform: Option<&Platform>,
