@@ -186,6 +186,12 @@ pub enum Decoder<R: Read> {
     Zstd(Box<zstd::Decoder<'static, Hashed<R>>>),
 }
 
+/// The largest zstd window a layer may need: 2^27 = 128 MiB, the zstd tool's own default limit
+/// (frames that need more take `--long=31` to write and `--memory` to read). The decoder holds the
+/// whole window, so a 112 KB layer declaring 2 GiB drove a scan to 2.1 GB of memory; such a
+/// frame is refused. Image tools write 8 MiB windows.
+pub const ZSTD_WINDOW_LOG_MAX: u32 = 27;
+
 impl<R: Read> Decoder<R> {
     /// Sniffs `raw` and wraps it in the right decoder; `digest` hashes the blob as it is read.
     pub fn new(raw: R, digest: Box<dyn Digest>) -> io::Result<(Decoder<R>, Compression)> {
@@ -196,7 +202,7 @@ impl<R: Read> Decoder<R> {
             (Decoder::Gzip(Box::new(decoder)), Compression::Gzip)
         } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
             let mut decoder = zstd::Decoder::with_buffer(buffered)?;
-            decoder.window_log_max(31)?;
+            decoder.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
             (Decoder::Zstd(Box::new(decoder)), Compression::Zstd)
         } else {
             (Decoder::Plain(buffered), Compression::None)
@@ -218,7 +224,16 @@ impl<R: Read> Read for Decoder<R> {
         match self {
             Decoder::Plain(r) => r.read(buf),
             Decoder::Gzip(r) => r.read(buf),
-            Decoder::Zstd(r) => r.read(buf),
+            Decoder::Zstd(r) => r.read(buf).map_err(|e| match e.to_string() {
+                m if m.contains("too much memory") => {
+                    let most = 1u64 << (ZSTD_WINDOW_LOG_MAX - 20);
+                    io::Error::other(format!(
+                        "a zstd frame needs a window over {most} MiB, refused (the decoder \
+                         would hold it in memory; image tools write 8 MiB windows)"
+                    ))
+                }
+                _ => e,
+            }),
         }
     }
 }

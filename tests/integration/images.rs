@@ -949,6 +949,60 @@ fn hostile_layout_json_is_an_error_not_a_crash() {
     );
 }
 
+/// A zstd layer whose frame asks for a window over 128 MiB (the decoder would hold it all: a
+/// 112 KB layer took a scan to 2.1 GB) is refused with an error; up to 128 MiB is read.
+#[test]
+fn a_zstd_layer_needing_a_huge_window_is_refused() {
+    let tar = builder::tar_of(&[file("app/.env", &format!("GITHUB_TOKEN={TOKEN}\n"))]);
+    let encode = |window_log: u32| {
+        let mut encoder = zstd::stream::Encoder::new(Vec::new(), 3).unwrap();
+        let window = zstd::zstd_safe::CParameter::WindowLog(window_log);
+        encoder.set_parameter(window).unwrap();
+        std::io::Write::write_all(&mut encoder, &tar).unwrap();
+        encoder.finish().unwrap()
+    };
+    for (window_log, code) in [(27, 1), (28, 2)] {
+        let layer = encode(window_log);
+        let config = format!(
+            r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":["{}"]}}}}"#,
+            builder::sha256(&tar)
+        );
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar+zstd","digest":"{}","size":{}}}]}}"#,
+            builder::sha256(config.as_bytes()),
+            config.len(),
+            builder::sha256(&layer),
+            layer.len()
+        );
+        let index = format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{}","size":{}}}]}}"#,
+            builder::sha256(manifest.as_bytes()),
+            manifest.len()
+        );
+        let blob = |bytes: &[u8]| {
+            (
+                format!("blobs/sha256/{}", &builder::sha256(bytes)[7..]),
+                bytes.to_vec(),
+            )
+        };
+        let files: builder::Files = vec![
+            ("index.json".into(), index.into_bytes()),
+            blob(manifest.as_bytes()),
+            blob(config.as_bytes()),
+            blob(&layer),
+        ];
+        let (got, json) = scan_files(&files, &[]);
+        assert_eq!(got, code, "window 2^{window_log}: {json}");
+        if code == 2 {
+            let errors = error_text(&json);
+            assert!(
+                errors.contains("a zstd frame needs a window over 128 MiB"),
+                "{errors}"
+            );
+        }
+    }
+}
+
 /// A tar that is no image export (`docker export`, `buildx -o type=tar`, a rootfs) is one
 /// filesystem layer for `scan`, from a file, compressed, or on stdin; the registry audit still
 /// says it holds no image, and an export missing its index is broken, not a filesystem.
