@@ -67,7 +67,8 @@ fn trigram(bytes: &[u8]) -> u32 {
 }
 
 impl Trigrams {
-    /// Builds the table; `None` if the short keywords' automaton cannot be built.
+    /// Builds the table; `None` if the one-byte keywords' automaton cannot be built, or when so
+    /// many short keywords fill the table that an automaton would be faster.
     pub fn new(keywords: &[(String, bool)]) -> Option<Trigrams> {
         let mut table: Box<[u64; TABLE_WORDS]> =
             vec![0u64; TABLE_WORDS].into_boxed_slice().try_into().ok()?;
@@ -105,6 +106,13 @@ impl Trigrams {
                 _ => quads[quad_bit(q) / 64] |= 1 << (quad_bit(q) % 64),
             }
             starts.push((pair, index));
+        }
+        // short keywords set many bits (a two-byte one 1/128 of the 2^21 folded trigrams, the
+        // only ones looked up): past a sixteenth, so many positions would be candidates that
+        // the Aho-Corasick DFA is the faster engine
+        let set: u32 = table.iter().map(|w| w.count_ones()).sum();
+        if set > (1 << 21) / 16 {
+            return None;
         }
         starts.sort_unstable();
         let mut offsets = vec![0u32; (1 << 16) + 1];
@@ -352,5 +360,28 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_table_filled_by_short_keywords_gives_way_to_the_automaton() {
+        let few: Vec<(String, bool)> = vec![("Q~".into(), true), ("password".into(), true)];
+        assert!(Trigrams::new(&few).is_some());
+        let set = crate::rules::RuleSet::builtin().unwrap();
+        let builtin: Vec<(String, bool)> = set
+            .rules()
+            .iter()
+            .filter_map(|rule| match &rule.matcher {
+                crate::rules::Matcher::Content { keywords, .. } => Some(keywords),
+                _ => None,
+            })
+            .flatten()
+            .map(|k| (k.clone(), true))
+            .collect();
+        assert!(builtin.len() > 100 && Trigrams::new(&builtin).is_some());
+        // two-byte keywords with 62 different folded second bytes set half the folded trigrams
+        let many: Vec<(String, bool)> = (0..100u8)
+            .map(|i| (format!("a{}", char::from(b'!' + i % 94)), true))
+            .collect();
+        assert!(Trigrams::new(&many).is_none());
     }
 }
