@@ -12,7 +12,8 @@
 //!   ([`dockerfile::checks`]): secret-looking `ENV`/`ARG`/`LABEL` names weighed by their values,
 //!   content rules over every instruction and heredoc, credentials in `RUN`, and secret files
 //!   sent by `COPY`/`ADD` (with the build context and `.dockerignore`).
-//! * [`image`] recognises exports (docker save, OCI layout and archive), reads their blobs without
+//! * [`image`] recognises exports (docker save, OCI layout and archive, containers/image `dir:`;
+//!   a tar that is none of these is a filesystem, one layer), reads their blobs without
 //!   leaving the image ([`image::store`]), finds images and layers ([`image::layout`], oci-spec
 //!   types with a lenient fallback), checks configs and history, and knows which files packages
 //!   installed ([`image::packages`]).
