@@ -1,17 +1,17 @@
 //! Finding the images in a store: an OCI layout (`index.json`, nested indexes, multi-platform,
 //! attestation manifests skipped, blobs of other platforms allowed to be missing; Docker >= 25
-//! `docker save` is one of these), a legacy `docker save` (`manifest.json` with
-//! `<id>/layer.tar`), or the containers/image `dir:` transport (`skopeo copy … dir:`, `podman
-//! save --format docker-dir`: one manifest object in `manifest.json`, blobs named by their hex
-//! digest beside it). A tar that is none of these (`docker export`, a rootfs) is a filesystem:
-//! one layer, the archive itself. Index and manifest JSON goes through [`descriptor`] (the `oci-spec` types,
-//! with a lenient fallback for real-world shapes) and is validated once here into
-//! [`ImageRef`]s; nothing downstream looks at raw JSON again except the config checks.
+//! `docker save` is one of these), the two shapes rooted at `manifest.json` (`manifest_json.rs`:
+//! a legacy `docker save`, a containers/image `dir:` copy), or, for a tar that is none of these
+//! (`docker export`, a rootfs), a filesystem: one layer, the archive itself. Index and manifest
+//! JSON goes through [`descriptor`] (the `oci-spec` types, with a lenient fallback for
+//! real-world shapes) and is validated once here into [`ImageRef`]s; nothing downstream looks
+//! at raw JSON again except the config checks.
+
+mod manifest_json;
 
 use std::collections::HashSet;
 
 use serde_json::Value;
-use sha2::Digest as _;
 
 use super::descriptor::{self, Descriptor, Document, PlatformRef};
 use super::store::Store;
@@ -103,14 +103,6 @@ pub fn blob_path(digest: &str) -> Option<String> {
     (algorithm_ok && hex_ok).then(|| format!("blobs/{algorithm}/{}", hex.to_ascii_lowercase()))
 }
 
-/// The blob path of a digest in a `dir:` transport directory: the SHA-256 hex alone; `None` for
-/// other algorithms and for anything that could name a path elsewhere.
-pub fn dir_blob_path(digest: &str) -> Option<String> {
-    let hex = digest.strip_prefix("sha256:")?;
-    let hex_ok = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
-    hex_ok.then(|| hex.to_ascii_lowercase())
-}
-
 /// Finds the images in `store`; problems are returned as messages and reading goes on. With
 /// `filesystems`, a tar that is no image export is one filesystem layer (see `filesystem`).
 pub fn read(
@@ -137,13 +129,7 @@ pub fn read(
             Err(e) => errors.push(e),
         }
     } else if store.contains("manifest.json") {
-        match read_json(store, "manifest.json") {
-            Ok(bytes) if is_object(&bytes) => {
-                dir_transport(store, &bytes, &mut images, &mut errors)
-            }
-            Ok(_) => docker_manifest(store, &mut images, &mut errors),
-            Err(e) => errors.push(e),
-        }
+        manifest_json::read(store, &mut images, &mut errors);
     } else if filesystems && store.any_entry(|_| true) && !store.any_entry(is_image_part) {
         images.push(filesystem());
     } else {
@@ -176,7 +162,7 @@ struct Walk<'a> {
     seen: HashSet<String>,
     images: &'a mut Vec<ImageRef>,
     errors: &'a mut Vec<String>,
-    /// Where a digest's blob is: [`blob_path`], or [`dir_blob_path`].
+    /// Where a digest's blob is: [`blob_path`], or a `dir:` copy's hex name.
     paths: fn(&str) -> Option<String>,
 }
 
@@ -311,92 +297,6 @@ fn filesystem() -> ImageRef {
     }
 }
 
-/// True when JSON text starts as an object (a `dir:` transport manifest), not an array.
-fn is_object(bytes: &[u8]) -> bool {
-    let start = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    start == Some(&b'{')
-}
-
-/// The containers/image `dir:` transport: `manifest.json` is the image manifest itself (OCI or
-/// Docker schema 2), named in reports by its digest as a registry would name it.
-fn dir_transport(
-    store: &Store,
-    bytes: &[u8],
-    images: &mut Vec<ImageRef>,
-    errors: &mut Vec<String>,
-) {
-    let digest: [u8; 32] = sha2::Sha256::digest(bytes).into();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    let name = format!("sha256:{hex}");
-    let mut walk = Walk {
-        store,
-        platform: None,
-        seen: HashSet::new(),
-        images,
-        errors,
-        paths: dir_blob_path,
-    };
-    match descriptor::parse(bytes) {
-        Ok(Document::Manifest { config, layers }) => {
-            walk.manifest(config, &layers, "manifest.json", name, None)
-        }
-        Ok(Document::Index(_)) => walk.errors.push(
-            "manifest.json is a manifest list (a dir: copy with --all): copy one platform".into(),
-        ),
-        Err(e) => walk.errors.push(format!("manifest.json: {e}")),
-    }
-}
-
-/// Legacy `docker save`: `manifest.json` = `[{"Config", "RepoTags", "Layers"}]`.
-fn docker_manifest(store: &Store, images: &mut Vec<ImageRef>, errors: &mut Vec<String>) {
-    let manifest = match json(store, "manifest.json") {
-        Ok(m) => m,
-        Err(e) => return errors.push(e),
-    };
-    let Some(entries) = manifest.as_array() else {
-        return errors.push("manifest.json is not an array".to_owned());
-    };
-    for (n, entry) in entries.iter().enumerate() {
-        let config = entry
-            .get("Config")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let diff_ids = config
-            .as_deref()
-            .and_then(|c| read_json(store, c).ok())
-            .map(|bytes| descriptor::diff_ids(&bytes))
-            .unwrap_or_default();
-        let name = entry
-            .get("RepoTags")
-            .and_then(Value::as_array)
-            .and_then(|tags| tags.first())
-            .and_then(Value::as_str)
-            .map_or_else(|| format!("manifest.json[{n}]"), str::to_owned);
-        let listed = entry.get("Layers").and_then(Value::as_array);
-        let layers = listed
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-            .filter_map(|(index, layer)| {
-                Some(LayerRef {
-                    index,
-                    blob: layer.as_str()?.to_owned(),
-                    digest: None,
-                    diff_id: diff_ids.get(index).cloned(),
-                    expected: diff_ids.get(index).cloned().map(Expected::Uncompressed),
-                })
-            })
-            .collect();
-        images.push(ImageRef {
-            name,
-            platform: None,
-            config,
-            layers,
-        });
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,18 +311,6 @@ mod tests {
         assert_eq!(blob_path("../x:abc"), None);
         assert_eq!(blob_path("sha256:"), None);
         assert_eq!(blob_path("nodigest"), None);
-        let hex = "AB".repeat(32);
-        assert_eq!(
-            dir_blob_path(&format!("sha256:{hex}")),
-            Some(hex.to_ascii_lowercase())
-        );
-        assert_eq!(dir_blob_path("sha256:../../etc/passwd"), None);
-        assert_eq!(
-            dir_blob_path(&format!("sha256:../{}", "a".repeat(61))),
-            None
-        );
-        assert_eq!(dir_blob_path(&format!("sha512:{hex}")), None);
-        assert_eq!(dir_blob_path("sha256:abc"), None);
     }
 
     #[test]
