@@ -21,7 +21,7 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 use store::Store;
 
-/// The most bytes a gzip-compressed image or an image on standard input may take in memory.
+/// The most bytes a compressed image tarball or an image on standard input may take in memory.
 pub const MAX_IN_MEMORY_BYTES: u64 = 8 << 30;
 
 /// How a whole image tarball is compressed, as `docker load` accepts it.
