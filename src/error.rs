@@ -6,6 +6,7 @@
 //! recorded in the report, the scan goes on, and the exit code says the scan was incomplete.
 //! Every variant names what it was working on.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -109,3 +110,12 @@ impl std::fmt::Display for ScanError {
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// At most `max` characters of `text`, with an ellipsis when cut: messages quote their input (an
+/// entry name, a Dockerfile line), and a hostile input may be megabytes long.
+pub fn clip(text: &str, max: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => Cow::Owned(format!("{}…", &text[..at])),
+        None => Cow::Borrowed(text),
+    }
+}

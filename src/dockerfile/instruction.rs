@@ -202,10 +202,7 @@ pub fn build(text: Logical, escape: char, comments: Vec<String>) -> (Instruction
     };
     if kind == Kind::Unknown {
         // a binary file or a 100 MB line has one long "keyword": show its start
-        let mut shown: String = keyword.chars().take(SHOWN_KEYWORD_CHARS).collect();
-        if shown.len() < keyword.len() {
-            shown.push('…');
-        }
+        let shown = crate::error::clip(&keyword, SHOWN_KEYWORD_CHARS);
         errors.push(format!(
             "unknown instruction: {}",
             shown.to_ascii_uppercase()

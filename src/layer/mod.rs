@@ -217,16 +217,13 @@ pub const MAX_ERROR_CHARS: usize = 4096;
 impl LayerScan {
     /// Records a problem: one of the first [`MAX_ERRORS_PER_LAYER`], or a count past them. A
     /// message quotes at most [`MAX_ERROR_CHARS`] characters (a hostile entry name may be a MiB).
-    pub fn error(&mut self, mut message: String) {
+    pub fn error(&mut self, message: String) {
         if self.errors.len() >= MAX_ERRORS_PER_LAYER {
             self.errors_dropped += 1;
             return;
         }
-        if let Some((cut, _)) = message.char_indices().nth(MAX_ERROR_CHARS) {
-            message.truncate(cut);
-            message.push('…');
-        }
-        self.errors.push(message);
+        let clipped = crate::error::clip(&message, MAX_ERROR_CHARS).into_owned();
+        self.errors.push(clipped);
     }
 
     /// Ends the errors with one counting those past the cap.

@@ -193,10 +193,7 @@ fn write_finding(out: &mut dyn Write, style: &Style, finding: &Finding) -> io::R
 }
 
 fn shorten(text: &str) -> String {
-    match text.char_indices().nth(INSTRUCTION_WIDTH) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_owned(),
-    }
+    crate::error::clip(text, INSTRUCTION_WIDTH).into_owned()
 }
 
 /// `3 findings (1 critical, 2 medium) in 2 sources; 1 suppressed; 0 errors`.

@@ -112,10 +112,7 @@ pub fn check(dockerfile: &Dockerfile, inputs: Inputs<'_>) -> Checked {
     let mut checked = Checked::default();
     for error in dockerfile.errors.iter().take(MAX_PARSE_ERRORS) {
         // messages quote the file (a heredoc name, a directive's value): a bounded piece of it
-        let mut message: String = error.message.chars().take(MAX_PARSE_ERROR_CHARS).collect();
-        if message.len() < error.message.len() {
-            message.push('…');
-        }
+        let message = crate::error::clip(&error.message, MAX_PARSE_ERROR_CHARS);
         checked
             .errors
             .push(ScanError::new(inputs.source, message).at_line(error.line));
