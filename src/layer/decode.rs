@@ -160,7 +160,8 @@ impl<R: Read> Hashing<R> {
     }
 }
 
-fn hex_digest(digest: &[u8; 32]) -> String {
+/// `sha256:<hex>` of a SHA-256 digest, as image manifests and configs write it.
+pub fn hex_digest(digest: &[u8; 32]) -> String {
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
 }

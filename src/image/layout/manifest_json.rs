@@ -41,9 +41,7 @@ fn dir_transport(
     images: &mut Vec<ImageRef>,
     errors: &mut Vec<String>,
 ) {
-    let digest: [u8; 32] = sha2::Sha256::digest(bytes).into();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    let name = format!("sha256:{hex}");
+    let name = crate::layer::decode::hex_digest(&sha2::Sha256::digest(bytes).into());
     let mut walk = Walk {
         store,
         platform: None,
