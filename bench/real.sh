@@ -40,31 +40,19 @@ if [ ! -f "$dir/oci/index.json" ]; then
   $B push -q localhost/stowaway-real:1 "oci:$dir/oci:real:1"
 fi
 
-runs=${BENCH_RUNS:-3}
-measure() { # command... ; prints wall s, cpu s, peak RSS MB of the median run (by wall time)
-  local f i
-  f=$(mktemp)
-  for ((i = 0; i < runs; i++)); do
-    /usr/bin/time -o "$f.t" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true
-    tail -1 "$f.t" >>"$f"
-  done
-  sort -n "$f" | sed -n "$(((runs + 1) / 2))p" | awk '{printf "%8s %8.2f %8d\n", $1, $2 + $3, $4 / 1024}'
-  rm -f "$f" "$f.t"
+# shellcheck source=bench/measure.sh
+source bench/measure.sh
+row() { # label, "wall cpu rss"
+  local w cpu rss
+  read -r w cpu rss <<<"$2"
+  printf '%-40s %8s %8s %8s\n' "$1" "$w" "$cpu" "$rss"
 }
-mapfile -t blobs < <(python3 - "$dir/oci" <<'PY'
-import json, sys
-d = sys.argv[1]
-idx = json.load(open(f"{d}/index.json"))
-m = json.load(open(f"{d}/blobs/sha256/{idx['manifests'][0]['digest'].split(':')[1]}"))
-for l in m["layers"]:
-    print(f"{d}/blobs/sha256/{l['digest'].split(':')[1]}")
-PY
-)
+mapfile -t blobs < <(layer_blobs "$dir/oci")
 bytes=$("$example" 1 "${blobs[@]}" | awk '{print $1}')
 echo "real image: $((bytes >> 20)) MiB of uncompressed layers (gzip); $threads threads; median of $runs runs"
 printf '%-40s %8s %8s %8s\n' run "wall s" "cpu s" "RSS MB"
-printf '%-40s %s\n' "stowaway scan" "$(measure "$bin" scan "$dir/oci" -j "$threads" --format json)"
-printf '%-40s %s\n' "decompress only, same libraries" "$(measure "$example" "$threads" "${blobs[@]}")"
+row "stowaway scan" "$(measure "$bin" scan "$dir/oci" -j "$threads" --format json)"
+row "decompress only, same libraries" "$(measure "$example" "$threads" "${blobs[@]}")"
 "$bin" scan "$dir/oci" -j "$threads" --format json | python3 -c '
 import json, sys
 report = json.load(sys.stdin)
