@@ -84,6 +84,9 @@ for input in docker-archive.tar oci-gzip oci-zstd; do
   row "$input-nd" "stowaway $input --no-digest-check" \
     "$(measure "$bin" scan "$dir/$input" -j "$threads" --format json --no-digest-check)"
 done
+# the same docker save as a stream (`docker save | stowaway scan -`): read once, layers in turn
+row stdin "stowaway docker-archive.tar on stdin" \
+  "$(measure sh -c "\"\$0\" scan - -j $threads --format json < \"\$1\"" "$bin" "$dir/docker-archive.tar")"
 mapfile -t gz < <(layer_blobs "$dir/oci-gzip")
 mapfile -t zs < <(layer_blobs "$dir/oci-zstd")
 row lib-gzip "decompress only, same libraries (gzip)" "$(measure "$example" "$threads" "${gz[@]}")"

@@ -28,10 +28,15 @@ impl Bars {
 
 impl Progress for Bars {
     fn started(&self, source: &str, total: u64) {
-        let style = ProgressStyle::with_template(
-            "{msg:30!} {bar:30} {binary_bytes:>10}/{binary_total_bytes:<10} {binary_bytes_per_sec:>12}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        // a stream's size is unknown: bytes and rate, no bar
+        let template = match total {
+            0 => "{msg:30!} {spinner:30} {binary_bytes:>10} {binary_bytes_per_sec:>23}",
+            _ => {
+                "{msg:30!} {bar:30} {binary_bytes:>10}/{binary_total_bytes:<10} {binary_bytes_per_sec:>12}"
+            }
+        };
+        let style =
+            ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
         let bar = self.multi.add(ProgressBar::new(total).with_style(style));
         bar.set_message(stowaway::report::escape::escape(source).into_owned());
         if let Ok(mut bars) = self.bars.lock() {

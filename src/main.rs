@@ -125,15 +125,7 @@ fn inputs(args: &ScanArgs) -> Result<Vec<Input>, Error> {
     let mut inputs = Vec::with_capacity(paths.len());
     for path in &paths {
         if path.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .take(stowaway::image::MAX_IN_MEMORY_BYTES)
-                .read_to_end(&mut bytes)
-                .map_err(|source| Error::Read {
-                    path: path.clone(),
-                    source,
-                })?;
-            inputs.push(Input::Stdin(bytes));
+            inputs.push(Input::Stdin(Box::new(std::io::stdin())));
         } else {
             inputs.push(Input::Path(path.clone()));
         }

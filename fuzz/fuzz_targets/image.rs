@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
         filesystem_tars: true, // as `scan -`: a tar that is no image export is one layer
         ..Options::default()
     };
-    let mut report = scan(vec![Input::Stdin(data.to_vec())], &RULES, &options);
+    let mut report = scan(vec![Input::stdin_bytes(data.to_vec())], &RULES, &options);
     report.redact();
     let mut out = Vec::new();
     let _ = stowaway::report::json::render(&report, &mut out);

@@ -18,18 +18,15 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use flate2::read::MultiGzDecoder;
+use crate::layer::decode::{Decoder, Skip};
 use store::Store;
-
-/// The most bytes a compressed image tarball or an image on standard input may take in memory.
-pub const MAX_IN_MEMORY_BYTES: u64 = 8 << 30;
 
 /// How a whole image tarball is compressed, as `docker load` accepts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outer {
-    /// gzip (read, in memory).
+    /// gzip (read as a stream).
     Gzip,
-    /// zstd (read, in memory).
+    /// zstd (read as a stream, windows up to 128 MiB like a layer's).
     Zstd,
     /// xz (named, not read: no decoder among the dependencies).
     Xz,
@@ -80,7 +77,7 @@ pub fn open_dir(path: &Path) -> Option<Store> {
 }
 
 /// The store for a file that holds an image, `Ok(None)` when it is not one (a Dockerfile). A
-/// compressed file is an image or an error.
+/// compressed file is an image stream or an error.
 pub fn open_file(path: &Path) -> io::Result<Option<Store>> {
     let mut head = Vec::with_capacity(512);
     File::open(path)?.take(512).read_to_end(&mut head)?;
@@ -88,63 +85,56 @@ pub fn open_file(path: &Path) -> io::Result<Option<Store>> {
         return Store::tar_file(path).map(Some);
     }
     match Outer::sniff(&head) {
-        Some(outer) => compressed(outer, File::open(path)?).map(Some),
+        Some(outer) => compressed(outer, Box::new(File::open(path)?)).map(Some),
         None => Ok(None),
     }
 }
 
-/// The store for bytes read from standard input, `Ok(None)` when they are not an image. Compressed
-/// bytes are an image or an error.
-pub fn open_bytes(bytes: Vec<u8>) -> io::Result<Option<Store>> {
-    match Outer::sniff(&bytes) {
-        Some(outer) => compressed(outer, &bytes[..]).map(Some),
-        None => from_tar_bytes(bytes),
+/// What a stream (standard input) holds.
+pub enum Sniffed {
+    /// An image tar, plain or compressed, to be read once by the scan.
+    Image(Store),
+    /// Anything else (a Dockerfile): the whole stream, unread.
+    Other(Box<dyn Read + Send>),
+}
+
+/// Tells an image tar on a stream from anything else by its first bytes, reading nothing more. A
+/// compressed stream is an image or an error.
+pub fn open_stream(reader: Box<dyn Read + Send>) -> io::Result<Sniffed> {
+    let (head, stream) = peek(reader)?;
+    if is_tar(&head) {
+        return Ok(Sniffed::Image(Store::stream(stream)));
+    }
+    match Outer::sniff(&head) {
+        Some(outer) => compressed(outer, stream).map(Sniffed::Image),
+        None => Ok(Sniffed::Other(stream)),
     }
 }
 
-/// The store for a compressed image tarball, decompressed into memory.
-fn compressed(outer: Outer, reader: impl Read) -> io::Result<Store> {
+/// The first 512 bytes of a stream, and the whole stream again.
+fn peek(mut reader: Box<dyn Read + Send>) -> io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
+    let mut head = Vec::with_capacity(512);
+    (&mut reader).take(512).read_to_end(&mut head)?;
+    let again = io::Cursor::new(head.clone()).chain(reader);
+    Ok((head, Box::new(again)))
+}
+
+/// The store for a compressed image tarball: a stream through the decompressor, with the
+/// layers' limit on zstd windows; an error unless it decompresses to a tar.
+fn compressed(outer: Outer, reader: Box<dyn Read + Send>) -> io::Result<Store> {
     let name = outer.name();
-    let bytes = match outer {
-        Outer::Gzip => inflate(MultiGzDecoder::new(reader))?,
-        Outer::Zstd => {
-            let mut decoder = zstd::Decoder::new(reader)?;
-            decoder.window_log_max(31)?;
-            inflate(decoder)?
-        }
-        Outer::Xz | Outer::Bzip2 => {
-            let message = format!(
-                "{name}-compressed; stowaway reads gzip and zstd: decompress it first \
-                 ({name} -dc FILE | stowaway scan -)"
-            );
-            return Err(io::Error::new(io::ErrorKind::Unsupported, message));
-        }
-    };
-    from_tar_bytes(bytes)?.ok_or_else(|| {
-        let message = format!("{name}-compressed, but not a tar image");
-        io::Error::new(io::ErrorKind::InvalidData, message)
-    })
-}
-
-fn from_tar_bytes(bytes: Vec<u8>) -> io::Result<Option<Store>> {
-    if !is_tar(&bytes) {
-        return Ok(None);
-    }
-    Store::tar_memory(bytes).map(Some)
-}
-
-/// Reads a decompressing reader to the end, up to [`MAX_IN_MEMORY_BYTES`].
-fn inflate(reader: impl Read) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    reader
-        .take(MAX_IN_MEMORY_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_IN_MEMORY_BYTES {
+    if matches!(outer, Outer::Xz | Outer::Bzip2) {
         let message = format!(
-            "decompresses to more than {} GiB",
-            MAX_IN_MEMORY_BYTES >> 30
+            "{name}-compressed; stowaway reads gzip and zstd: decompress it first \
+             ({name} -dc FILE | stowaway scan -)"
         );
-        return Err(io::Error::other(message));
+        return Err(io::Error::new(io::ErrorKind::Unsupported, message));
     }
-    Ok(bytes)
+    let (decoder, _) = Decoder::new(reader, Box::new(Skip))?;
+    let (head, stream) = peek(Box::new(decoder))?;
+    if !is_tar(&head) {
+        let message = format!("{name}-compressed, but not a tar image");
+        return Err(io::Error::new(io::ErrorKind::InvalidData, message));
+    }
+    Ok(Store::stream(stream))
 }

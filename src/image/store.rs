@@ -1,14 +1,14 @@
 //! Where an image's blobs live and how to read one: a layout directory, an indexed tar file
-//! (`docker save`, `oci-archive`), or bytes held in memory (standard input, a gzip-compressed
-//! tarball). A [`Store`] only hands out readers for paths *inside* the image: names with `..`
-//! or absolute names are refused, links in an archive are resolved within the archive, and a
+//! (`docker save`, `oci-archive`), or a stream (standard input, a compressed tarball) that is
+//! read once: its small entries kept in memory, its layers scanned as they go by. A [`Store`] only hands out readers for paths *inside* the image: names with `..` or
+//! absolute names are refused, links in an archive are resolved within the archive, and a
 //! directory's symlinks are never followed out of it. Nothing is ever written to disk.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The most entries an outer image archive may have.
 pub const MAX_ARCHIVE_ENTRIES: usize = 1_000_000;
@@ -35,15 +35,68 @@ pub enum Store {
         /// Why the archive is incomplete, when it is (cut short).
         truncated: Option<String>,
     },
-    /// A tar held in memory (stdin, or a decompressed `.tar.gz`).
-    TarMemory {
-        /// The archive bytes.
+    /// An image tar on a stream (standard input, a compressed tarball), not read yet: the scan
+    /// reads it once ([`Store::take_stream`]) into a [`Store::Streamed`].
+    Stream(Pending),
+    /// What was kept of a streamed image tar: its small entries (JSON documents) in memory, and
+    /// the paths of the blobs that were scanned as layers while they went by (not kept).
+    Streamed {
+        /// The kept entries, one after the other.
         bytes: Arc<Vec<u8>>,
-        /// Path → content span.
+        /// Path → span in `bytes`.
         entries: HashMap<String, SpanRef>,
-        /// Why the archive is incomplete, when it is (cut short).
+        /// Path → (the scan's number, the blob's size) of each blob scanned as it went by.
+        layers: HashMap<String, (usize, u64)>,
+        /// Why the archive is incomplete, when it is (cut short, unreadable).
         truncated: Option<String>,
     },
+}
+
+/// A stream waiting to be read.
+pub struct Pending(Mutex<Option<Box<dyn Read + Send>>>);
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pending")
+    }
+}
+
+/// A streamed archive's entries, gathered as it is read ([`Store::streamed`]).
+#[derive(Debug, Default)]
+pub struct Gathered {
+    bytes: Vec<u8>,
+    entries: HashMap<String, SpanRef>,
+    layers: HashMap<String, (usize, u64)>,
+    links: Vec<(String, String)>,
+}
+
+impl Gathered {
+    /// Keeps an entry's bytes.
+    pub fn keep(&mut self, path: String, content: &[u8]) {
+        let span = Span {
+            offset: self.bytes.len() as u64,
+            size: content.len() as u64,
+        };
+        self.bytes.extend_from_slice(content);
+        self.layers.remove(&path);
+        self.entries.insert(path, SpanRef(span));
+    }
+
+    /// Records a blob scanned as layer number `scan`, of `size` bytes.
+    pub fn layer(&mut self, path: String, scan: usize, size: u64) {
+        self.entries.remove(&path);
+        self.layers.insert(path, (scan, size));
+    }
+
+    /// Records a link (symbolic or hard) from `path` to `target`, as the tar header says.
+    pub fn link(&mut self, path: String, target: &str, symbolic: bool) {
+        self.links.push(link(path, target, symbolic));
+    }
+
+    /// Bytes kept so far.
+    pub fn kept(&self) -> usize {
+        self.bytes.len()
+    }
 }
 
 /// The blob path that names the archive itself: a filesystem tar (`docker export`) is its own
@@ -65,22 +118,57 @@ impl Store {
         })
     }
 
-    /// Indexes a tar archive held in memory.
-    pub fn tar_memory(bytes: Vec<u8>) -> io::Result<Store> {
-        let (entries, truncated) = index(Cursor::new(&bytes))?;
-        Ok(Store::TarMemory {
+    /// A tar on a stream, to be read once by the scan.
+    pub fn stream(reader: Box<dyn Read + Send>) -> Store {
+        Store::Stream(Pending(Mutex::new(Some(reader))))
+    }
+
+    /// The stream of a [`Store::Stream`], the first time it is asked for.
+    pub fn take_stream(&self) -> Option<Box<dyn Read + Send>> {
+        match self {
+            Store::Stream(Pending(slot)) => slot.lock().ok()?.take(),
+            _ => None,
+        }
+    }
+
+    /// The store of a streamed archive once read (links resolved within it).
+    pub fn streamed(gathered: Gathered, truncated: Option<String>) -> Store {
+        let Gathered {
+            bytes,
+            mut entries,
+            mut layers,
+            links,
+        } = gathered;
+        follow_links(&links, &mut entries);
+        follow_links(&links, &mut layers);
+        Store::Streamed {
             bytes: Arc::new(bytes),
             entries,
+            layers,
             truncated,
-        })
+        }
+    }
+
+    /// The number of the scan made of `path` as the archive streamed by, if one was.
+    pub fn streamed_layer(&self, path: &str) -> Option<usize> {
+        match self {
+            Store::Streamed { layers, .. } => {
+                let key = match path {
+                    ARCHIVE => String::new(),
+                    path => clean(path)?,
+                };
+                layers.get(&key).map(|&(scan, _)| scan)
+            }
+            _ => None,
+        }
     }
 
     /// Why the archive is incomplete: a tar cut short loses the blobs past the cut (they are
     /// missing; this says why).
     pub fn truncated(&self) -> Option<&str> {
         match self {
-            Store::Dir(_) => None,
-            Store::TarFile { truncated, .. } | Store::TarMemory { truncated, .. } => {
+            Store::Dir(_) | Store::Stream(_) => None,
+            Store::TarFile { truncated, .. } | Store::Streamed { truncated, .. } => {
                 truncated.as_deref()
             }
         }
@@ -90,10 +178,14 @@ impl Store {
     /// directory, whose files are never listed).
     pub fn any_entry(&self, matches: impl Fn(&str) -> bool) -> bool {
         match self {
-            Store::Dir(_) => false,
-            Store::TarFile { entries, .. } | Store::TarMemory { entries, .. } => {
-                entries.keys().any(|path| matches(path))
-            }
+            Store::Dir(_) | Store::Stream(_) => false,
+            Store::TarFile { entries, .. } => entries.keys().any(|path| matches(path)),
+            Store::Streamed {
+                entries, layers, ..
+            } => entries
+                .keys()
+                .chain(layers.keys())
+                .any(|path| matches(path)),
         }
     }
 
@@ -104,9 +196,11 @@ impl Store {
         };
         match self {
             Store::Dir(root) => inside(root, &path).is_some_and(|p| p.is_file()),
-            Store::TarFile { entries, .. } | Store::TarMemory { entries, .. } => {
-                entries.contains_key(&path)
-            }
+            Store::TarFile { entries, .. } => entries.contains_key(&path),
+            Store::Stream(_) => false,
+            Store::Streamed {
+                entries, layers, ..
+            } => entries.contains_key(&path) || layers.contains_key(&path),
         }
     }
 
@@ -114,17 +208,18 @@ impl Store {
     pub fn size(&self, path: &str) -> Option<u64> {
         if path == ARCHIVE {
             return match self {
-                Store::Dir(_) => None,
+                Store::Dir(_) | Store::Stream(_) | Store::Streamed { .. } => None,
                 Store::TarFile { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
-                Store::TarMemory { bytes, .. } => Some(bytes.len() as u64),
             };
         }
         let path = clean(path)?;
         match self {
             Store::Dir(root) => inside(root, &path)?.metadata().ok().map(|m| m.len()),
-            Store::TarFile { entries, .. } | Store::TarMemory { entries, .. } => {
-                entries.get(&path).map(|s| s.0.size)
-            }
+            Store::TarFile { entries, .. } => entries.get(&path).map(|s| s.0.size),
+            Store::Stream(_) => None,
+            Store::Streamed {
+                entries, layers, ..
+            } => (entries.get(&path).map(|s| s.0.size)).or(layers.get(&path).map(|l| l.1)),
         }
     }
 
@@ -134,8 +229,8 @@ impl Store {
             return match self {
                 Store::Dir(_) => Err(invalid("a directory is not an archive".into())),
                 Store::TarFile { path, .. } => Ok(Box::new(File::open(path)?)),
-                Store::TarMemory { bytes, .. } => {
-                    Ok(Box::new(Cursor::new(SharedBytes(Arc::clone(bytes)))))
+                Store::Stream(_) | Store::Streamed { .. } => {
+                    Err(invalid("a stream is read once, as it goes by".into()))
                 }
             };
         }
@@ -152,12 +247,19 @@ impl Store {
                 file.seek(SeekFrom::Start(span.offset))?;
                 Ok(Box::new(file.take(span.size)))
             }
-            Store::TarMemory { bytes, entries, .. } => {
-                let span = entries.get(&cleaned).ok_or_else(missing)?.0;
+            Store::Streamed { bytes, entries, .. } => {
+                let Some(span) = entries.get(&cleaned) else {
+                    if self.streamed_layer(&cleaned).is_some() {
+                        let message = format!("{cleaned} was read as a layer as it streamed by");
+                        return Err(invalid(message));
+                    }
+                    return Err(missing());
+                };
                 let mut cursor = Cursor::new(SharedBytes(Arc::clone(bytes)));
-                cursor.set_position(span.offset);
-                Ok(Box::new(cursor.take(span.size)))
+                cursor.set_position(span.0.offset);
+                Ok(Box::new(cursor.take(span.0.size)))
             }
+            Store::Stream(_) => Err(missing()),
         }
     }
 
@@ -261,24 +363,36 @@ fn index<R: Read + Seek>(mut reader: R) -> io::Result<Index> {
             let Some(target) = entry.link_name_bytes() else {
                 continue;
             };
-            let target = String::from_utf8_lossy(&target).into_owned();
-            let base = if kind.is_symlink() {
-                path.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned()
-            } else {
-                String::new()
-            };
-            links.push((path, format!("{base}/{target}")));
+            let target = String::from_utf8_lossy(&target);
+            links.push(link(path, &target, kind.is_symlink()));
         }
     }
-    // docker save shares identical layers through links; follow them inside the archive only
+    follow_links(&links, &mut entries);
+    Ok((entries, truncated))
+}
+
+/// A link entry as `(path, target relative to the archive's root, unresolved)`: a symbolic
+/// link's target is relative to its directory, a hard link's to the root.
+fn link(path: String, target: &str, symbolic: bool) -> (String, String) {
+    let base = match symbolic {
+        true => path.rsplit_once('/').map_or("", |(dir, _)| dir),
+        false => "",
+    };
+    let target = format!("{base}/{target}");
+    (path, target)
+}
+
+/// Gives each link the value of the entry it leads to, inside the archive only (docker save
+/// shares identical layers through links); chains are followed eight links deep.
+fn follow_links<V: Copy>(links: &[(String, String)], entries: &mut HashMap<String, V>) {
     for _ in 0..8 {
         let mut resolved = false;
-        for (path, target) in &links {
+        for (path, target) in links {
             if entries.contains_key(path) {
                 continue;
             }
-            if let Some(span) = resolve(target).and_then(|t| entries.get(&t).copied()) {
-                entries.insert(path.clone(), span);
+            if let Some(value) = resolve(target).and_then(|t| entries.get(&t).copied()) {
+                entries.insert(path.clone(), value);
                 resolved = true;
             }
         }
@@ -286,7 +400,6 @@ fn index<R: Read + Seek>(mut reader: R) -> io::Result<Index> {
             break;
         }
     }
-    Ok((entries, truncated))
 }
 
 #[cfg(test)]

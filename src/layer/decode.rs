@@ -15,7 +15,7 @@ pub const BLOCK: usize = 1 << 20;
 
 /// A SHA-256 of the blocks handed to it, in order. [`Inline`] hashes on the calling thread; the
 /// scan module hashes on its pool while the layer is still being read.
-pub trait Digest {
+pub trait Digest: Send {
     /// Takes a block whose first `filled` bytes come next in the blob, and gives back a buffer
     /// of [`BLOCK`] bytes to read the following ones into (the same one, once hashed, or another).
     fn block(&mut self, block: Vec<u8>, filled: usize) -> Vec<u8>;

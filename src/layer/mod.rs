@@ -206,6 +206,8 @@ pub struct LayerScan {
     pub bytes: u64,
     /// Package database files of this layer, `(path, content)` (read, not scanned).
     pub databases: Vec<(String, Vec<u8>)>,
+    /// The digests computed for a later check ([`scan_computing`]).
+    pub digests: Digests,
 }
 
 /// Most errors kept from one layer: 20,000 corrupt `.gz` files in a layer must not make 20,000
@@ -224,6 +226,27 @@ impl LayerScan {
         }
         let clipped = crate::error::clip(&message, MAX_ERROR_CHARS).into_owned();
         self.errors.push(clipped);
+    }
+
+    /// The problem with this layer's digests against what the image says, for a layer read by
+    /// [`scan_computing`] (`None`: they match, or the layer had errors and was not hashed whole).
+    pub fn check_digest(&self, expected: &Expected) -> Option<String> {
+        let d = &self.digests;
+        let (what, actual, expected) = match expected {
+            Expected::Blob(e) => ("the blob", d.blob.as_deref(), e),
+            Expected::Uncompressed(e) if !d.compressed => ("the blob", d.blob.as_deref(), e),
+            Expected::Uncompressed(e) => ("the uncompressed layer", d.tar.as_deref(), e),
+        };
+        if !self.errors.is_empty() {
+            return None;
+        }
+        match actual {
+            Some(actual) if actual == expected => None,
+            Some(actual) => Some(mismatch(what, actual, expected)),
+            None => Some(format!(
+                "{what} was not hashed as the stream went by, so it is not checked against {expected}"
+            )),
+        }
     }
 
     /// Ends the errors with one counting those past the cap.
@@ -246,10 +269,56 @@ pub fn scan<R: Read>(
     limits: Limits,
     sink: &mut dyn WindowSink,
 ) -> LayerScan {
+    let hashes = match expected {
+        Some(expected) => Hashes::Check(expected),
+        None => Hashes::Skip,
+    };
+    scan_with(raw, hashes, rules, limits, sink)
+}
+
+/// Reads and scans one layer blob of an archive read as a stream, whose manifests may come after
+/// its blobs: the digests are computed as the blob goes by ([`LayerScan::digests`]) and checked
+/// once the image names them ([`LayerScan::check_digest`]). With `tar`, a compressed blob's
+/// decompressed tar is hashed too (for a diff ID; a blob named by its digest needs only its own).
+pub fn scan_computing<R: Read>(
+    raw: R,
+    tar: bool,
+    rules: &RuleSet,
+    limits: Limits,
+    sink: &mut dyn WindowSink,
+) -> LayerScan {
+    scan_with(raw, Hashes::Compute { tar }, rules, limits, sink)
+}
+
+/// What is done with a layer's digests.
+enum Hashes<'a> {
+    Skip,
+    Check(&'a Expected),
+    Compute { tar: bool },
+}
+
+/// A layer blob's digests, computed as it was read.
+#[derive(Debug, Default, Clone)]
+pub struct Digests {
+    /// `sha256:<hex>` of the blob as stored.
+    pub blob: Option<String>,
+    /// `sha256:<hex>` of the decompressed tar, when the blob is compressed and it was asked for.
+    pub tar: Option<String>,
+    /// The blob is compressed (its digest is not its diff ID).
+    pub compressed: bool,
+}
+
+fn scan_with<R: Read>(
+    raw: R,
+    hashes: Hashes<'_>,
+    rules: &RuleSet,
+    limits: Limits,
+    sink: &mut dyn WindowSink,
+) -> LayerScan {
     let mut out = LayerScan::default();
-    let raw_hash: Box<dyn Digest> = match expected {
-        Some(_) => sink.digest(),
-        None => Box::new(Skip),
+    let raw_hash: Box<dyn Digest> = match hashes {
+        Hashes::Skip => Box::new(Skip),
+        Hashes::Check(_) | Hashes::Compute { .. } => sink.digest(),
     };
     let (decoder, compression) = match Decoder::new(raw, raw_hash) {
         Ok(d) => d,
@@ -258,18 +327,19 @@ pub fn scan<R: Read>(
             return out;
         }
     };
+    let compressed = compression != Compression::None;
     let mut capped = Capped {
         inner: decoder,
         read: 0,
         limit: limits.max_layer_bytes,
     };
-    let (raw_digest, tar_digest) = match expected {
-        None => (None, None),
-        Some(Expected::Blob(d)) => (Some(d.as_str()), None),
-        Some(Expected::Uncompressed(d)) if compression == Compression::None => {
-            (Some(d.as_str()), None)
-        }
-        Some(Expected::Uncompressed(d)) => (None, Some(d.as_str())),
+    // the expected digest of the blob and of its tar, or for a later check `Some("")`: computed
+    let (raw_digest, tar_digest) = match hashes {
+        Hashes::Skip => (None, None),
+        Hashes::Check(Expected::Blob(d)) => (Some(d.as_str()), None),
+        Hashes::Check(Expected::Uncompressed(d)) if !compressed => (Some(d.as_str()), None),
+        Hashes::Check(Expected::Uncompressed(d)) => (None, Some(d.as_str())),
+        Hashes::Compute { tar } => (Some(""), (tar && compressed).then_some("")),
     };
     let mut tar = Hashing::new(&mut capped);
     let stream: &mut dyn Read = if tar_digest.is_some() {
@@ -280,40 +350,52 @@ pub fn scan<R: Read>(
     // tar headers are read 512 bytes at a time: a decoder asked for so little at once is slow
     // (libzstd and zlib-rs both), so small reads come from a buffer; window fills bypass it.
     // A plain blob is already read in blocks, and one more buffer would be one more copy.
-    let walked = if compression == Compression::None {
-        walk(stream, rules, limits, &mut out, sink)
-    } else {
+    let walked = if compressed {
         let mut buffered = io::BufReader::with_capacity(256 << 10, stream);
         walk(&mut buffered, rules, limits, &mut out, sink)
+    } else {
+        walk(stream, rules, limits, &mut out, sink)
     };
     if let Err(e) = walked {
         out.error(format!("stopped reading: {e}"));
     }
     collect(sink.finish(), &mut out);
+    out.digests.compressed = compressed;
     if let (true, Some(expected)) = (out.errors.is_empty(), tar_digest) {
-        check(tar.finish(), expected, "the uncompressed layer", &mut out);
+        out.digests.tar = check(tar.finish(), expected, "the uncompressed layer", &mut out);
     }
     out.bytes = capped.read;
     if let (true, Some(expected)) = (out.errors.is_empty(), raw_digest) {
-        check(
-            capped.inner.into_hashing().finish(),
-            expected,
-            "the blob",
-            &mut out,
-        );
+        let actual = capped.inner.into_hashing().finish();
+        out.digests.blob = check(actual, expected, "the blob", &mut out);
     }
     out.count_dropped_errors();
     out
 }
 
-fn check(actual: io::Result<(String, u64)>, expected: &str, what: &str, out: &mut LayerScan) {
+/// Checks a digest against `expected` (`""`: only computed); the digest, once read to the end.
+fn check(
+    actual: io::Result<(String, u64)>,
+    expected: &str,
+    what: &str,
+    out: &mut LayerScan,
+) -> Option<String> {
     match actual {
-        Ok((actual, _)) if actual == expected => {}
-        Ok((actual, _)) => out.error(format!(
-            "digest mismatch: {what} is {actual}, the image says {expected}"
-        )),
-        Err(e) => out.error(format!("cannot finish reading the blob: {e}")),
+        Ok((actual, _)) => {
+            if !expected.is_empty() && actual != expected {
+                out.error(mismatch(what, &actual, expected));
+            }
+            Some(actual)
+        }
+        Err(e) => {
+            out.error(format!("cannot finish reading the blob: {e}"));
+            None
+        }
     }
+}
+
+fn mismatch(what: &str, actual: &str, expected: &str) -> String {
+    format!("digest mismatch: {what} is {actual}, the image says {expected}")
 }
 
 fn walk(

@@ -17,7 +17,7 @@ use crate::layer::{self, FileMatch, LayerScan, Limits};
 use crate::rules::RuleSet;
 
 use super::progress::{self, Progress};
-use super::windows;
+use super::{stream, windows};
 
 /// Options for images.
 #[derive(Clone, Copy, Default)]
@@ -61,6 +61,24 @@ pub fn scan(
     options: ImageOptions<'_>,
 ) -> ImageOutcome {
     let mut outcome = ImageOutcome::default();
+    let streamed;
+    let (store, streamed_scans) = match store.take_stream() {
+        Some(stream) => {
+            let stream_options = stream::StreamOptions {
+                limits: options.limits,
+                progress: options.progress,
+                alone: options.alone,
+                filesystem_tars: options.filesystem_tars,
+            };
+            if let Some(progress) = options.progress {
+                progress.started(source, 0);
+            }
+            let scans;
+            (streamed, scans) = stream::read(stream, source, rules, stream_options);
+            (&streamed, scans)
+        }
+        None => (store, Vec::new()),
+    };
     if let Some(why) = store.truncated() {
         outcome.errors.push(ScanError::new(source, why));
     }
@@ -73,13 +91,17 @@ pub fn scan(
         .flat_map(|i| &i.layers)
         .filter_map(|l| store.size(&l.blob))
         .sum();
-    if let Some(progress) = options.progress {
+    if let (Some(progress), true) = (options.progress, streamed_scans.is_empty()) {
         progress.started(source, total);
     }
     outcome.images = images.len();
     for image in &images {
         outcome.layers += image.layers.len();
-        scan_one(source, store, image, rules, options, &mut outcome);
+        let layers = Layers {
+            store,
+            streamed: &streamed_scans,
+        };
+        scan_one(source, layers, image, rules, options, &mut outcome);
     }
     if let Some(progress) = options.progress {
         progress.finished(source);
@@ -87,9 +109,17 @@ pub fn scan(
     outcome
 }
 
+/// Where an image's layers are read: its store, and the scans of a stream's blobs already made
+/// as they went by (by the numbers the store gives them).
+#[derive(Clone, Copy)]
+struct Layers<'a> {
+    store: &'a Store,
+    streamed: &'a [LayerScan],
+}
+
 fn scan_one(
     source: &str,
-    store: &Store,
+    Layers { store, streamed }: Layers<'_>,
     image: &ImageRef,
     rules: &RuleSet,
     options: ImageOptions<'_>,
@@ -154,33 +184,25 @@ fn scan_one(
         .iter()
         .map(|l| store.size(&l.blob).unwrap_or(0))
         .collect();
-    let (total, threads) = (
-        sizes.iter().sum::<u64>(),
-        rayon::current_num_threads() as u64,
-    );
-    let scans: Vec<LayerScan> = image
+    let total = sizes.iter().sum::<u64>();
+    // a streamed blob was scanned as it went by; its digests are checked now
+    let streamed_scan = |layer: &LayerRef| streamed.get(store.streamed_layer(&layer.blob)?);
+    let fresh: Vec<Option<LayerScan>> = image
         .layers
         .par_iter()
         .zip(&sizes)
-        .map(|(layer, &size)| match store.open(&layer.blob) {
-            Ok(reader) => {
-                let reader = progress::Counting::new(reader, source, options.progress);
-                let shared = windows::Shared::default();
-                let behind = options.alone && hash_behind(size, total, threads);
-                rayon::scope(|scope| {
-                    let mut sink = windows::Parallel::new(scope, rules, &shared, behind);
-                    let expected = layer
-                        .expected
-                        .as_ref()
-                        .filter(|_| !options.skip_digest_check);
-                    layer::scan(reader, expected, rules, options.limits, &mut sink)
-                })
-            }
-            Err(e) => LayerScan {
-                errors: vec![format!("cannot open the blob: {e}")],
-                ..LayerScan::default()
-            },
+        .map(|(layer, &size)| match streamed_scan(layer) {
+            Some(_) => None,
+            None => Some(scan_layer(
+                source, store, layer, size, total, rules, options,
+            )),
         })
+        .collect();
+    let scans: Vec<&LayerScan> = image
+        .layers
+        .iter()
+        .zip(&fresh)
+        .filter_map(|(layer, fresh)| fresh.as_ref().or_else(|| streamed_scan(layer)))
         .collect();
     let ownership = Ownership::from_databases(
         scans
@@ -194,7 +216,13 @@ fn scan_one(
             store::ARCHIVE => "the whole archive",
             blob => blob,
         };
-        for message in &scan.errors {
+        let digest = match (&layer.expected, streamed_scan(layer)) {
+            (Some(expected), Some(scan)) if !options.skip_digest_check => {
+                scan.check_digest(expected)
+            }
+            _ => None,
+        };
+        for message in scan.errors.iter().chain(&digest) {
             let message = format!("layer {} ({blob}): {message}", layer.index);
             outcome.errors.push(error(message));
         }
@@ -218,6 +246,39 @@ fn scan_one(
     }
 }
 
+/// Reads and scans one layer from the store, its windows on the pool.
+#[allow(clippy::too_many_arguments)]
+fn scan_layer(
+    source: &str,
+    store: &Store,
+    layer: &LayerRef,
+    size: u64,
+    total: u64,
+    rules: &RuleSet,
+    options: ImageOptions<'_>,
+) -> LayerScan {
+    let threads = rayon::current_num_threads() as u64;
+    match store.open(&layer.blob) {
+        Ok(reader) => {
+            let reader = progress::Counting::new(reader, source, options.progress);
+            let shared = windows::Shared::default();
+            let behind = options.alone && hash_behind(size, total, threads);
+            rayon::scope(|scope| {
+                let mut sink = windows::Parallel::new(scope, rules, &shared, behind);
+                let expected = layer
+                    .expected
+                    .as_ref()
+                    .filter(|_| !options.skip_digest_check);
+                layer::scan(reader, expected, rules, options.limits, &mut sink)
+            })
+        }
+        Err(e) => LayerScan {
+            errors: vec![format!("cannot open the blob: {e}")],
+            ..LayerScan::default()
+        },
+    }
+}
+
 /// Whether a layer's blob is hashed on the pool rather than by the thread reading it. That
 /// costs a copy of the blob and pays only when the other threads have time to spare: when the
 /// image is scanned alone and the layer is its critical path by a margin (1.5 times its fair
@@ -228,7 +289,7 @@ fn hash_behind(size: u64, total: u64, threads: u64) -> bool {
 }
 
 /// The file's fate in the final filesystem: the first later layer that touches it decides.
-fn status(path: &str, index: usize, scans: &[LayerScan]) -> (Status, Option<usize>) {
+fn status(path: &str, index: usize, scans: &[&LayerScan]) -> (Status, Option<usize>) {
     for (later, scan) in scans.iter().enumerate().skip(index + 1) {
         match scan.index.change(path) {
             Some(Change::Deleted) => return (Status::Deleted, Some(later)),

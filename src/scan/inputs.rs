@@ -14,14 +14,21 @@ use crate::image::{self, store::Store};
 pub const MAX_DOCKERFILE_BYTES: u64 = 128 << 20;
 
 /// One command-line input.
-#[derive(Debug)]
 pub enum Input {
     /// A file or directory path.
     Path(PathBuf),
-    /// Bytes already read from standard input.
-    Stdin(Vec<u8>),
+    /// Standard input (or any stream standing for it), not read yet: an image on it is read
+    /// once, as a stream; anything else is a Dockerfile.
+    Stdin(Box<dyn Read + Send>),
     /// An image already opened (by [`audit`], which had to open it to know it is one).
     Image(PathBuf, Store),
+}
+
+impl Input {
+    /// Bytes standing for standard input (tests, fuzzing, a caller that read them already).
+    pub fn stdin_bytes(bytes: Vec<u8>) -> Input {
+        Input::Stdin(Box::new(std::io::Cursor::new(bytes)))
+    }
 }
 
 /// One Dockerfile or image to scan.
@@ -67,7 +74,7 @@ pub fn expand(inputs: Vec<Input>) -> (Vec<Source>, Vec<ScanError>) {
     for input in inputs {
         match input {
             Input::Image(path, store) => sources.push(image_source(path, store)),
-            Input::Stdin(bytes) => match stdin_source(bytes) {
+            Input::Stdin(reader) => match stdin_source(reader) {
                 Ok(source) => sources.push(source),
                 Err(e) => errors.push(ScanError::new("-", e.to_string())),
             },
@@ -145,29 +152,31 @@ fn dockerfiles_of_ignore_file(path: &Path) -> Vec<PathBuf> {
     found
 }
 
-fn stdin_source(bytes: Vec<u8>) -> std::io::Result<Source> {
-    let looks_like_image = image::is_archive(&bytes);
-    if looks_like_image {
-        let Some(store) = image::open_bytes(bytes)? else {
-            let message = "standard input is compressed but holds no tar image";
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                message,
-            ));
-        };
-        return Ok(Source {
-            name: "-".into(),
-            path: None,
-            stdin: None,
-            image: Some(store),
-        });
-    }
-    Ok(Source {
+fn stdin_source(reader: Box<dyn Read + Send>) -> std::io::Result<Source> {
+    let mut source = Source {
         name: "-".into(),
         path: None,
-        stdin: Some(bytes),
+        stdin: None,
         image: None,
-    })
+    };
+    match image::open_stream(reader)? {
+        image::Sniffed::Image(store) => source.image = Some(store),
+        image::Sniffed::Other(reader) => {
+            let mut bytes = Vec::new();
+            reader
+                .take(MAX_DOCKERFILE_BYTES + 1)
+                .read_to_end(&mut bytes)?;
+            if bytes.len() as u64 > MAX_DOCKERFILE_BYTES {
+                let message = format!(
+                    "larger than {} MiB and not an image; not scanned",
+                    MAX_DOCKERFILE_BYTES >> 20
+                );
+                return Err(std::io::Error::other(message));
+            }
+            source.stdin = Some(bytes);
+        }
+    }
+    Ok(source)
 }
 
 fn image_source(path: PathBuf, store: Store) -> Source {

@@ -8,6 +8,7 @@ mod digest;
 mod image;
 mod inputs;
 mod progress;
+mod stream;
 mod windows;
 
 use std::collections::BTreeMap;

@@ -5,7 +5,8 @@ use std::io::{self, Read};
 
 /// Receives progress, from any thread.
 pub trait Progress: Send + Sync {
-    /// An image input starts; `total` is the sum of its layer blob sizes.
+    /// An image input starts; `total` is the sum of its layer blob sizes, or 0 for a stream
+    /// (standard input, a compressed tarball), whose size is unknown.
     fn started(&self, source: &str, total: u64);
     /// `bytes` more blob bytes of `source` were read.
     fn advanced(&self, source: &str, bytes: u64);

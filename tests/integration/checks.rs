@@ -304,7 +304,11 @@ fn stages_lower_discarded_builders() {
             ..stowaway::Options::default()
         };
         let text = "FROM golang AS build\nENV GITHUB_TOKEN=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\nFROM build AS test\nFROM alpine\n";
-        stowaway::scan(vec![stowaway::Input::Stdin(text.into())], &rules, &options)
+        stowaway::scan(
+            vec![stowaway::Input::stdin_bytes(text.into())],
+            &rules,
+            &options,
+        )
     };
     assert_eq!(targeted.findings[0].location.in_final_image, Some(true));
     assert_eq!(targeted.findings[0].severity.to_string(), "critical");

@@ -54,7 +54,7 @@ pub fn scan_text(text: &str) -> Report {
         ..Options::default()
     };
     scan(
-        vec![Input::Stdin(text.as_bytes().to_vec())],
+        vec![Input::stdin_bytes(text.as_bytes().to_vec())],
         &rules,
         &options,
     )

@@ -49,7 +49,7 @@ pub fn leaky() -> ImageBuilder {
 }
 
 /// `(rule, kind, path or field, layer, status)` of each finding of a JSON report.
-fn rows(stdout: &str) -> Vec<String> {
+pub fn rows(stdout: &str) -> Vec<String> {
     let json: serde_json::Value = serde_json::from_str(stdout).unwrap();
     json["findings"]
         .as_array()
@@ -327,7 +327,7 @@ fn scan_files_raw(tar: &[u8]) -> (i32, serde_json::Value) {
     (out.code, serde_json::from_str(&out.stdout).unwrap())
 }
 
-fn error_text(json: &serde_json::Value) -> String {
+pub fn error_text(json: &serde_json::Value) -> String {
     json["errors"]
         .as_array()
         .unwrap()

@@ -18,3 +18,4 @@ mod integrations;
 mod parser;
 mod reports;
 mod safety;
+mod streams;

@@ -1,0 +1,238 @@
+//! Reading an image tar from a stream (standard input, a compressed tarball) in one pass and in
+//! bounded memory. A tar's order is its writer's: `docker save` puts `manifest.json` last, OCI
+//! archives their blobs first, so nothing can wait for the manifests. Small entries that do not
+//! look like layers (the JSON documents) are kept; every other file is scanned as a layer as it
+//! goes by, its digests computed for the check made once the manifests name them. The scans of
+//! blobs that no manifest names are dropped later, errors and all. A tar whose first member is
+//! no export's (`docker export … | stowaway scan -`) is scanned whole as one filesystem layer.
+
+use std::io::{self, Cursor, Read};
+
+use crate::image::layout::MAX_JSON_BYTES;
+use crate::image::store::{self, Gathered, MAX_ARCHIVE_ENTRIES, Store};
+use crate::image::{Outer, is_tar};
+use crate::layer::{self, LayerScan, Limits};
+use crate::rules::RuleSet;
+
+use super::progress::{Counting, Progress};
+use super::windows;
+
+/// The most bytes of small entries kept from one stream (JSON documents of an export take KBs).
+pub const MAX_KEPT_BYTES: usize = 64 << 20;
+/// Bytes of directory headers read, at most, looking for an archive's first member.
+const MAX_FIRST_MEMBER_BYTES: usize = 1 << 20;
+
+/// How a stream is read.
+#[derive(Clone, Copy)]
+pub struct StreamOptions<'a> {
+    /// Caps per layer.
+    pub limits: Limits,
+    /// Told how many bytes of the (decompressed) archive were read.
+    pub progress: Option<&'a dyn Progress>,
+    /// Hash blobs on the pool, not on the reading thread (no other image is being scanned).
+    pub alone: bool,
+    /// A tar that holds no image export is one filesystem layer, not an error.
+    pub filesystem_tars: bool,
+}
+
+/// Reads the stream to its end: the store of what was kept, and the layer scans it names by
+/// number ([`Store::streamed_layer`]).
+pub fn read(
+    stream: Box<dyn Read + Send>,
+    source: &str,
+    rules: &RuleSet,
+    options: StreamOptions<'_>,
+) -> (Store, Vec<LayerScan>) {
+    let counted = Counting::new(stream, source, options.progress);
+    let mut recorder = Recorder {
+        inner: counted,
+        recorded: Some(Vec::new()),
+    };
+    let first = first_member(&mut recorder);
+    let stream = Cursor::new(recorder.recorded.take().unwrap_or_default()).chain(recorder.inner);
+    let mut gathered = Gathered::default();
+    let mut scans = Vec::new();
+    let truncated = match first {
+        Err(e) => Some(format!("cannot read the archive: {e}")),
+        Ok(Some(path)) if !is_export_member(&path) => {
+            if !options.filesystem_tars {
+                let message = format!("not an image export: its first member is {path:?}");
+                return (Store::streamed(gathered, Some(message)), scans);
+            }
+            scans.push(scan_layer(stream, false, rules, options));
+            gathered.layer(store::ARCHIVE.to_owned(), 0, 0);
+            None
+        }
+        Ok(_) => gather(stream, rules, options, &mut gathered, &mut scans),
+    };
+    (Store::streamed(gathered, truncated), scans)
+}
+
+/// Reads every entry of an image export, keeping or scanning each file; why it stopped early.
+fn gather(
+    stream: impl Read,
+    rules: &RuleSet,
+    options: StreamOptions<'_>,
+    gathered: &mut Gathered,
+    scans: &mut Vec<LayerScan>,
+) -> Option<String> {
+    let mut archive = tar::Archive::new(stream);
+    let entries = match archive.entries() {
+        Ok(entries) => entries,
+        Err(e) => return Some(format!("cannot read the archive: {e}")),
+    };
+    for (count, entry) in entries.enumerate() {
+        if count >= MAX_ARCHIVE_ENTRIES {
+            return Some(format!(
+                "more than {MAX_ARCHIVE_ENTRIES} entries; the rest is not read"
+            ));
+        }
+        let mut entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => return Some(format!("stopped reading the archive: {e}")),
+        };
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let Some(path) = store::clean(&name) else {
+            continue;
+        };
+        let kind = entry.header().entry_type();
+        if kind.is_symlink() || kind.is_hard_link() {
+            if let Some(target) = entry.link_name_bytes() {
+                gathered.link(path, &String::from_utf8_lossy(&target), kind.is_symlink());
+            }
+            continue;
+        }
+        if !kind.is_file() {
+            continue;
+        }
+        let size = entry.size();
+        let mut head = Vec::with_capacity(512);
+        if let Err(e) = (&mut entry).take(512).read_to_end(&mut head) {
+            return Some(format!("stopped reading the archive at {path}: {e}"));
+        }
+        let keep = !looks_like_layer(&head)
+            && size <= MAX_JSON_BYTES
+            && gathered.kept() as u64 + size <= MAX_KEPT_BYTES as u64;
+        if keep {
+            if let Err(e) = entry.read_to_end(&mut head) {
+                return Some(format!("stopped reading the archive at {path}: {e}"));
+            }
+            gathered.keep(path, &head);
+        } else {
+            let blob = Cursor::new(head).chain(&mut entry);
+            let tar_digest = !content_addressed(&path);
+            gathered.layer(path, scans.len(), size);
+            scans.push(scan_layer(blob, tar_digest, rules, options));
+        }
+    }
+    None
+}
+
+/// Scans one blob as a layer, its windows on the pool while this thread reads it (a tar entry
+/// cannot move to another thread).
+fn scan_layer(blob: impl Read, tar: bool, rules: &RuleSet, options: StreamOptions) -> LayerScan {
+    let shared = windows::Shared::default();
+    let behind = options.alone && rayon::current_num_threads() > 1;
+    rayon::in_place_scope(|scope| {
+        let mut sink = windows::Parallel::new(scope, rules, &shared, behind);
+        layer::scan_computing(blob, tar, rules, options.limits, &mut sink)
+    })
+}
+
+/// The path of the first member that is not a directory; `None` for an empty archive, or when
+/// a MiB of directory headers names none.
+fn first_member(recorder: &mut Recorder<impl Read>) -> io::Result<Option<String>> {
+    let mut archive = tar::Archive::new(recorder);
+    for entry in archive.entries()? {
+        let entry = entry?;
+        if !entry.header().entry_type().is_dir() {
+            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            return Ok(Some(store::clean(&name).unwrap_or(name)));
+        }
+        if entry.raw_header_position() > MAX_FIRST_MEMBER_BYTES as u64 {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+/// A member an image export starts with: `oci-layout`, `index.json`, `manifest.json`,
+/// `repositories`, anything under `blobs/`, the `version` of a `dir:` copy, or a name that is
+/// a SHA-256 hex digest (`<hex>.tar`, `<hex>.json`, `<hex>/layer.tar`, a `dir:` blob).
+fn is_export_member(path: &str) -> bool {
+    let top = path.split('/').next().unwrap_or("");
+    let hex = top
+        .strip_suffix(".tar")
+        .or_else(|| top.strip_suffix(".json"))
+        .unwrap_or(top);
+    let is_hex = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    is_hex
+        || matches!(
+            top,
+            "blobs" | "oci-layout" | "index.json" | "manifest.json" | "repositories" | "version"
+        )
+}
+
+/// A blob that begins like a layer: a tar header, gzip or zstd.
+fn looks_like_layer(head: &[u8]) -> bool {
+    is_tar(head) || matches!(Outer::sniff(head), Some(Outer::Gzip | Outer::Zstd))
+}
+
+/// A blob named by its own digest (`blobs/sha256/<hex>`, a `dir:` copy's `<hex>`): its digest
+/// is what the manifests check, so a compressed one's tar is not hashed for a diff ID.
+fn content_addressed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or("");
+    name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A reader that keeps a copy of what it reads until its copy is taken (to read an archive's
+/// first headers twice).
+struct Recorder<R> {
+    inner: R,
+    recorded: Option<Vec<u8>>,
+}
+
+impl<R: Read> Read for Recorder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(recorded) = &mut self.recorded {
+            recorded.extend_from_slice(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_members_by_name() {
+        let hex = "a".repeat(64);
+        for member in [
+            "oci-layout".to_owned(),
+            "index.json".to_owned(),
+            "manifest.json".to_owned(),
+            "repositories".to_owned(),
+            "version".to_owned(),
+            "blobs/sha256/x".to_owned(),
+            format!("{hex}.tar"),
+            format!("{hex}.json"),
+            format!("{hex}/layer.tar"),
+            hex.clone(),
+        ] {
+            assert!(is_export_member(&member), "{member}");
+        }
+        for member in [
+            "etc/passwd",
+            ".dockerenv",
+            "bin",
+            "app/manifest.json",
+            "abc.tar",
+        ] {
+            assert!(!is_export_member(member), "{member}");
+        }
+        assert!(content_addressed(&format!("blobs/sha256/{hex}")));
+        assert!(!content_addressed(&format!("{hex}/layer.tar")));
+    }
+}

@@ -1,0 +1,172 @@
+//! Images read as a stream (standard input, compressed tarballs): read once, in bounded memory,
+//! whatever the order of the archive's entries; blobs checked against digests the manifests
+//! name after them; links followed either way; blobs no manifest names ignored, errors and all.
+
+use crate::builder::{self, Compression, Entry, Files, Format};
+use crate::common::{Run, context, run_in};
+use crate::images::{error_text, leaky, rows};
+
+/// `scan -` of `stdin`, in JSON.
+fn scan_stdin(stdin: &[u8], args: &[&str]) -> Run {
+    let dir = context(&[]);
+    let mut all = vec!["scan", "-", "--format", "json"];
+    all.extend_from_slice(args);
+    run_in(dir.path(), &all, stdin)
+}
+
+fn sorted_rows(out: &Run) -> Vec<String> {
+    let mut found = rows(&out.stdout);
+    found.sort();
+    found
+}
+
+/// The rows of a scan of the export as a file (its entries indexed, not streamed).
+fn from_file(files: &Files) -> Vec<String> {
+    let dir = context(&[]);
+    std::fs::write(dir.path().join("img.tar"), builder::archive(files)).unwrap();
+    let out = run_in(dir.path(), &["scan", "img.tar", "--format", "json"], b"");
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    sorted_rows(&out)
+}
+
+#[test]
+fn a_stream_gives_the_file_findings_whatever_the_order_of_its_entries() {
+    for format in [Format::DockerLegacy, Format::Docker25, Format::OciArchive] {
+        let files = leaky().files(format);
+        let want = from_file(&files);
+        assert_eq!(want.len(), 6, "{format:?}");
+        let mut reversed = files.clone();
+        reversed.reverse();
+        // the JSON documents first (as some writers do), then the blobs
+        let mut documents_first = files.clone();
+        documents_first.sort_by_key(|(_, bytes)| bytes.first() != Some(&b'{'));
+        for (order, files) in [("as written", &files), ("reversed", &reversed)]
+            .into_iter()
+            .chain([("documents first", &documents_first)])
+        {
+            let tar = builder::archive(files);
+            for (compression, stdin) in [
+                ("plain", tar.clone()),
+                ("gzip", builder::gzip(&tar)),
+                ("zstd", builder::compress(&tar, Compression::Zstd)),
+            ] {
+                let out = scan_stdin(&stdin, &[]);
+                let what = format!("{format:?} {order} {compression}");
+                assert_eq!(out.code, 1, "{what}: {}{}", out.stdout, out.stderr);
+                assert_eq!(sorted_rows(&out), want, "{what}");
+            }
+        }
+    }
+}
+
+/// A legacy export whose `<id>/layer.tar` entries are links to another `<id>/layer.tar` (docker
+/// save shares identical layers so), placed before and after the file they lead to.
+#[test]
+fn links_in_a_stream_lead_to_blobs_before_or_after_them() {
+    let files = leaky().files(Format::DockerLegacy);
+    let want = from_file(&files);
+    for link_first in [false, true] {
+        let mut entries = Vec::new();
+        let mut moved = Vec::new();
+        for (n, (path, bytes)) in files.iter().enumerate() {
+            match path.strip_suffix("/layer.tar") {
+                Some(dir) => {
+                    let shared = format!("{n:064x}/layer.tar");
+                    let link = match n % 2 {
+                        0 => Entry::Symlink(path.clone(), format!("../{shared}")),
+                        _ => Entry::Hardlink(path.clone(), shared.clone()),
+                    };
+                    assert!(!dir.is_empty());
+                    entries.push(link);
+                    moved.push(Entry::File(shared, bytes.clone()));
+                }
+                None => entries.push(Entry::File(path.clone(), bytes.clone())),
+            }
+        }
+        match link_first {
+            true => entries.extend(moved),
+            false => entries.splice(0..0, moved).for_each(drop),
+        }
+        let out = scan_stdin(&builder::tar_of(&entries), &[]);
+        assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+        assert_eq!(sorted_rows(&out), want, "links first: {link_first}");
+    }
+}
+
+#[test]
+fn streamed_blobs_are_checked_against_the_digests_named_after_them() {
+    // a layer swapped for another valid tar: the OCI blob digest, or the legacy diff ID
+    let other = builder::tar_of(&[builder::file("srv/other.txt", "hello\n")]);
+    for format in [Format::DockerLegacy, Format::OciArchive] {
+        let mut files = leaky().files(format);
+        let layer = files
+            .iter_mut()
+            .find(|(path, bytes)| {
+                path.ends_with("/layer.tar") || (path.starts_with("blobs/") && bytes[0] != b'{')
+            })
+            .unwrap();
+        layer.1 = match format {
+            Format::DockerLegacy => other.clone(),
+            _ => builder::gzip(&other),
+        };
+        let tar = builder::archive(&files);
+        let out = scan_stdin(&tar, &[]);
+        assert_eq!(out.code, 2, "{format:?}: {}", out.stderr);
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let errors = error_text(&json);
+        assert!(errors.contains("digest mismatch"), "{format:?}: {errors}");
+        // the other layers' findings are still there
+        assert!(!json["findings"].as_array().unwrap().is_empty());
+        let out = scan_stdin(&tar, &["--no-digest-check"]);
+        assert_eq!(out.code, 1, "{format:?}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn a_streamed_blob_no_manifest_names_is_not_an_error() {
+    let mut files = leaky().files(Format::OciArchive);
+    let want = from_file(&files);
+    // a corrupt gzip and a corrupt tar, both looking like layers, referenced by nothing
+    let mut corrupt = vec![0x1f, 0x8b, 8, 0];
+    corrupt.extend_from_slice(&[0xAB; 600]);
+    files.insert(0, (format!("blobs/sha256/{}", "ab".repeat(32)), corrupt));
+    files.push((format!("blobs/sha256/{}", "cd".repeat(32)), vec![0x42; 700]));
+    let out = scan_stdin(&builder::archive(&files), &[]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(sorted_rows(&out), want);
+}
+
+#[test]
+fn a_stream_cut_short_is_an_error_and_what_was_read_is_reported() {
+    let mut files = leaky().files(Format::DockerLegacy);
+    // the manifest and config first, so that they are read before the cut
+    files.sort_by_key(|(path, _)| !path.ends_with(".json"));
+    let tar = builder::archive(&files);
+    let last_layer = files.iter().rposition(|(p, _)| p.ends_with("layer.tar"));
+    assert_eq!(last_layer, Some(files.len() - 1));
+    // into the last layer's first file: past its first header, before its end
+    let layer = &files[files.len() - 1].1;
+    let cut = &tar[..tar.len() - 1024 - layer.len().div_ceil(512) * 512 + 700];
+    let out = scan_stdin(cut, &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let errors = error_text(&json);
+    assert!(errors.contains("layer 2"), "{errors}");
+    assert!(errors.contains("stopped reading the archive"), "{errors}");
+    // the secrets of layer 1 are found; the cut layer is the one that deletes one of them
+    let found = sorted_rows(&out);
+    assert!(
+        found.iter().any(|r| r.starts_with("github.pat layer")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_compressed_filesystem_tar_is_no_image_for_the_audit() {
+    let tar = builder::tar_of(&[builder::file("etc/hostname", "box\n")]);
+    let dir = context(&[]);
+    std::fs::write(dir.path().join("fs.tar.gz"), builder::gzip(&tar)).unwrap();
+    let out = run_in(dir.path(), &["audit", "fs.tar.gz", "--format", "json"], b"");
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stdout.contains("not an image export"), "{}", out.stdout);
+}
