@@ -16,7 +16,7 @@ use crate::rules::value::{self, ValueKind};
 
 static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?:^|[\s;&|(])(?:(?:export|declare\s+-x|local|readonly)\s+)?([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|(?:[^\s;&|)=][^\s;&|)]*)?)"#,
+        r#"(?:^|[\s;&|(])(?:(?:export|declare\s+-x|local|readonly)\s+)?([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|(?:[^\s;&|()=][^\s;&|()]*)?)"#,
     )
     .expect("assignment regex")
 });
@@ -55,6 +55,11 @@ fn assignments(text: &str) -> Vec<(String, String, usize, usize)> {
         .captures_iter(text)
         .filter_map(|caps| {
             let (name, raw) = (caps.get(1)?, caps.get(2)?);
+            // an unquoted `(` cannot follow a shell word: `SET Password=PASSWORD('x')` is SQL
+            // in a quoted string (a content rule's), not an assignment
+            if text[raw.end()..].starts_with('(') {
+                return None;
+            }
             let unquoted = lexer::unquote(raw.as_str(), '\\');
             let value = if unquoted.has_reference {
                 raw.as_str().to_owned() // keep the `$` so classify sees a reference
@@ -95,7 +100,9 @@ mod tests {
 
     #[test]
     fn finds_assignments() {
-        let found = assignments("export A=1 && B=\"x y\" ./run; (C='z') cmd D=$E");
+        let found = assignments(
+            "export A=1 && B=\"x y\" ./run; (C='z') cmd D=$E; mysql -e \"SET P=PASSWORD('x')\"",
+        );
         let pairs: Vec<(&str, &str)> = found
             .iter()
             .map(|(n, v, _, _)| (n.as_str(), v.as_str()))
