@@ -47,6 +47,8 @@ pub enum Store {
         entries: HashMap<String, SpanRef>,
         /// Path → (the scan's number, the blob's size) of each blob scanned as it went by.
         layers: HashMap<String, (usize, u64)>,
+        /// Path → why of each file neither kept nor scanned.
+        skipped: HashMap<String, String>,
         /// Why the archive is incomplete, when it is (cut short, unreadable).
         truncated: Option<String>,
     },
@@ -67,6 +69,7 @@ pub struct Gathered {
     bytes: Vec<u8>,
     entries: HashMap<String, SpanRef>,
     layers: HashMap<String, (usize, u64)>,
+    skipped: HashMap<String, String>,
     links: Vec<(String, String)>,
 }
 
@@ -79,13 +82,22 @@ impl Gathered {
         };
         self.bytes.extend_from_slice(content);
         self.layers.remove(&path);
+        self.skipped.remove(&path);
         self.entries.insert(path, SpanRef(span));
     }
 
     /// Records a blob scanned as layer number `scan`, of `size` bytes.
     pub fn layer(&mut self, path: String, scan: usize, size: u64) {
         self.entries.remove(&path);
+        self.skipped.remove(&path);
         self.layers.insert(path, (scan, size));
+    }
+
+    /// Records a file neither kept nor scanned, and why (the reason an image needing it is given).
+    pub fn skip(&mut self, path: String, why: &str) {
+        self.entries.remove(&path);
+        self.layers.remove(&path);
+        self.skipped.insert(path, why.to_owned());
     }
 
     /// Records a link (symbolic or hard) from `path` to `target`, as the tar header says.
@@ -137,6 +149,7 @@ impl Store {
             bytes,
             mut entries,
             mut layers,
+            skipped,
             links,
         } = gathered;
         follow_links(&links, &mut entries);
@@ -145,6 +158,7 @@ impl Store {
             bytes: Arc::new(bytes),
             entries,
             layers,
+            skipped,
             truncated,
         }
     }
@@ -199,8 +213,15 @@ impl Store {
             Store::TarFile { entries, .. } => entries.contains_key(&path),
             Store::Stream(_) => false,
             Store::Streamed {
-                entries, layers, ..
-            } => entries.contains_key(&path) || layers.contains_key(&path),
+                entries,
+                layers,
+                skipped,
+                ..
+            } => {
+                entries.contains_key(&path)
+                    || layers.contains_key(&path)
+                    || skipped.contains_key(&path)
+            }
         }
     }
 
@@ -247,13 +268,20 @@ impl Store {
                 file.seek(SeekFrom::Start(span.offset))?;
                 Ok(Box::new(file.take(span.size)))
             }
-            Store::Streamed { bytes, entries, .. } => {
+            Store::Streamed {
+                bytes,
+                entries,
+                layers,
+                skipped,
+                ..
+            } => {
                 let Some(span) = entries.get(&cleaned) else {
-                    if self.streamed_layer(&cleaned).is_some() {
-                        let message = format!("{cleaned} was read as a layer as it streamed by");
-                        return Err(invalid(message));
-                    }
-                    return Err(missing());
+                    let why = match (layers.contains_key(&cleaned), skipped.get(&cleaned)) {
+                        (true, _) => "it was read as a layer as it streamed by",
+                        (false, Some(why)) => why,
+                        (false, None) => return Err(missing()),
+                    };
+                    return Err(invalid(format!("{cleaned} is not kept: {why}")));
                 };
                 let mut cursor = Cursor::new(SharedBytes(Arc::clone(bytes)));
                 cursor.set_position(span.0.offset);

@@ -19,6 +19,9 @@ use super::windows;
 
 /// The most bytes of small entries kept from one stream (JSON documents of an export take KBs).
 pub const MAX_KEPT_BYTES: usize = 64 << 20;
+/// The most blobs of one stream scanned as layers (an image has at most 127 layers; a file
+/// holding many images, thousands; each scan is kept until the manifests are read).
+pub const MAX_STREAM_LAYERS: usize = 10_000;
 /// Bytes of directory headers read, at most, looking for an archive's first member.
 const MAX_FIRST_MEMBER_BYTES: usize = 1 << 20;
 
@@ -110,14 +113,16 @@ fn gather(
         if let Err(e) = (&mut entry).take(512).read_to_end(&mut head) {
             return Some(format!("stopped reading the archive at {path}: {e}"));
         }
-        let keep = !looks_like_layer(&head)
-            && size <= MAX_JSON_BYTES
-            && gathered.kept() as u64 + size <= MAX_KEPT_BYTES as u64;
-        if keep {
+        let small = !looks_like_layer(&head) && size <= MAX_JSON_BYTES;
+        if small && gathered.kept() as u64 + size <= MAX_KEPT_BYTES as u64 {
             if let Err(e) = entry.read_to_end(&mut head) {
                 return Some(format!("stopped reading the archive at {path}: {e}"));
             }
             gathered.keep(path, &head);
+        } else if small {
+            gathered.skip(path, "the stream's small entries passed 64 MiB");
+        } else if scans.len() >= MAX_STREAM_LAYERS {
+            gathered.skip(path, "the stream held more than 10,000 layer blobs");
         } else {
             let blob = Cursor::new(head).chain(&mut entry);
             let tar_digest = !content_addressed(&path);
@@ -157,19 +162,28 @@ fn first_member(recorder: &mut Recorder<impl Read>) -> io::Result<Option<String>
 }
 
 /// A member an image export starts with: `oci-layout`, `index.json`, `manifest.json`,
-/// `repositories`, anything under `blobs/`, the `version` of a `dir:` copy, or a name that is
-/// a SHA-256 hex digest (`<hex>.tar`, `<hex>.json`, `<hex>/layer.tar`, a `dir:` blob).
+/// `repositories`, anything under `blobs/`, the `version` of a `dir:` copy, Jib's `config.json`,
+/// or a name that is a SHA-256 digest, bare or `sha256:`-prefixed, alone or with `.tar`,
+/// `.tar.gz` or `.json` (`<hex>/layer.tar` of docker save, `<hex>.tar` of podman,
+/// `sha256:<hex>` and `<hex>.tar.gz` of go-containerregistry's tarballs, a `dir:` blob).
 fn is_export_member(path: &str) -> bool {
     let top = path.split('/').next().unwrap_or("");
-    let hex = top
-        .strip_suffix(".tar")
-        .or_else(|| top.strip_suffix(".json"))
-        .unwrap_or(top);
+    let name = top.strip_prefix("sha256:").unwrap_or(top);
+    let hex = [".tar.gz", ".tar", ".json"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .unwrap_or(name);
     let is_hex = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
     is_hex
         || matches!(
             top,
-            "blobs" | "oci-layout" | "index.json" | "manifest.json" | "repositories" | "version"
+            "blobs"
+                | "oci-layout"
+                | "index.json"
+                | "manifest.json"
+                | "repositories"
+                | "version"
+                | "config.json"
         )
 }
 
@@ -219,6 +233,9 @@ mod tests {
             format!("{hex}.tar"),
             format!("{hex}.json"),
             format!("{hex}/layer.tar"),
+            format!("sha256:{hex}"),
+            format!("{hex}.tar.gz"),
+            "config.json".to_owned(),
             hex.clone(),
         ] {
             assert!(is_export_member(&member), "{member}");

@@ -170,3 +170,29 @@ fn a_compressed_filesystem_tar_is_no_image_for_the_audit() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stdout.contains("not an image export"), "{}", out.stdout);
 }
+
+/// Memory stays bounded whatever a stream holds: past 64 MiB of small entries, or 10,000 blobs
+/// that look like layers, the rest is skipped, and an image that needs a skipped file says why.
+#[test]
+fn a_stream_keeps_and_scans_a_bounded_number_of_entries() {
+    let image = leaky().files(Format::OciArchive);
+    // after the first member (which says the stream is an export, not a filesystem tar)
+    let mut padding: Files = image[..1].to_vec();
+    padding.extend((0..16).map(|n| (format!("pad/{n}.json"), vec![b'{'; 4 << 20])));
+    padding.extend(image[1..].iter().cloned());
+    let out = scan_stdin(&builder::archive(&padding), &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let errors = error_text(&json);
+    assert!(errors.contains("small entries passed 64 MiB"), "{errors}");
+
+    let gzip_magic = vec![0x1f, 0x8b, 8, 0];
+    let mut many: Files = image[..1].to_vec();
+    many.extend((0..10_001).map(|n| (format!("junk/{n}"), gzip_magic.clone())));
+    many.extend(image[1..].iter().cloned());
+    let out = scan_stdin(&builder::archive(&many), &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let errors = error_text(&json);
+    assert!(errors.contains("more than 10,000 layer blobs"), "{errors}");
+}
