@@ -210,6 +210,11 @@ impl<R: Read> Read for Recorder<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         if let Some(recorded) = &mut self.recorded {
+            // a "directory" with a GiB of content is skipped by reading it: never kept
+            if recorded.len() + n > 2 * MAX_FIRST_MEMBER_BYTES {
+                let message = "the archive's first member lies past 2 MiB of directory entries";
+                return Err(io::Error::new(io::ErrorKind::InvalidData, message));
+            }
             recorded.extend_from_slice(&buf[..n]);
         }
         Ok(n)

@@ -27,7 +27,11 @@ pub fn run_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn stowaway");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    // a scan may stop reading early (a stream it refuses): the rest of stdin is not wanted
+    match child.stdin.take().unwrap().write_all(stdin) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        written => written.unwrap(),
+    }
     let out = child.wait_with_output().expect("wait for stowaway");
     Run {
         stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),

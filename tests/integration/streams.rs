@@ -196,3 +196,24 @@ fn a_stream_keeps_and_scans_a_bounded_number_of_entries() {
     let errors = error_text(&json);
     assert!(errors.contains("more than 10,000 layer blobs"), "{errors}");
 }
+
+/// A stream that opens with a "directory" holding 8 MiB: the look for its first member stops
+/// at 2 MiB (nothing is buffered past that), an error, exit 2.
+#[test]
+fn a_stream_opening_with_a_huge_directory_entry_is_an_error() {
+    let mut header = tar::Header::new_gnu();
+    header.set_path("big/").unwrap();
+    header.set_entry_type(tar::EntryType::Directory);
+    header.set_size(8 << 20);
+    header.set_cksum();
+    let mut stream = header.as_bytes().to_vec();
+    stream.extend(std::iter::repeat_n(0u8, 8 << 20));
+    stream.extend(builder::archive(&leaky().files(Format::OciArchive)));
+    let out = scan_stdin(&stream, &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("first member lies past"),
+        "{}",
+        out.stdout
+    );
+}
