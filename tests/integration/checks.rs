@@ -512,3 +512,26 @@ fn a_dockerfile_of_countless_secrets_is_capped_and_says_so() {
     );
     assert_eq!(report.errors[0].line, Some(10_002));
 }
+
+/// `${VAR:-default}`: BuildKit and the shell use the default when the variable is unset, so a
+/// literal default is the secret (not `-default`, as the `:` separator once made it).
+#[test]
+fn a_literal_default_of_a_variable_is_the_secret() {
+    let report = scan_text(
+        "FROM x\n\
+         ENV DB_PASSWORD=${DB_PASSWORD:-S3cretDefault9q}\n\
+         RUN API_TOKEN=\"${API_TOKEN:-Tz4kQ9mW2xLp8vR3}\" ./deploy\n",
+    );
+    let found = summary(&report.findings);
+    let secrets: Vec<(u32, Option<String>)> = found
+        .iter()
+        .map(|(_, _, line, secret)| (*line, secret.clone()))
+        .collect();
+    assert!(secrets.contains(&(2, s("S3cretDefault9q"))), "{found:?}");
+    assert!(secrets.contains(&(3, s("Tz4kQ9mW2xLp8vR3"))), "{found:?}");
+    assert!(
+        found
+            .iter()
+            .all(|(_, _, _, secret)| secret.as_deref().is_none_or(|v| !v.starts_with('-')))
+    );
+}
