@@ -178,7 +178,29 @@ fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
             "nothing to audit: give image paths or --list FILE".into(),
         ));
     }
-    let (inputs, errors) = stowaway::scan::audit_inputs(&paths);
+    // `-`: an image on standard input (`docker save img | stowaway audit -`), read as a stream
+    let stdin_image = paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin_image && args.list.as_ref().is_some_and(|l| l.as_os_str() == "-") {
+        return Err(Error::Usage(
+            "standard input cannot hold both the list and an image".into(),
+        ));
+    }
+    paths.retain(|p| p.as_os_str() != "-");
+    let (mut inputs, mut errors) = stowaway::scan::audit_inputs(&paths);
+    if stdin_image {
+        use stowaway::image::Sniffed;
+        match stowaway::image::open_stream(Box::new(std::io::stdin())) {
+            Ok(Sniffed::Image(store)) => inputs.push(Input::Image("-".into(), store)),
+            Ok(Sniffed::Other(_)) => errors.push(stowaway::ScanError::new(
+                "-",
+                "not an image (docker save or OCI tar, plain or compressed)",
+            )),
+            Err(e) => errors.push(stowaway::ScanError::new(
+                "-",
+                format!("cannot read the image: {e}"),
+            )),
+        }
+    }
     let (rules, config) = prepare(&args.scan)?;
     let mut report = collect(&args.scan, &rules, config.as_ref(), Some(inputs))?;
     report.errors.extend(errors);

@@ -185,3 +185,38 @@ fn a_list_file_names_the_images_and_text_output_ends_with_the_table() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("nothing to audit"), "{}", out.stderr);
 }
+
+/// `docker save img | stowaway audit -`: the image on standard input is one row, read as a
+/// stream; anything else there is an error; stdin cannot also hold the list.
+#[test]
+fn an_image_on_standard_input_is_audited_too() {
+    let dir = context(&[]);
+    std::fs::write(dir.path().join("clean.tar"), clean_image()).unwrap();
+    let leaky = crate::images::leaky().tar(Format::DockerLegacy);
+    let out = run_in(
+        dir.path(),
+        &["audit", "-", "clean.tar", "--format", "json"],
+        &leaky,
+    );
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let sources: std::collections::BTreeSet<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources.into_iter().collect::<Vec<_>>(), ["-"]);
+    assert!(out.stderr.contains("2 image inputs"), "{}", out.stderr);
+
+    let out = run_in(dir.path(), &["audit", "-"], b"FROM alpine\n");
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stdout.contains("-: not an image"), "{}", out.stdout);
+    let out = run_in(dir.path(), &["audit", "-", "--list", "-"], b"clean.tar\n");
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("both the list and an image"),
+        "{}",
+        out.stderr
+    );
+}
