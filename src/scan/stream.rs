@@ -144,13 +144,15 @@ fn scan_layer(blob: impl Read, tar: bool, rules: &RuleSet, options: StreamOption
     })
 }
 
-/// The path of the first member that is not a directory; `None` for an empty archive, or when
-/// a MiB of directory headers names none.
+/// The path of the first member that is not a directory (nor a global PAX header); `None` for
+/// an empty archive, or when a MiB of directory headers names none.
 fn first_member(recorder: &mut Recorder<impl Read>) -> io::Result<Option<String>> {
     let mut archive = tar::Archive::new(recorder);
     for entry in archive.entries()? {
         let entry = entry?;
-        if !entry.header().entry_type().is_dir() {
+        let kind = entry.header().entry_type();
+        // a directory, or the global PAX header some writers open with (`git archive`)
+        if !kind.is_dir() && !kind.is_pax_global_extensions() {
             let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
             return Ok(Some(store::clean(&name).unwrap_or(name)));
         }

@@ -217,3 +217,24 @@ fn a_stream_opening_with_a_huge_directory_entry_is_an_error() {
         out.stdout
     );
 }
+
+/// A writer may open the archive with a global PAX header (Python's tarfile with pax_headers,
+/// `git archive`): it is no member, so the stream is still an image export, not a filesystem.
+#[test]
+fn a_global_pax_header_before_the_first_member_is_skipped() {
+    let files = leaky().files(Format::OciArchive);
+    let want = from_file(&files);
+    let record = b"16 comment=tool\n";
+    let mut header = tar::Header::new_ustar();
+    header.set_path("pax_global_header").unwrap();
+    header.set_entry_type(tar::EntryType::XGlobalHeader);
+    header.set_size(record.len() as u64);
+    header.set_cksum();
+    let mut stream = header.as_bytes().to_vec();
+    stream.extend_from_slice(record);
+    stream.resize(stream.len().div_ceil(512) * 512, 0);
+    stream.extend(builder::archive(&files));
+    let out = scan_stdin(&stream, &[]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert_eq!(sorted_rows(&out), want);
+}
