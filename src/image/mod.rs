@@ -77,17 +77,23 @@ pub fn open_dir(path: &Path) -> Option<Store> {
 }
 
 /// The store for a file that holds an image, `Ok(None)` when it is not one (a Dockerfile). A
-/// compressed file is an image stream or an error.
+/// compressed file is an image stream or an error; it is checked now and opened again when its
+/// scan starts.
 pub fn open_file(path: &Path) -> io::Result<Option<Store>> {
     let mut head = Vec::with_capacity(512);
     File::open(path)?.take(512).read_to_end(&mut head)?;
     if is_tar(&head) {
         return Store::tar_file(path).map(Some);
     }
-    match Outer::sniff(&head) {
-        Some(outer) => compressed(outer, Box::new(File::open(path)?)).map(Some),
-        None => Ok(None),
-    }
+    let Some(outer) = Outer::sniff(&head) else {
+        return Ok(None);
+    };
+    decompressed(outer, Box::new(File::open(path)?))?;
+    let path = path.to_owned();
+    let open = move || -> io::Result<Box<dyn Read + Send>> {
+        decompressed(outer, Box::new(File::open(&path)?))
+    };
+    Ok(Some(Store::stream(Box::new(open))))
 }
 
 /// What a stream (standard input) holds.
@@ -102,13 +108,12 @@ pub enum Sniffed {
 /// compressed stream is an image or an error.
 pub fn open_stream(reader: Box<dyn Read + Send>) -> io::Result<Sniffed> {
     let (head, stream) = peek(reader)?;
-    if is_tar(&head) {
-        return Ok(Sniffed::Image(Store::stream(stream)));
-    }
-    match Outer::sniff(&head) {
-        Some(outer) => compressed(outer, stream).map(Sniffed::Image),
-        None => Ok(Sniffed::Other(stream)),
-    }
+    let stream = match Outer::sniff(&head) {
+        _ if is_tar(&head) => stream,
+        Some(outer) => decompressed(outer, stream)?,
+        None => return Ok(Sniffed::Other(stream)),
+    };
+    Ok(Sniffed::Image(Store::stream(Box::new(move || Ok(stream)))))
 }
 
 /// The first 512 bytes of a stream, and the whole stream again.
@@ -119,9 +124,9 @@ fn peek(mut reader: Box<dyn Read + Send>) -> io::Result<(Vec<u8>, Box<dyn Read +
     Ok((head, Box::new(again)))
 }
 
-/// The store for a compressed image tarball: a stream through the decompressor, with the
-/// layers' limit on zstd windows; an error unless it decompresses to a tar.
-fn compressed(outer: Outer, reader: Box<dyn Read + Send>) -> io::Result<Store> {
+/// A compressed image tarball through its decompressor (zstd windows limited like a layer's);
+/// an error unless it decompresses to a tar.
+fn decompressed(outer: Outer, reader: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
     let name = outer.name();
     if matches!(outer, Outer::Xz | Outer::Bzip2) {
         let message = format!(
@@ -136,5 +141,5 @@ fn compressed(outer: Outer, reader: Box<dyn Read + Send>) -> io::Result<Store> {
         let message = format!("{name}-compressed, but not a tar image");
         return Err(io::Error::new(io::ErrorKind::InvalidData, message));
     }
-    Ok(Store::stream(stream))
+    Ok(stream)
 }

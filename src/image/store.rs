@@ -36,7 +36,7 @@ pub enum Store {
         truncated: Option<String>,
     },
     /// An image tar on a stream (standard input, a compressed tarball), not read yet: the scan
-    /// reads it once ([`Store::take_stream`]) into a [`Store::Streamed`].
+    /// opens and reads it once ([`Store::take_stream`]) into a [`Store::Streamed`].
     Stream(Pending),
     /// What was kept of a streamed image tar: its small entries (JSON documents) in memory, and
     /// the paths of the blobs that were scanned as layers while they went by (not kept).
@@ -54,8 +54,12 @@ pub enum Store {
     },
 }
 
+/// Opens a stream: a compressed file is opened only when its scan starts, so an audit of
+/// thousands of them holds as many open files and decoders as it has threads.
+pub type Opener = Box<dyn FnOnce() -> io::Result<Box<dyn Read + Send>> + Send>;
+
 /// A stream waiting to be read.
-pub struct Pending(Mutex<Option<Box<dyn Read + Send>>>);
+pub struct Pending(Mutex<Option<Opener>>);
 
 impl std::fmt::Debug for Pending {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -130,15 +134,15 @@ impl Store {
         })
     }
 
-    /// A tar on a stream, to be read once by the scan.
-    pub fn stream(reader: Box<dyn Read + Send>) -> Store {
-        Store::Stream(Pending(Mutex::new(Some(reader))))
+    /// A tar on a stream that `open` opens, to be read once by the scan.
+    pub fn stream(open: Opener) -> Store {
+        Store::Stream(Pending(Mutex::new(Some(open))))
     }
 
-    /// The stream of a [`Store::Stream`], the first time it is asked for.
-    pub fn take_stream(&self) -> Option<Box<dyn Read + Send>> {
+    /// The stream of a [`Store::Stream`], opened, the first time it is asked for.
+    pub fn take_stream(&self) -> Option<io::Result<Box<dyn Read + Send>>> {
         match self {
-            Store::Stream(Pending(slot)) => slot.lock().ok()?.take(),
+            Store::Stream(Pending(slot)) => slot.lock().ok()?.take().map(|open| open()),
             _ => None,
         }
     }

@@ -63,7 +63,12 @@ pub fn scan(
     let mut outcome = ImageOutcome::default();
     let streamed;
     let (store, streamed_scans) = match store.take_stream() {
-        Some(stream) => {
+        Some(Err(e)) => {
+            let message = format!("cannot read the image: {e}");
+            outcome.errors.push(ScanError::new(source, message));
+            return outcome;
+        }
+        Some(Ok(stream)) => {
             let stream_options = stream::StreamOptions {
                 limits: options.limits,
                 progress: options.progress,

@@ -253,14 +253,18 @@ fn find_images(dir: &Path, depth: usize, found: &mut Vec<Input>, errors: &mut Ve
         if kind.is_dir() && depth < MAX_AUDIT_DEPTH {
             find_images(&path, depth + 1, found, errors);
         } else if kind.is_file() {
-            // a tar or compressed file here was meant to be an image: if it is not one, say so
+            // a tar or compressed file here was meant to be an image: if it is not one, say so;
+            // a file that cannot be read may be one, so that is said too
+            let name = path.display().to_string();
             let mut head = Vec::with_capacity(512);
             let read = std::fs::File::open(&path).and_then(|f| f.take(512).read_to_end(&mut head));
-            let archive = read.is_ok() && image::is_archive(&head);
-            if !archive {
+            if let Err(e) = read {
+                errors.push(ScanError::new(name, format!("cannot read: {e}")));
                 continue;
             }
-            let name = path.display().to_string();
+            if !image::is_archive(&head) {
+                continue;
+            }
             match image::open_file(&path) {
                 Ok(Some(store)) => found.push(Input::Image(path, store)),
                 Ok(None) => errors.push(ScanError::new(name, "an archive that holds no image")),

@@ -220,3 +220,35 @@ fn an_image_on_standard_input_is_audited_too() {
         out.stderr
     );
 }
+
+/// A compressed image is opened when its scan starts, not when the audit finds it: 100 of them
+/// under a limit of 64 open files are all scanned (they were held open from the start, and past
+/// the limit the rest were silently skipped).
+#[test]
+fn an_audit_of_more_compressed_images_than_open_files_scans_them_all() {
+    let dir = context(&[]);
+    let image = crate::builder::gzip(&crate::images::leaky().tar(Format::OciArchive));
+    for n in 0..100 {
+        std::fs::write(dir.path().join(format!("img{n:03}.tar.gz")), &image).unwrap();
+    }
+    let command = format!(
+        "ulimit -n 64 && exec '{}' audit . --format json",
+        env!("CARGO_BIN_EXE_stowaway")
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["errors"].as_array().unwrap().len(), 0, "{stdout}");
+    let sources: std::collections::BTreeSet<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources.len(), 100);
+}
