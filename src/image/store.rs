@@ -1,8 +1,9 @@
 //! Where an image's blobs live and how to read one: a layout directory, an indexed tar file
 //! (`docker save`, `oci-archive`), or a stream (standard input, a compressed tarball) that is
-//! read once: its small entries kept in memory, its layers scanned as they go by. A [`Store`] only hands out readers for paths *inside* the image: names with `..` or
-//! absolute names are refused, links in an archive are resolved within the archive, and a
-//! directory's symlinks are never followed out of it. Nothing is ever written to disk.
+//! read once: its small entries kept in memory, its layers scanned as they go by. A [`Store`]
+//! only hands out readers for paths *inside* the image: names with `..` or absolute names are
+//! refused, links in an archive are resolved within the archive, and a directory's symlinks are
+//! never followed out of it. Nothing is ever written to disk.
 
 use std::collections::HashMap;
 use std::fs::File;
