@@ -186,6 +186,16 @@ fn a_list_file_names_the_images_and_text_output_ends_with_the_table() {
     assert!(out.stderr.contains("nothing to audit"), "{}", out.stderr);
 }
 
+/// The sources of a JSON report's findings, each once.
+fn finding_sources(json: &serde_json::Value) -> std::collections::BTreeSet<&str> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["source"].as_str().unwrap())
+        .collect()
+}
+
 /// `docker save img | stowaway audit -`: the image on standard input is one row, read as a
 /// stream; anything else there is an error; stdin cannot also hold the list.
 #[test]
@@ -200,12 +210,7 @@ fn an_image_on_standard_input_is_audited_too() {
     );
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let sources: std::collections::BTreeSet<&str> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["source"].as_str().unwrap())
-        .collect();
+    let sources = finding_sources(&json);
     assert_eq!(sources.into_iter().collect::<Vec<_>>(), ["-"]);
     assert!(out.stderr.contains("2 image inputs"), "{}", out.stderr);
 
@@ -244,11 +249,6 @@ fn an_audit_of_more_compressed_images_than_open_files_scans_them_all() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["errors"].as_array().unwrap().len(), 0, "{stdout}");
-    let sources: std::collections::BTreeSet<&str> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["source"].as_str().unwrap())
-        .collect();
+    let sources = finding_sources(&json);
     assert_eq!(sources.len(), 100);
 }

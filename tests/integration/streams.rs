@@ -176,24 +176,23 @@ fn a_compressed_filesystem_tar_is_no_image_for_the_audit() {
 #[test]
 fn a_stream_keeps_and_scans_a_bounded_number_of_entries() {
     let image = leaky().files(Format::OciArchive);
-    // after the first member (which says the stream is an export, not a filesystem tar)
-    let mut padding: Files = image[..1].to_vec();
-    padding.extend((0..16).map(|n| (format!("pad/{n}.json"), vec![b'{'; 4 << 20])));
-    padding.extend(image[1..].iter().cloned());
-    let out = scan_stdin(&builder::archive(&padding), &[]);
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let errors = error_text(&json);
+    // `extra` after the first member (which says the stream is an export, not a filesystem
+    // tar): exit 2, and the errors
+    let errors_with = |extra: Files| {
+        let mut files: Files = image[..1].to_vec();
+        files.extend(extra);
+        files.extend(image[1..].iter().cloned());
+        let out = scan_stdin(&builder::archive(&files), &[]);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        error_text(&serde_json::from_str(&out.stdout).unwrap())
+    };
+    let padding = (0..16).map(|n| (format!("pad/{n}.json"), vec![b'{'; 4 << 20]));
+    let errors = errors_with(padding.collect());
     assert!(errors.contains("small entries passed 64 MiB"), "{errors}");
 
     let gzip_magic = vec![0x1f, 0x8b, 8, 0];
-    let mut many: Files = image[..1].to_vec();
-    many.extend((0..10_001).map(|n| (format!("junk/{n}"), gzip_magic.clone())));
-    many.extend(image[1..].iter().cloned());
-    let out = scan_stdin(&builder::archive(&many), &[]);
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let errors = error_text(&json);
+    let junk = (0..10_001).map(|n| (format!("junk/{n}"), gzip_magic.clone()));
+    let errors = errors_with(junk.collect());
     assert!(errors.contains("more than 10,000 layer blobs"), "{errors}");
 }
 
