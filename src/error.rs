@@ -69,6 +69,10 @@ pub struct ScanError {
     pub line: Option<u32>,
     /// What went wrong, in one sentence.
     pub message: String,
+    /// The package that installed the file the problem is in (an image file that a package
+    /// database lists): such problems are set apart like findings there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 impl ScanError {
@@ -79,6 +83,7 @@ impl ScanError {
             path: None,
             line: None,
             message: message.into(),
+            owner: None,
         }
     }
 

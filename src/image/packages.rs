@@ -1,8 +1,12 @@
 //! Whose file is it? The package databases inside the image say which files an OS or language
-//! package installed: dpkg (`var/lib/dpkg/info/<pkg>.list`), apk (`lib/apk/db/installed`),
-//! Python (`…/site-packages/<dist>.dist-info/RECORD`), and npm by path
-//! (`…/node_modules/<pkg>/…`). A secret in such a file (the test keys inside `libgnutls`, an
-//! example in a library's docs) is the vendor's, not the image owner's.
+//! package installed: dpkg (`var/lib/dpkg/info/<pkg>.list`, and distroless images'
+//! `var/lib/dpkg/status.d/<pkg>.md5sums`), apk (`lib/apk/db/installed`), Python
+//! (`…/site-packages/<dist>.dist-info/RECORD`), and npm by path (`…/node_modules/<pkg>/…`).
+//! Some files are the vendor's without being listed: dpkg's own record of a package (its
+//! maintainer scripts and debconf templates), package-manager caches, the Go toolchain of the
+//! official images, and the help tables a MySQL/MariaDB server generates from its documentation
+//! when its data directory is created. A secret in such a file (the test keys inside
+//! `libgnutls`, an example in a library's docs) is the vendor's, not the image owner's.
 
 use std::collections::HashMap;
 
@@ -14,6 +18,7 @@ pub const MAX_DATABASE_BYTES: u64 = 16 << 20;
 /// True for files whose content is a package database (read, not scanned).
 pub fn is_database(path: &str) -> bool {
     (path.starts_with("var/lib/dpkg/info/") && path.ends_with(".list"))
+        || distroless_md5sums(path).is_some()
         || path == "lib/apk/db/installed"
         || (path.ends_with("/RECORD") && path.contains(".dist-info/"))
 }
@@ -44,6 +49,14 @@ impl Ownership {
                 for line in text.lines().filter(|l| l.starts_with('/')) {
                     owners.insert(line[1..].to_owned(), format!("deb:{package}"));
                 }
+            } else if let Some(package) = distroless_md5sums(path) {
+                // `<md5>  <path>`, the path relative to the root
+                for line in text.lines() {
+                    if let Some((_, file)) = line.split_once("  ") {
+                        let file = file.trim_start_matches('/').to_owned();
+                        owners.insert(file, format!("deb:{package}"));
+                    }
+                }
             } else if path == "lib/apk/db/installed" {
                 apk(&text, &mut owners);
             } else {
@@ -66,7 +79,52 @@ impl Ownership {
             .or_else(|| npm(outer))
             .or_else(|| cache(path))
             .or_else(|| npm_tarball(path))
+            .or_else(|| unlisted(outer))
     }
+}
+
+/// The package of a distroless image's file list, `var/lib/dpkg/status.d/<pkg>.md5sums`.
+fn distroless_md5sums(path: &str) -> Option<&str> {
+    let name = path.strip_prefix("var/lib/dpkg/status.d/")?;
+    name.strip_suffix(".md5sums").filter(|n| !n.contains('/'))
+}
+
+/// Vendor files no database lists (see the module comment).
+fn unlisted(path: &str) -> Option<String> {
+    // dpkg's record of a package: `<pkg>[:arch].postinst`, `.templates`, `.md5sums`, … and a
+    // distroless image's control file `status.d/<pkg>`
+    let record = path
+        .strip_prefix("var/lib/dpkg/info/")
+        .and_then(|name| name.rsplit_once('.').map(|(package, _)| package))
+        .or_else(|| path.strip_prefix("var/lib/dpkg/status.d/"))
+        .filter(|package| !package.is_empty() && !package.contains('/'));
+    if let Some(package) = record {
+        let package = package.split(':').next().unwrap_or(package);
+        return Some(format!("deb:{package}"));
+    }
+    // every package's debconf questions and their translations (answers are in config.dat
+    // and passwords.dat, which stay the image owner's)
+    if matches!(
+        path,
+        "var/cache/debconf/templates.dat" | "var/cache/debconf/templates.dat-old"
+    ) {
+        return Some("deb:debconf".into());
+    }
+    // GOROOT of the official golang images: the toolchain and its test data
+    if path.starts_with("usr/local/go/") {
+        return Some("toolchain:go".into());
+    }
+    // `mysql/help_topic.MAD` and its siblings: the server's manual, examples included
+    let (dir, file) = path.rsplit_once('/')?;
+    let help = [
+        "help_topic.",
+        "help_keyword.",
+        "help_category.",
+        "help_relation.",
+    ];
+    let is_help = (dir == "mysql" || dir.ends_with("/mysql"))
+        && help.iter().any(|prefix| file.starts_with(prefix));
+    is_help.then(|| "generated:mysql-help-tables".into())
 }
 
 /// `a/__pycache__/b.cpython-311.pyc` is compiled at run time from `a/b.py`, whose owner it shares.
@@ -230,5 +288,40 @@ mod tests {
         assert_eq!(owner("/srv/app/release.tgz!/config/.env"), None);
         assert!(is_database("var/lib/dpkg/info/bash.list"));
         assert!(!is_database("var/lib/dpkg/info/bash.md5sums"));
+    }
+
+    #[test]
+    fn distroless_lists_and_files_no_database_lists() {
+        let md5sums = b"0123456789abcdef0123456789abcdef  usr/lib/x86_64-linux-gnu/libssl.so.3\n";
+        let path = "var/lib/dpkg/status.d/libssl3.md5sums";
+        assert!(is_database(path));
+        let ownership = Ownership::from_databases([(path, &md5sums[..])]);
+        let owner = |p: &str| ownership.owner(p);
+        let lib = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
+        assert_eq!(owner(lib).as_deref(), Some("deb:libssl3"));
+        let script = "/var/lib/dpkg/info/mariadb-server.postinst";
+        assert_eq!(owner(script).as_deref(), Some("deb:mariadb-server"));
+        let arch = "var/lib/dpkg/info/libc6:amd64.templates";
+        assert_eq!(owner(arch).as_deref(), Some("deb:libc6"));
+        let control = "var/lib/dpkg/status.d/libssl3";
+        assert_eq!(owner(control).as_deref(), Some("deb:libssl3"));
+        let templates = "var/cache/debconf/templates.dat";
+        assert_eq!(owner(templates).as_deref(), Some("deb:debconf"));
+        let go = "usr/local/go/src/crypto/tls/testdata/example-key.pem";
+        assert_eq!(owner(go).as_deref(), Some("toolchain:go"));
+        let help = "var/lib/mysql/mysql/help_topic.MAD";
+        assert_eq!(owner(help).as_deref(), Some("generated:mysql-help-tables"));
+        // the image owner's: debconf answers, a database's own tables, other dpkg state
+        for own in [
+            "var/cache/debconf/passwords.dat",
+            "var/cache/debconf/config.dat",
+            "var/lib/mysql/mysql/global_priv.MAD",
+            "var/lib/mysql/app/help_topic.ibd",
+            "var/lib/dpkg/info/",
+            "var/lib/dpkg/status",
+            "srv/usr/local/gopher/key.pem",
+        ] {
+            assert_eq!(owner(own), None, "{own}");
+        }
     }
 }

@@ -197,11 +197,21 @@ pub struct LayerScan {
     pub matches: Vec<FileMatch>,
     /// Paths, whiteouts and opaque directories of the layer.
     pub index: LayerIndex,
-    /// Problems; the layer's other files are still reported. At most
+    /// Problems with the layer itself (it could not be read to its end, its digest differs);
+    /// the files read before are still reported. With [`LayerScan::file_errors`], at most
     /// [`MAX_ERRORS_PER_LAYER`] and, past them, one saying how many more there were.
     pub errors: Vec<String>,
-    /// Problems past the cap, counted while the layer is read ([`LayerScan::error`]).
+    /// Problems inside one file's content, `(path in the layer, message)`: an archive in it
+    /// that is corrupt, cut short or over a cap. The layer itself was read whole (such a file's
+    /// bytes are still scanned as they are), so its digests are still checked, and a problem in
+    /// a package's file can be set apart like a finding there.
+    pub file_errors: Vec<(String, String)>,
+    /// Problems with the layer past the cap, counted while the layer is read
+    /// ([`LayerScan::error`]).
     pub errors_dropped: usize,
+    /// Problems inside files past the cap ([`LayerScan::file_error`]): counted, and said by
+    /// whoever knows whose files they are.
+    pub file_errors_dropped: usize,
     /// Decompressed bytes read.
     pub bytes: u64,
     /// Package database files of this layer, `(path, content)` (read, not scanned).
@@ -224,8 +234,17 @@ impl LayerScan {
             self.errors_dropped += 1;
             return;
         }
-        let clipped = crate::error::clip(&message, MAX_ERROR_CHARS).into_owned();
-        self.errors.push(clipped);
+        self.errors.push(clip(&message));
+    }
+
+    /// Records a problem inside the file at `path` (see [`LayerScan::file_errors`]): one of
+    /// the first [`MAX_ERRORS_PER_LAYER`], or a count past them.
+    pub fn file_error(&mut self, path: &str, message: String) {
+        if self.file_errors.len() >= MAX_ERRORS_PER_LAYER {
+            self.file_errors_dropped += 1;
+            return;
+        }
+        self.file_errors.push((clip(path), clip(&message)));
     }
 
     /// The problem with this layer's digests against what the image says, for a layer read by
@@ -394,6 +413,11 @@ fn check(
     }
 }
 
+/// At most [`MAX_ERROR_CHARS`] characters of an error's text.
+fn clip(text: &str) -> String {
+    crate::error::clip(text, MAX_ERROR_CHARS).into_owned()
+}
+
 fn mismatch(what: &str, actual: &str, expected: &str) -> String {
     format!("digest mismatch: {what} is {actual}, the image says {expected}")
 }
@@ -434,15 +458,15 @@ fn collect(mut scans: Vec<Scanned>, out: &mut LayerScan) {
             windows.push(next.scan);
         }
         for error in errors {
-            out.error(format!("in /{path}: {error}"));
+            out.file_error(&path, error);
         }
         let truncated = windows.iter().any(|w| w.truncated);
         let mut found = chunk::assemble(windows);
         if truncated || found.len() > MAX_MATCHES_PER_FILE {
             found.truncate(MAX_MATCHES_PER_FILE);
-            out.error(format!(
-                "in /{path}: more than {MAX_MATCHES_PER_FILE} secrets; the rest are not reported"
-            ));
+            let message =
+                format!("more than {MAX_MATCHES_PER_FILE} secrets; the rest are not reported");
+            out.file_error(&path, message);
         }
         let room = MAX_MATCHES_PER_LAYER.saturating_sub(out.matches.len());
         if found.len() > room {

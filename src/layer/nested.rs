@@ -88,7 +88,7 @@ impl Walker<'_> {
                 if depth == 0 && !is_nested(&e) {
                     return Err(e);
                 }
-                self.out.error(format!("in /{path}: {e}"));
+                self.out.file_error(&path, e.to_string());
             }
         }
         Ok(())
@@ -245,7 +245,7 @@ impl Walker<'_> {
             let mut capped = self.capped(content);
             let (size, exact) = (entry.size.unwrap_or(1), entry.size);
             if let Err(e) = self.file(&mut capped, &inner, size, exact, depth) {
-                self.out.error(format!("in /{inner}: {e}"));
+                self.out.file_error(&inner, e.to_string());
             }
             Ok(())
         });

@@ -1,5 +1,5 @@
 //! The JSON report, version 1: `{"version":1,"summary":{…},"findings":[…],"suppressed":[…],
-//! "vendor":[…],"errors":[…]}`. Field meanings are documented in the README; fields are only ever added.
+//! "vendor":[…],"errors":[…],"vendor_errors":[…]}`. Field meanings are documented in the README; fields are only ever added.
 
 use std::io::{self, Write};
 
@@ -20,6 +20,7 @@ struct Document<'a> {
     suppressed: &'a [Suppressed],
     vendor: &'a [Finding],
     errors: &'a [ScanError],
+    vendor_errors: &'a [ScanError],
 }
 
 /// The `summary` object: counts of sources, findings by list and by severity, errors.
@@ -30,6 +31,7 @@ pub struct Summary {
     suppressed: usize,
     vendor: usize,
     errors: usize,
+    vendor_errors: usize,
     by_severity: std::collections::BTreeMap<&'static str, usize>,
 }
 
@@ -42,6 +44,7 @@ pub fn summary(report: &Report) -> Summary {
         suppressed: report.suppressed.len(),
         vendor: report.vendor.len(),
         errors: report.errors.len(),
+        vendor_errors: report.vendor_errors.len(),
         by_severity: Severity::ALL
             .iter()
             .map(|s| (s.as_str(), counts[*s as usize]))
@@ -58,6 +61,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         suppressed: &report.suppressed,
         vendor: &report.vendor,
         errors: &report.errors,
+        vendor_errors: &report.vendor_errors,
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)

@@ -1,5 +1,5 @@
 //! JSON Lines for audit scripts: one object per line, each with a `type`: `finding`,
-//! `suppressed` (with `reason`), `vendor`, `error`, and a last `summary` line. The objects are
+//! `suppressed` (with `reason`), `vendor`, `error`, `vendor_error`, and a last `summary` line. The objects are
 //! the JSON report's own (same fields, same redaction), so `jq 'select(.type=="finding")'` over
 //! many runs needs no other schema.
 
@@ -22,7 +22,8 @@ fn line<T: Serialize>(out: &mut dyn Write, kind: &'static str, item: &T) -> io::
     writeln!(out)
 }
 
-/// Writes one line per finding, suppressed finding, vendor finding and error, then a summary.
+/// Writes one line per finding, suppressed finding, vendor finding, error and vendor error, then
+/// a summary.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for finding in &report.findings {
         line(out, "finding", finding)?;
@@ -35,6 +36,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     for error in &report.errors {
         line(out, "error", error)?;
+    }
+    for error in &report.vendor_errors {
+        line(out, "vendor_error", error)?;
     }
     line(out, "summary", &super::json::summary(report))
 }

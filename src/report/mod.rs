@@ -61,6 +61,9 @@ pub struct Report {
     pub vendor: Vec<Finding>,
     /// Problems with parts of the input; any of them makes the exit code 2.
     pub errors: Vec<ScanError>,
+    /// Problems inside package-owned files (`owner`: a corrupt test archive that a package
+    /// ships), kept apart and out of the exit code unless `--include-vendor`.
+    pub vendor_errors: Vec<ScanError>,
     /// How many sources (Dockerfiles) were scanned.
     pub sources: usize,
     /// When the scan started and finished (Unix seconds), when the scan module measured it.
@@ -107,9 +110,9 @@ impl Report {
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.suppressed
             .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
-        self.errors.sort_by(|a, b| {
-            (&a.source, &a.path, a.line, &a.message).cmp(&(&b.source, &b.path, b.line, &b.message))
-        });
+        for errors in [&mut self.errors, &mut self.vendor_errors] {
+            errors.sort_by(|a, b| error_key(a).cmp(&error_key(b)));
+        }
     }
 
     /// Replaces every secret, wherever it appears in a finding (secret, instruction, message),
@@ -176,8 +179,14 @@ impl Report {
         counts
     }
 
-    /// Moves findings in package-owned files to [`Report::vendor`], at `low` at most.
+    /// Moves findings in package-owned files to [`Report::vendor`], at `low` at most, and
+    /// problems in such files to [`Report::vendor_errors`].
     pub fn separate_vendor(&mut self) {
+        let (vendor, own): (Vec<ScanError>, Vec<ScanError>) = std::mem::take(&mut self.errors)
+            .into_iter()
+            .partition(|e| e.owner.is_some());
+        self.errors = own;
+        self.vendor_errors.extend(vendor);
         let (vendor, own): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut self.findings)
             .into_iter()
             .partition(|f| f.location.image.as_ref().is_some_and(|i| i.owner.is_some()));
@@ -215,6 +224,11 @@ impl Report {
             Format::Junit => junit::render(self, options.fail_on, out),
         }
     }
+}
+
+/// The order of errors in a report.
+fn error_key(e: &ScanError) -> (&str, Option<&str>, Option<u32>, &str) {
+    (&e.source, e.path.as_deref(), e.line, &e.message)
 }
 
 #[cfg(test)]

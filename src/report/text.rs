@@ -83,11 +83,17 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
     if !report.findings.is_empty() || !report.errors.is_empty() {
         writeln!(out)?;
     }
-    if !report.vendor.is_empty() {
+    if !report.vendor.is_empty() || !report.vendor_errors.is_empty() {
         let mut owners: Vec<&str> = report
             .vendor
             .iter()
             .filter_map(|f| f.location.image.as_ref()?.owner.as_deref())
+            .chain(
+                report
+                    .vendor_errors
+                    .iter()
+                    .filter_map(|e| e.owner.as_deref()),
+            )
             .collect();
         owners.sort_unstable();
         owners.dedup();
@@ -97,11 +103,15 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             .map(|o| escape(o).into_owned())
             .collect();
         let more = if owners.len() > 5 { ", …" } else { "" };
+        let (found, problems) = (report.vendor.len(), report.vendor_errors.len());
+        let what = match (found, problems) {
+            (n, 0) => format!("{n} finding{}", plural(n)),
+            (0, e) => format!("{e} problem{}", plural(e)),
+            (n, e) => format!("{n} finding{} and {e} problem{}", plural(n), plural(e)),
+        };
         writeln!(
             out,
-            "{} finding{} in files installed by packages ({}{more}), not counted; --include-vendor lists them",
-            report.vendor.len(),
-            plural(report.vendor.len()),
+            "{what} in files installed by packages ({}{more}), not counted; --include-vendor lists them",
             shown.join(", ")
         )?;
     }

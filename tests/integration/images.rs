@@ -75,7 +75,11 @@ pub fn rows(stdout: &str) -> Vec<String> {
 
 /// Writes `image` as `format`, scans it with `args`; returns the exit code, the sorted rows and
 /// the JSON text.
-fn scan_image(image: &ImageBuilder, format: Format, args: &[&str]) -> (i32, Vec<String>, String) {
+pub fn scan_image(
+    image: &ImageBuilder,
+    format: Format,
+    args: &[&str],
+) -> (i32, Vec<String>, String) {
     let dir = context(&[]);
     std::fs::write(dir.path().join("img.tar"), image.tar(format)).unwrap();
     let mut all = vec!["scan", "img.tar", "--format", "json"];
@@ -289,7 +293,7 @@ fn thread_count_does_not_change_an_image_report() {
 }
 
 /// The layer blob paths of an OCI export, base first.
-fn layer_blobs(files: &builder::Files) -> Vec<String> {
+pub fn layer_blobs(files: &builder::Files) -> Vec<String> {
     let get = |path: &str| -> serde_json::Value {
         let bytes = &files.iter().find(|(p, _)| p == path).unwrap().1;
         serde_json::from_slice(bytes).unwrap()
@@ -305,12 +309,12 @@ fn layer_blobs(files: &builder::Files) -> Vec<String> {
         .collect()
 }
 
-fn replace(files: &mut builder::Files, path: &str, bytes: Vec<u8>) {
+pub fn replace(files: &mut builder::Files, path: &str, bytes: Vec<u8>) {
     files.iter_mut().find(|(p, _)| p == path).unwrap().1 = bytes;
 }
 
 /// Scans an OCI archive made of `files`; returns (exit code, JSON).
-fn scan_files(files: &builder::Files, args: &[&str]) -> (i32, serde_json::Value) {
+pub fn scan_files(files: &builder::Files, args: &[&str]) -> (i32, serde_json::Value) {
     let dir = context(&[]);
     std::fs::write(dir.path().join("img.tar"), builder::archive(files)).unwrap();
     let mut all = vec!["scan", "img.tar", "--format", "json"];
@@ -669,18 +673,19 @@ fn errors_per_layer_are_capped_and_counted() {
     assert_eq!(errors.len(), 101);
     let text = error_text(&json);
     assert!(
-        text.contains("50 more errors in this layer, not reported"),
+        text.contains("50 more problems inside files, not reported"),
         "{text}"
     );
     assert!(
         text.contains("in /bad/099.gz") && !text.contains("in /bad/100.gz"),
         "{text}"
     );
-    // 4,096 characters and the ellipsis, after the image and layer that the report names
+    // the name cut at 4,096 characters and an ellipsis, between the image and layer that the
+    // report names and the problem itself
     let long = errors.iter().map(|e| e["message"].as_str().unwrap());
     let long = long.max_by_key(|m| m.len()).unwrap();
     assert!(
-        long.ends_with("xxx…") && (4097..4400).contains(&long.chars().count()),
+        long.contains("xxx…: corrupt gzip") && (4097..4400).contains(&long.chars().count()),
         "{long}"
     );
 }
@@ -1262,8 +1267,10 @@ fn zips_are_read_as_streams_whatever_their_size_and_writer() {
             "srv/plain.zip",
         ]
     );
-    assert_eq!(scan.errors.len(), 1, "{:?}", scan.errors);
-    assert!(scan.errors[0].contains("srv/plain.zip") && scan.errors[0].contains("not followed"));
+    assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+    assert_eq!(scan.file_errors.len(), 1, "{:?}", scan.file_errors);
+    let (path, message) = &scan.file_errors[0];
+    assert!(path == "srv/plain.zip" && message.contains("not followed"));
 }
 
 /// `n` distinct GitHub-token-shaped strings, one per line.

@@ -15,6 +15,7 @@ mod fixtures;
 mod formats;
 mod images;
 mod integrations;
+mod ownership;
 mod parser;
 mod reports;
 mod safety;
