@@ -155,14 +155,17 @@ fn zip64_sizes(extra: &[u8], size: &mut u64, compressed: &mut u64) -> bool {
     false
 }
 
-/// Skips a data descriptor: an optional signature, the CRC, then both sizes.
+/// Skips a data descriptor: an optional signature, the CRC, then both sizes. The first four
+/// bytes are read, not peeked: a buffer may hold fewer than four at its end.
 fn skip_descriptor(reader: &mut dyn BufRead, zip64: bool) -> io::Result<()> {
-    let head = reader.fill_buf()?;
-    if head.len() >= 4 && u32::from_le_bytes([head[0], head[1], head[2], head[3]]) == DESCRIPTOR {
-        reader.consume(4);
-    }
-    let mut rest = vec![0u8; if zip64 { 20 } else { 12 }];
-    reader.read_exact(&mut rest)
+    let mut first = [0u8; 4];
+    reader.read_exact(&mut first)?;
+    let sizes = if zip64 { 16 } else { 8 };
+    let rest = match u32::from_le_bytes(first) == DESCRIPTOR {
+        true => 4 + sizes, // the signature, then the CRC
+        false => sizes,    // that was the CRC
+    };
+    reader.read_exact(&mut vec![0u8; rest])
 }
 
 /// A stored entry whose sizes follow it: its bytes, up to the data descriptor that matches
@@ -368,6 +371,34 @@ mod tests {
         let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["one", "two"]);
         assert_eq!(found[1].1, b"second");
+        // a descriptor that straddles the end of the reader's buffer (jars of many entries
+        // put one there every 64 KiB), at every split
+        for capacity in 1..=64 {
+            let mut names = Vec::new();
+            let mut reader = io::BufReader::with_capacity(capacity, &bytes[..]);
+            let ended = walk(&mut reader, 100, 1 << 20, |entry, content| {
+                io::copy(content, &mut io::sink())?;
+                names.push(String::from_utf8_lossy(entry.name).into_owned());
+                Ok(())
+            });
+            assert_eq!(ended.unwrap(), Ended::Done, "buffer of {capacity}");
+            assert_eq!(names, ["one", "two"], "buffer of {capacity}");
+        }
+        // and without the optional signature
+        let unsigned = strip_descriptor_signatures(&bytes);
+        assert_eq!(entries(&unsigned).0, found);
+    }
+
+    /// The zip with `PK\x07\x08` removed before each data descriptor (the signature is optional).
+    fn strip_descriptor_signatures(zip: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut rest = zip;
+        while let Some(at) = memchr::memmem::find(rest, &SIGNATURE) {
+            out.extend_from_slice(&rest[..at]);
+            rest = &rest[at + 4..];
+        }
+        out.extend_from_slice(rest);
+        out
     }
 
     /// A zip of stored entries whose sizes follow their data, as Go's and Python's streaming
