@@ -3,11 +3,43 @@
 //! must decode (a JWT's header and payload are JSON; a private key block is DER or an OpenSSH
 //! key, and says whether it is encrypted). A value that fails is almost certainly not a live
 //! secret (a test fixture, a made-up example) and is kept at low confidence, never dropped
-//! silently.
+//! silently. So is a private key that its library publishes (`rules/public-keys.toml`).
+
+use std::sync::LazyLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// One entry of `rules/public-keys.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublicKey {
+    name: String,
+    found_in: String,
+    /// SHA-256 of the key's DER bytes, lowercase hex.
+    sha256: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct PublicKeys {
+    key: Vec<PublicKey>,
+}
+
+/// The published keys, parsed once (the file is part of the binary and tested).
+static PUBLIC_KEYS: LazyLock<Vec<PublicKey>> = LazyLock::new(|| {
+    toml::from_str::<PublicKeys>(include_str!("../../rules/public-keys.toml"))
+        .map(|file| file.key)
+        .unwrap_or_default()
+});
+
+/// The published key whose DER bytes are `der`, if it is one.
+fn published(der: &[u8]) -> Option<&'static PublicKey> {
+    let digest = crate::layer::decode::hex_digest(&Sha256::digest(der).into());
+    let hex = digest.trim_start_matches("sha256:");
+    PUBLIC_KEYS.iter().find(|key| key.sha256 == hex)
+}
 
 /// Which validation a rule asks for (`validator = "…"` in a rule file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -126,6 +158,10 @@ fn private_key(secret: &str) -> Verdict {
     }
     if !is_der_sequence(&der) {
         return Verdict::Invalid("key body is not a DER sequence".into());
+    }
+    if let Some(key) = published(&der) {
+        let note = format!("{}, published in {}: no secret", key.name, key.found_in);
+        return Verdict::Invalid(note);
     }
     if encrypted_header {
         return Verdict::Weaker("encrypted key: needs its passphrase".into());
@@ -329,6 +365,69 @@ mod tests {
         assert_eq!(
             validate(Validator::PrivateKey, &ssh),
             Verdict::Valid(Some("OpenSSH key, not encrypted".into()))
+        );
+    }
+
+    /// netty's OpenSSL probing key, as netty-handler 4.1 publishes it in `OpenSsl.class`
+    /// (Apache-2.0): a key everyone has.
+    const NETTY_KEY: &str = "\
+    -----BEGIN PRIVATE KEY-----\n\
+    MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCCBtayYNDrM3NFnkBbwTd6gaWp\n\
+    a84ENvkWzWgFGtVAe5iZUChqrAPNdgnQs7Brb3cCBYRDWOlxtnaGmhhDOoRkFMucWEyuFEWUfops\n\
+    k0PxjfeRn+JJUEEO4Zt1JslKGUz7hbBD0gCyjgxni9bdLWK/l8YakuBu1dGYF/9FTyiY3QaKOW9a\n\
+    UtYdaKMs3zFC3JIW4FDuyxbxFwoBqvLelSbpRRAH4KjqWd+2LRPNqDw+COEAmrZnfBuwZGc/ZhK9\n\
+    ihorqrOYddFiWn8/GuMEBkCaQsmzhhOb9cUX5+R5jHiL3OodvKid7nJ6tGJuwdpdlYudQv6sWh4x\n\
+    0q+vRVLewaaFAgMBAAECggEAP8tPJvFtTxhNJAkCloHz0D0vpDHqQBMgntlkgayqmBqLwhyb18pR\n\
+    i0qwgh7HHc7wWqOOQuSqlEnrWRrdcI6TSe8R/sErzfTQNoznKWIPYcI/hskk4sdnQ//Yn9/Jvnsv\n\
+    U/BBjOTJxtD+sQbhAl80JcA3R+5sArURQkfzzHOL/YMqzAsn5hTzp7HZCxUqBk3KaHRxV7NefeOE\n\
+    xlZuWSmxYWfbFIs4kx19/1t7h8CHQWezw+G60G2VBtSBBxDnhBWvqG6R/wpzJ3nEhPLLY9T+XIHe\n\
+    ipzdMOOOUZorfIg7M+pyYPji+ZIZxIpY5OjrOzXHciAjRtr5Y7l99K1CG1LguQKBgQDrQfIMxxtZ\n\
+    vxU/1cRmUV9l7pt5bjV5R6byXq178LxPKVYNjdZ840Q0/OpZEVqaT1xKVi35ohP1QfNjxPLlHD+K\n\
+    iDAR9z6zkwjIrbwPCnb5kuXy4lpwPcmmmkva25fI7qlpHtbcuQdoBdCfr/KkKaUCMPyY89LCXgEw\n\
+    5KTDj64UywKBgQCNfbO+eZLGzhiHhtNJurresCsIGWlInv322gL8CSfBMYl6eNfUTZvUDdFhPISL\n\
+    UljKWzXDrjw0ujFSPR0XhUGtiq89H+HUTuPPYv25gVXO+HTgBFZEPl4PpA+BUsSVZy0NddneyqLk\n\
+    42Wey9omY9Q8WsdNQS5cbUvy0uG6WFoX7wKBgQDZ1jpW8pa0x2bZsQsm4vo+3G5CRnZlUp+XlWt2\n\
+    dDcp5dC0xD1zbs1dc0NcLeGDOTDv9FSl7hok42iHXXq8AygjEm/QcuwwQ1nC2HxmQP5holAiUs4D\n\
+    WHM8PWs3wFYPzE459EBoKTxeaeP/uWAn+he8q7d5uWvSZlEcANs/6e77eQKBgD21Ar0hfFfj7mK8\n\
+    9E0FeRZBsqK3omkfnhcYgZC11Xa2SgT1yvs2Va2n0RcdM5kncr3eBZav2GYOhhAdwyBM55XuE/sO\n\
+    eokDVutNeuZ6d5fqV96TRaRBpvgfTvvRwxZ9hvKF4Vz+9wfn/JvCwANaKmegF6ejs7pvmF3whq2k\n\
+    drZVAoGAX5YxQ5XMTD0QbMAl7/6qp6S58xNoVdfCkmkj1ZLKaHKIjS/benkKGlySVQVPexPfnkZx\n\
+    p/Vv9yyphBoudiTBS9Uog66ueLYZqpgxlM/6OhYg86Gm3U2ycvMxYjBM1NFiyze21AqAhI+HX+Ot\n\
+    mraV2/guSgDgZAhukRZzeQ2RucI=\n\
+    -----END PRIVATE KEY-----";
+
+    #[test]
+    fn published_keys_are_no_secret() {
+        let file = include_str!("../../rules/public-keys.toml");
+        assert_eq!(
+            PUBLIC_KEYS.len(),
+            file.matches("[[key]]").count(),
+            "the file parses"
+        );
+        for key in PUBLIC_KEYS.iter() {
+            let hex = key
+                .sha256
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+            assert!(hex && key.sha256.len() == 64, "{}", key.name);
+            assert!(!key.name.is_empty() && !key.found_in.is_empty());
+        }
+        // as a PEM file, and as the Java string constant (`\n` escapes) a class file holds
+        for text in [NETTY_KEY.to_owned(), NETTY_KEY.replace('\n', "\\n")] {
+            match validate(Validator::PrivateKey, &text) {
+                Verdict::Invalid(note) => assert!(note.contains("netty"), "{note}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        // one byte of the body changed: a key like any other
+        let other = NETTY_KEY.replacen(
+            "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCC",
+            "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCD",
+            1,
+        );
+        assert_eq!(
+            validate(Validator::PrivateKey, &other),
+            Verdict::Valid(Some("not encrypted".into()))
         );
     }
 
