@@ -4,8 +4,9 @@
 //! (`…/site-packages/<dist>.dist-info/RECORD`), and npm by path (`…/node_modules/<pkg>/…`).
 //! Some files are the vendor's without being listed: dpkg's own record of a package (its
 //! maintainer scripts and debconf templates), package-manager caches, the Go toolchain of the
-//! official images, and the help tables a MySQL/MariaDB server generates from its documentation
-//! when its data directory is created. A secret in such a file (the test keys inside
+//! official images, the help tables a MySQL/MariaDB server generates from its documentation
+//! when its data directory is created, and ssl-cert's throwaway "snakeoil" key. (The SSH host
+//! keys openssh-server generates stay the owner's: every container of the image shares them.) A secret in such a file (the test keys inside
 //! `libgnutls`, an example in a library's docs) is the vendor's, not the image owner's.
 
 use std::collections::HashMap;
@@ -113,6 +114,11 @@ fn unlisted(path: &str) -> Option<String> {
     // GOROOT of the official golang images: the toolchain and its test data
     if path.starts_with("usr/local/go/") {
         return Some("toolchain:go".into());
+    }
+    // the throwaway self-signed pair Debian's ssl-cert makes at install (postgresql, apache2
+    // and postfix depend on it): "snakeoil" by name, never a certificate anyone trusts
+    if path == "etc/ssl/private/ssl-cert-snakeoil.key" {
+        return Some("generated:ssl-cert-snakeoil".into());
     }
     // `mysql/help_topic.MAD` and its siblings: the server's manual, examples included
     let (dir, file) = path.rsplit_once('/')?;
@@ -309,6 +315,11 @@ mod tests {
         assert_eq!(owner(templates).as_deref(), Some("deb:debconf"));
         let go = "usr/local/go/src/crypto/tls/testdata/example-key.pem";
         assert_eq!(owner(go).as_deref(), Some("toolchain:go"));
+        let snakeoil = "/etc/ssl/private/ssl-cert-snakeoil.key";
+        assert_eq!(
+            owner(snakeoil).as_deref(),
+            Some("generated:ssl-cert-snakeoil")
+        );
         let help = "var/lib/mysql/mysql/help_topic.MAD";
         assert_eq!(owner(help).as_deref(), Some("generated:mysql-help-tables"));
         // the image owner's: debconf answers, a database's own tables, other dpkg state
@@ -320,6 +331,8 @@ mod tests {
             "var/lib/dpkg/info/",
             "var/lib/dpkg/status",
             "srv/usr/local/gopher/key.pem",
+            "etc/ssl/private/server.key",
+            "etc/ssh/ssh_host_ed25519_key",
         ] {
             assert_eq!(owner(own), None, "{own}");
         }
