@@ -161,6 +161,50 @@ fn credentials_in_run() {
     );
 }
 
+/// More command-line shapes, each with its literal at the reported line, one finding each (a
+/// generic rule yields where a specific one holds the same value).
+#[test]
+fn more_credentials_in_run() {
+    let report = scan_text(
+        "FROM x\n\
+         RUN echo \"mariadb-server mysql-server/root_password password Qw7rT2xP9zLk\" | debconf-set-selections\n\
+         RUN echo 'root:Qw7rT2xP9zLa' | chpasswd\n\
+         RUN useradd -m -p \"$(openssl passwd -1 Qw7rT2xP9zLb)\" bob\n\
+         RUN curl -H \"Authorization: Bearer Zk9qW2xR7tLm4pV8sN3bC6yH\" https://api.internal/x\n\
+         RUN htpasswd -bc /etc/nginx/.htpasswd admin Qw7rT2xP9zLc\n\
+         RUN printf '[client]\\npassword=Qw7rT2xP9zLd\\n' > /root/.my.cnf\n\
+         RUN redis-cli -h cache -a Qw7rT2xP9zLe ping\n\
+         RUN keytool -genkey -keystore ks.jks -storepass Qw7rT2xP9zLf -dname CN=x\n\
+         RUN openssl req -x509 -passout pass:Qw7rT2xP9zLg -keyout k.pem -out c.pem\n\
+         RUN mongosh --username admin --password Qw7rT2xP9zLh admin\n\
+         RUN mysql -uroot --password=Qw7rT2xP9zLi -e 'select 1'\n\
+         RUN echo \"root:$ROOT_PW\" | chpasswd && redis-cli -a \"$REDIS_PW\" ping\n",
+    );
+    let found: Vec<(String, String, u32, Option<String>)> = summary(&report.findings);
+    let secret = |c: char| s(&format!("Qw7rT2xP9zL{c}"));
+    assert_eq!(
+        found,
+        [
+            row("cli.debconf-password", "high", 2, s("Qw7rT2xP9zLk")),
+            row("cli.chpasswd", "high", 3, secret('a')),
+            row("cli.openssl-pass", "high", 4, secret('b')),
+            row(
+                "generic.authorization-header",
+                "high",
+                5,
+                s("Zk9qW2xR7tLm4pV8sN3bC6yH")
+            ),
+            row("cli.htpasswd", "high", 6, secret('c')),
+            row("generic.password-assignment", "high", 7, secret('d')),
+            row("cli.redis-password", "high", 8, secret('e')),
+            row("generic.password-flag", "high", 9, secret('f')),
+            row("cli.openssl-pass", "high", 10, secret('g')),
+            row("generic.password-flag", "high", 11, secret('h')),
+            row("cli.mysql-password", "high", 12, secret('i')),
+        ]
+    );
+}
+
 #[test]
 fn secret_mounts_and_references_are_not_flagged() {
     let report = scan_text(
