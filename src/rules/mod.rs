@@ -423,6 +423,29 @@ pub fn resolve_overlaps(mut matches: Vec<Match>, rules: &[Rule]) -> Vec<Match> {
 mod tests {
     use super::*;
 
+    /// Each of several assignments on adjacent lines or one line is its own match (a pattern
+    /// that consumed the character before its key would lose every second one).
+    #[test]
+    fn adjacent_assignments_are_each_found() {
+        let set = RuleSet::builtin().unwrap();
+        let text = b"[default]\naccess_key = Tz4kQ9mW2xLp8vR3\nsecret_key = TOlUcR64cXQLioDnkHIfxIq2HZt+PlJhx2jIclHa\n\
+            db_password=Qw7rT2xP9zLk api_token=Hv3nB8qLx2Wz\n";
+        let secrets: Vec<String> = set
+            .find_matches(text)
+            .into_iter()
+            .map(|m| m.secret)
+            .collect();
+        assert_eq!(
+            secrets,
+            [
+                "Tz4kQ9mW2xLp8vR3",
+                "TOlUcR64cXQLioDnkHIfxIq2HZt+PlJhx2jIclHa",
+                "Qw7rT2xP9zLk",
+                "Hv3nB8qLx2Wz"
+            ]
+        );
+    }
+
     #[test]
     fn builtin_rules_compile_and_prove_themselves() {
         let rules = RuleSet::builtin().expect("built-in rules are valid");

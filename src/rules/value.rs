@@ -162,6 +162,9 @@ fn is_reference(v: &str) -> bool {
 
 /// True for values that cannot be a secret themselves.
 fn is_pointer(v: &str) -> bool {
+    if is_account_entry(v) {
+        return true;
+    }
     let lower = v.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
@@ -192,6 +195,21 @@ fn is_pointer(v: &str) -> bool {
         return !authority.contains('@');
     }
     false
+}
+
+/// The start of an `/etc/passwd` or `/etc/group` line (`mysql:x:100:101:…`), as a comment
+/// quoting one after `/etc/passwd:` shows it: an account, not its password.
+fn is_account_entry(v: &str) -> bool {
+    let mut fields = v.split(':');
+    let name = fields.next().unwrap_or_default();
+    let marker = fields.next().unwrap_or_default();
+    let id = fields.next().unwrap_or_default();
+    let is_name = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    let is_id = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+    is_name && matches!(marker, "x" | "*" | "!" | "!!") && is_id
 }
 
 /// A file name such as `credentials.json` or `server.key`: the secret is in the file.
@@ -402,6 +420,9 @@ mod tests {
         assert_eq!(classify("QX7Z42"), ValueKind::Literal);
         assert_eq!(classify("[your name]"), ValueKind::Placeholder);
         assert_eq!(classify("test_app_key"), ValueKind::Placeholder);
+        assert_eq!(classify("mysql:x:100:101:MySQL"), ValueKind::Pointer);
+        assert_eq!(classify("www-data:*:33:"), ValueKind::Pointer);
+        assert_eq!(classify("admin:x9Lm2:Qp7"), ValueKind::Literal);
     }
 
     #[test]
