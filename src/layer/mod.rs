@@ -6,6 +6,7 @@
 
 pub mod chunk;
 pub mod decode;
+mod git;
 mod nested;
 mod targuard;
 pub mod whiteout;

@@ -1,7 +1,9 @@
 //! Walking a layer's tar and, recursively, the archives inside it. What a file is gets sniffed
 //! from its first bytes, never its name: gzip is decompressed and looked at again (a `.tgz` is a
 //! tar inside gzip; `changelog.gz` is text), a tar is walked, a zip (`.jar`, `.war`, `.whl`) is
-//! read as a stream of entries ([`super::zipstream`]), anything else is scanned as bytes. A small
+//! read as a stream of entries ([`super::zipstream`]), a git packfile or loose object (where
+//! the name says `.git/objects` too) is inflated object by object ([`super::git`]), anything
+//! else is scanned as bytes. A small
 //! `.gz` of plain data (up to 4 MiB compressed: changelogs, man pages) is handed to the sink
 //! whole and inflated where it is scanned, so it does not hold up the thread reading the layer;
 //! larger ones, and those holding archives, are inflated here as streams. Entries inside an
@@ -14,6 +16,7 @@ use std::io::{self, BufReader, Cursor, Read};
 use flate2::read::MultiGzDecoder;
 
 use super::decode::Capped;
+use super::git;
 use super::targuard::Guard;
 use super::zipstream;
 use super::{FileMatch, LayerScan, Limits, Window, WindowSink, chunk, entry_path};
@@ -29,16 +32,22 @@ enum Kind {
     Gzip,
     Tar,
     Zip,
+    GitPack,
+    GitObject,
     Data,
 }
 
-fn sniff(head: &[u8]) -> Kind {
+fn sniff(head: &[u8], path: &str) -> Kind {
     if head.starts_with(&[0x1f, 0x8b]) {
         Kind::Gzip
     } else if head.starts_with(b"PK\x03\x04") {
         Kind::Zip
     } else if head.len() >= 262 && &head[257..262] == b"ustar" {
         Kind::Tar
+    } else if git::is_pack(head) {
+        Kind::GitPack
+    } else if git::is_loose_object(path, head) {
+        Kind::GitObject
     } else {
         Kind::Data
     }
@@ -133,8 +142,14 @@ impl Walker<'_> {
     ) -> io::Result<()> {
         let mut head = Vec::with_capacity(512);
         reader.take(512).read_to_end(&mut head)?;
-        match self.kind(&head, depth) {
+        match self.kind(&head, path, depth) {
             Kind::Gzip => self.gzip(head, reader, path, exact, depth),
+            Kind::GitPack => self
+                .git_pack(&mut Cursor::new(head).chain(reader), path, depth + 1)
+                .map_err(nested),
+            Kind::GitObject => self
+                .git_object(&mut Cursor::new(head).chain(reader), path, depth + 1)
+                .map_err(nested),
             Kind::Data => self.content(&mut Cursor::new(head).chain(reader), path, exact),
             Kind::Tar => self
                 .tar(
@@ -147,12 +162,38 @@ impl Walker<'_> {
         }
     }
 
-    fn kind(&self, head: &[u8], depth: usize) -> Kind {
+    fn kind(&self, head: &[u8], path: &str, depth: usize) -> Kind {
         if depth < self.limits.max_depth {
-            sniff(head)
+            sniff(head, path)
         } else {
             Kind::Data
         }
+    }
+
+    /// A packfile: each object inflated and looked at again as `pack!/<kind>-<index>`.
+    fn git_pack(&mut self, reader: &mut dyn Read, path: &str, depth: usize) -> io::Result<()> {
+        let mut buffered = BufReader::with_capacity(64 << 10, reader);
+        let cap = self.nested_limit();
+        let max_objects = self.limits.max_entries;
+        git::walk_pack(&mut buffered, max_objects, cap, |index, kind, inflated| {
+            let inner = format!("{path}!/{kind}-{index}");
+            let mut capped = self.capped(inflated);
+            match self.contents(&mut capped, &inner, None, depth) {
+                // an archive inside the object: the pack itself reads on
+                Err(e) if is_nested(&e) => self.out.file_error(&inner, e.to_string()),
+                other => other?,
+            }
+            Ok(())
+        })
+    }
+
+    /// A loose object: its content, inflated, looked at again under the object's own path.
+    fn git_object(&mut self, reader: &mut dyn Read, path: &str, depth: usize) -> io::Result<()> {
+        let mut buffered = BufReader::with_capacity(64 << 10, reader);
+        git::loose(&mut buffered, |_, inflated| {
+            let mut capped = self.capped(inflated);
+            self.contents(&mut capped, path, None, depth)
+        })
     }
 
     /// A gzip file: when it is small and holds plain data (a changelog, a man page), the whole
@@ -187,7 +228,8 @@ impl Walker<'_> {
     fn inflates_to_data(&self, compressed: &[u8], depth: usize) -> bool {
         let mut head = Vec::with_capacity(512);
         let inflater = flate2::bufread::MultiGzDecoder::new(compressed);
-        inflater.take(512).read_to_end(&mut head).is_ok() && self.kind(&head, depth) == Kind::Data
+        inflater.take(512).read_to_end(&mut head).is_ok()
+            && self.kind(&head, "", depth) == Kind::Data
     }
 
     /// Hands the file's content to the sink, window by window.

@@ -13,6 +13,7 @@ mod config;
 mod corpus;
 mod fixtures;
 mod formats;
+mod git_history;
 mod images;
 mod integrations;
 mod ownership;
