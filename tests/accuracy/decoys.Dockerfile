@@ -32,3 +32,8 @@ ENV SECRET_KEY_BASE=secret_key_base
 ENV SPRING_DATASOURCE_PASSWORD=
 RUN echo 'password: <your-password>' > /etc/app/config.yml.example
 HEALTHCHECK CMD curl -f http://localhost:8080/health || exit 1
+RUN echo "root:${ROOT_PASSWORD}" | chpasswd && htpasswd -ic /etc/nginx/.htpasswd admin < /run/secrets/pw
+RUN openssl passwd -6 -stdin < /run/secrets/pw > /tmp/hash && redis-cli -a "$REDIS_PASSWORD" ping
+RUN curl -H "Authorization: Bearer $API_TOKEN" https://api.internal/ && docker login --password-stdin < /run/secrets/reg
+RUN find /var/lib/mysql ! -uid "$(id -u mysql)" -print0 | xargs -0 -r chown mysql
+RUN echo "tzdata tzdata/Areas select Europe" | debconf-set-selections && keytool -list -storepass:env STORE_PASS

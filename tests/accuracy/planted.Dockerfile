@@ -36,3 +36,9 @@ COPY .env.production /srv/app/.env
 ENV SHOPIFY_TOKEN=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
 ENV DIGITALOCEAN_TOKEN=dop_v1_0a60a38fda71bffd1ab68bc20de11f4fc3b3837d7686e031fb5c46959d9ddd62
 ENV TELEGRAM_BOT_TOKEN=6653989974:AAOEQlyIxk6wCCN076fJLlfJ7RiX3O1lpJp
+RUN echo "mariadb-server mysql-server/root_password password Vb4nM7qWx2Lz" | debconf-set-selections
+RUN echo 'root:Kd8sLq2vXn5T' | chpasswd
+RUN curl -fsS -H "Authorization: Bearer Zk9qW2xR7tLm4pV8sN3bC6yH" https://api.internal/v1/pkg
+RUN htpasswd -bc /etc/nginx/.htpasswd admin Pz3kRw8mQv1X
+RUN keytool -genkeypair -alias app -keystore /app/ks.jks -storepass Ht6yUj2kLm9B -dname CN=app
+RUN openssl req -x509 -newkey rsa:2048 -passout pass:Wq5rTz8nLk3M -keyout /app/k.pem -out /app/c.pem -subj /CN=app

@@ -113,6 +113,17 @@ fn image() -> (ImageBuilder, Vec<Label>) {
                         "etc/ssh/ssh_host_ed25519_key.pub",
                         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0wmN/Cr3JXqmLW7u+g9pTh+wyqDHpSQEIQczXkVx9q root@build\n",
                     ),
+                    // what installing Debian's mariadb-server, ssl-cert and golang leaves
+                    file(
+                        "var/lib/dpkg/info/mariadb-server.postinst",
+                        "# /etc/passwd: mysql:x:100:101:MySQL Server:/nonexistent:/bin/false\n\
+                         find $mysql_datadir ! -uid \"$(id -u mysql)\" -print0 | xargs -0 -r chown mysql\n",
+                    ),
+                    file(
+                        "var/lib/mysql/mysql/help_topic.MAD",
+                        "CREATE USER 'bob'@'localhost' IDENTIFIED BY 'Str0ngPassw0rd';\n",
+                    ),
+                    file("etc/ssl/private/ssl-cert-snakeoil.key", vendor_key),
                 ],
             ),
             layer(
@@ -136,6 +147,20 @@ fn image() -> (ImageBuilder, Vec<Label>) {
                         "root/.aws/credentials",
                         "[default]\naws_secret_access_key = TOlUcR64cXQLioDnkHIfxIq2HZt+PlJhx2jIclHk\n",
                     ),
+                    file(
+                        "root/.m2/settings.xml",
+                        "<settings><servers><server><id>nexus</id><username>deploy</username>\
+                         <password>Pl0kM9nJi8Uh</password></server></servers></settings>\n",
+                    ),
+                    file(
+                        "var/www/html/wp-config.php",
+                        "<?php\ndefine( 'DB_NAME', 'wordpress' );\ndefine( 'DB_PASSWORD', 'Jk8hG5fDs2Aq' );\n",
+                    ),
+                    file(
+                        "root/.s3cfg",
+                        "[default]\naccess_key = AKIAOEQH5AV2RICPHKQD\nsecret_key = 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\n",
+                    ),
+                    file("root/.vault-token", "s.Qw7rT2xP9zLkQw7rT2xP9zLk\n"),
                 ],
             ),
             layer(
@@ -161,6 +186,11 @@ fn image() -> (ImageBuilder, Vec<Label>) {
         ("/root/.aws/credentials", "aws"),
         ("/root/.aws/credentials", "file"),
         ("config", "stripe"),
+        ("/root/.m2/settings.xml", "generic"),
+        ("/var/www/html/wp-config.php", "generic"),
+        ("/root/.s3cfg", "aws"),
+        ("/root/.s3cfg", "generic"),
+        ("/root/.vault-token", "file"),
     ];
     let labels = labels
         .iter()
