@@ -174,11 +174,17 @@ impl Walker<'_> {
     fn git_pack(&mut self, reader: &mut dyn Read, path: &str, depth: usize) -> io::Result<()> {
         let mut buffered = BufReader::with_capacity(64 << 10, reader);
         let cap = self.nested_limit();
-        let max_objects = self.limits.max_entries;
+        let (max_objects, mut left) = (self.limits.max_entries, cap);
         git::walk_pack(&mut buffered, max_objects, cap, |index, kind, inflated| {
             let inner = format!("{path}!/{kind}-{index}");
-            let mut capped = self.capped(inflated);
-            match self.contents(&mut capped, &inner, None, depth) {
+            let mut capped = Capped {
+                inner: inflated,
+                read: 0,
+                limit: left,
+            };
+            let result = self.contents(&mut capped, &inner, None, depth);
+            left = spend(left, &capped, cap)?;
+            match result {
                 // an archive inside the object: the pack itself reads on
                 Err(e) if is_nested(&e) => self.out.file_error(&inner, e.to_string()),
                 other => other?,
@@ -278,17 +284,23 @@ impl Walker<'_> {
     fn zip(&mut self, reader: &mut dyn Read, path: &str, depth: usize) -> io::Result<()> {
         let mut buffered = BufReader::with_capacity(64 << 10, reader);
         let cap = self.nested_limit();
-        let max_entries = self.limits.max_entries;
+        let (max_entries, mut left) = (self.limits.max_entries, cap);
         let ended = zipstream::walk(&mut buffered, max_entries, cap, |entry, content| {
             if entry.is_dir {
                 return Ok(());
             }
             let inner = format!("{path}!/{}", entry_path(entry.name));
-            let mut capped = self.capped(content);
+            let mut capped = Capped {
+                inner: content,
+                read: 0,
+                limit: left,
+            };
             let (size, exact) = (entry.size.unwrap_or(1), entry.size);
-            if let Err(e) = self.file(&mut capped, &inner, size, exact, depth) {
+            let result = self.file(&mut capped, &inner, size, exact, depth);
+            if let Err(e) = result {
                 self.out.file_error(&inner, e.to_string());
             }
+            left = spend(left, &capped, cap)?;
             Ok(())
         });
         match ended {
@@ -310,6 +322,21 @@ impl Walker<'_> {
             read: 0,
             limit: self.nested_limit(),
         }
+    }
+}
+
+/// What an archive may still decompress after one more entry read `entry.read` bytes of it: its
+/// entries share one cap (a zip of a thousand 1 GiB entries is a bomb however each is counted),
+/// and once it is spent the rest of the archive is not read.
+fn spend<R>(left: u64, entry: &Capped<R>, cap: u64) -> io::Result<u64> {
+    match left
+        .checked_sub(entry.read)
+        .filter(|_| entry.read <= entry.limit)
+    {
+        Some(left) => Ok(left),
+        None => Err(io::Error::other(format!(
+            "its entries decompress to more than {cap} bytes in all (limit); the rest is not read"
+        ))),
     }
 }
 

@@ -598,7 +598,7 @@ fn add_entries<W: std::io::Write + std::io::Seek>(
 }
 
 /// A zip written by a seeking writer (sizes in the local headers).
-fn zip_of(entries: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
+pub fn zip_of(entries: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     add_entries(&mut writer, entries, method);
     writer.finish().unwrap().into_inner()

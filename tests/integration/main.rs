@@ -5,6 +5,7 @@
 mod accuracy;
 mod attribution;
 mod audit;
+mod budgets;
 mod builder;
 mod checks;
 mod cli;
