@@ -27,7 +27,7 @@ pub struct Limits {
     pub max_layer_bytes: u64,
     /// Most tar entries in one layer (and in one nested archive).
     pub max_entries: u64,
-    /// Most decompressed bytes read from one archive nested in a layer.
+    /// Most decompressed bytes read from one archive nested in a layer, its entries together.
     pub max_nested_bytes: u64,
     /// How deep archives may nest inside a layer (a `.jar` in a `.tgz` is depth 2).
     pub max_depth: usize,
