@@ -18,7 +18,8 @@
 //!   types with a lenient fallback), checks configs and history, and knows which files packages
 //!   installed ([`image::packages`]).
 //! * [`layer`] streams one layer: sniffed decompression with digest check and caps, tar entries,
-//!   nested archives and git object stores, whiteouts; it cuts files into overlapping windows for a [`layer::WindowSink`].
+//!   nested archives and git object stores, whiteouts; it cuts files into overlapping windows
+//!   for a [`layer::WindowSink`].
 //! * [`rules`] loads `rules/*.toml` once into a validated, immutable [`RuleSet`]: content rules
 //!   (byte regexes behind a keyword prefilter, offline validators, pairing), path rules, and the
 //!   wording of code checks.
