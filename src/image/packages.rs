@@ -6,8 +6,9 @@
 //! maintainer scripts and debconf templates), package-manager caches, the Go toolchain of the
 //! official images, the help tables a MySQL/MariaDB server generates from its documentation
 //! when its data directory is created, and ssl-cert's throwaway "snakeoil" key. (The SSH host
-//! keys openssh-server generates stay the owner's: every container of the image shares them.) A secret in such a file (the test keys inside
-//! `libgnutls`, an example in a library's docs) is the vendor's, not the image owner's.
+//! keys openssh-server generates stay the owner's: every container of the image shares them.)
+//! A secret in such a file (the test keys inside `libgnutls`, an example in a library's docs)
+//! is the vendor's, not the image owner's.
 
 use std::collections::HashMap;
 
