@@ -1,10 +1,11 @@
 //! Whose file is it? The package databases inside the image say which files an OS or language
 //! package installed: dpkg (`var/lib/dpkg/info/<pkg>.list`, and distroless images'
 //! `var/lib/dpkg/status.d/<pkg>.md5sums`), apk (`lib/apk/db/installed`), Python
-//! (`…/site-packages/<dist>.dist-info/RECORD`), and npm by path (`…/node_modules/<pkg>/…`).
-//! Some files are the vendor's without being listed: dpkg's own record of a package (its
-//! maintainer scripts and debconf templates), package-manager caches, the Go toolchain of the
-//! official images, the help tables a MySQL/MariaDB server generates from its documentation
+//! (`…/site-packages/<dist>.dist-info/RECORD`), npm and gems by path (`…/node_modules/<pkg>/…`,
+//! `<gem home>/gems/<name>-<version>/…`). Some files are the vendor's without being listed:
+//! dpkg's own record of a package (its maintainer scripts and debconf templates),
+//! package-manager caches, the runtimes the official images build from source into fixed places
+//! (Go, Ruby, Python, Java, Node's headers, httpd's manual), the help tables a MySQL/MariaDB server generates from its documentation
 //! when its data directory is created, and ssl-cert's throwaway "snakeoil" key. (The SSH host
 //! keys openssh-server generates stay the owner's: every container of the image shares them.)
 //! A secret in such a file (the test keys inside `libgnutls`, an example in a library's docs)
@@ -79,6 +80,7 @@ impl Ownership {
         compiled_from
             .cloned()
             .or_else(|| npm(outer))
+            .or_else(|| gem(outer))
             .or_else(|| cache(path))
             .or_else(|| npm_tarball(path))
             .or_else(|| unlisted(outer))
@@ -112,9 +114,8 @@ fn unlisted(path: &str) -> Option<String> {
     ) {
         return Some("deb:debconf".into());
     }
-    // GOROOT of the official golang images: the toolchain and its test data
-    if path.starts_with("usr/local/go/") {
-        return Some("toolchain:go".into());
+    if let Some(owner) = toolchain(path) {
+        return Some(owner);
     }
     // the throwaway self-signed pair Debian's ssl-cert makes at install (postgresql, apache2
     // and postfix depend on it): "snakeoil" by name, never a certificate anyone trusts
@@ -132,6 +133,48 @@ fn unlisted(path: &str) -> Option<String> {
     let is_help = (dir == "mysql" || dir.ends_with("/mysql"))
         && help.iter().any(|prefix| file.starts_with(prefix));
     is_help.then(|| "generated:mysql-help-tables".into())
+}
+
+/// Where the official images build a language runtime from source (their Dockerfiles fix these
+/// paths): the runtime's own library, headers, manual and test data. What pip installs into
+/// Python's `site-packages` is left to the wheels' RECORDs.
+const TOOLCHAINS: &[(&str, &str)] = &[
+    ("usr/local/go/", "toolchain:go"),                // golang: GOROOT
+    ("usr/local/lib/ruby/", "toolchain:ruby"),        // ruby: standard library, default gems
+    ("usr/local/include/node/", "toolchain:node"),    // node: headers
+    ("opt/java/openjdk/", "toolchain:java"),          // eclipse-temurin: JAVA_HOME
+    ("usr/local/openjdk-", "toolchain:java"),         // openjdk: JAVA_HOME
+    ("usr/local/apache2/manual/", "toolchain:httpd"), // httpd: the manual
+];
+
+fn toolchain(path: &str) -> Option<String> {
+    if let Some((_, owner)) = TOOLCHAINS.iter().find(|(p, _)| path.starts_with(p)) {
+        return Some((*owner).to_owned());
+    }
+    // python: usr/local/lib/python3.12/…, but not its site-packages
+    let (version, inner) = path.strip_prefix("usr/local/lib/python")?.split_once('/')?;
+    let is_version =
+        version.starts_with('3') && version.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let installed = inner.starts_with("site-packages/") || inner.starts_with("dist-packages/");
+    (is_version && !installed).then(|| "toolchain:python".to_owned())
+}
+
+/// A file of an installed gem, `<gem home>/gems/<name>-<version>/…`: the official ruby images'
+/// `/usr/local/bundle`, Bundler's `vendor/bundle/ruby/<v>`, `gem install`'s `/var/lib/gems/<v>`
+/// and `~/.gem/ruby/<v>`; Bundler's git checkouts under `bundler/gems/<name>-<rev>`.
+fn gem(path: &str) -> Option<String> {
+    let (home, rest) = path.rsplit_once("/gems/")?;
+    let (dir, _file) = rest.split_once('/')?;
+    let (_, version) = dir.rsplit_once('-')?;
+    let versioned = version.bytes().next().is_some_and(|b| b.is_ascii_digit())
+        || (version.len() >= 7 && version.bytes().all(|b| b.is_ascii_hexdigit()));
+    let last = home.rsplit('/').next().unwrap_or(home);
+    let parent = home.rsplit('/').nth(1).unwrap_or("");
+    let ruby_version = !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let is_home = last == "bundle"
+        || home.ends_with("bundle/bundler")
+        || (ruby_version && matches!(parent, "ruby" | "gems"));
+    (versioned && is_home).then(|| format!("gem:{dir}"))
 }
 
 /// `a/__pycache__/b.cpython-311.pyc` is compiled at run time from `a/b.py`, whose owner it shares.
@@ -321,6 +364,36 @@ mod tests {
             owner(snakeoil).as_deref(),
             Some("generated:ssl-cert-snakeoil")
         );
+        for (file, expected) in [
+            ("usr/local/lib/ruby/3.2.0/uri/generic.rb", "toolchain:ruby"),
+            (
+                "usr/local/lib/python3.12/test/keycert.pem",
+                "toolchain:python",
+            ),
+            (
+                "usr/local/apache2/manual/programs/htpasswd.html",
+                "toolchain:httpd",
+            ),
+            ("opt/java/openjdk/lib/security/cacerts", "toolchain:java"),
+            (
+                "usr/local/bundle/gems/rack-3.0.8/lib/rack.rb",
+                "gem:rack-3.0.8",
+            ),
+            (
+                "app/vendor/bundle/ruby/3.2.0/gems/aws-sdk-core-3.190.0/lib/x.rb",
+                "gem:aws-sdk-core-3.190.0",
+            ),
+            (
+                "var/lib/gems/3.1.0/gems/net-ssh-7.2.0/test/id_rsa",
+                "gem:net-ssh-7.2.0",
+            ),
+            (
+                "usr/local/bundle/bundler/gems/rails-1a2b3c4d5e6f/README",
+                "gem:rails-1a2b3c4d5e6f",
+            ),
+        ] {
+            assert_eq!(owner(file).as_deref(), Some(expected), "{file}");
+        }
         let help = "var/lib/mysql/mysql/help_topic.MAD";
         assert_eq!(owner(help).as_deref(), Some("generated:mysql-help-tables"));
         // the image owner's: debconf answers, a database's own tables, other dpkg state
@@ -334,6 +407,12 @@ mod tests {
             "srv/usr/local/gopher/key.pem",
             "etc/ssl/private/server.key",
             "etc/ssh/ssh_host_ed25519_key",
+            "usr/local/lib/python3.12/site-packages/app/settings.py",
+            "usr/local/lib/pythonista/key.pem",
+            "usr/local/bundle/config",
+            "srv/app/gems/mygem/secret.env",
+            "srv/app/gems/mygem-1.0/config/.env",
+            "usr/local/apache2/conf/server.key",
         ] {
             assert_eq!(owner(own), None, "{own}");
         }
