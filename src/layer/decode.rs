@@ -249,6 +249,28 @@ pub struct Capped<R> {
     pub limit: u64,
 }
 
+impl<R> Capped<R> {
+    /// `inner`, of which at most `limit` bytes may be read.
+    pub fn new(inner: R, limit: u64) -> Self {
+        Capped {
+            inner,
+            read: 0,
+            limit,
+        }
+    }
+}
+
+/// Reads what a consumer left of `reader` (a nested entry or object), up to `cap` bytes: one
+/// that has more is a bomb, and `what` names it in the error. `u64::MAX` reads to the end.
+pub fn drain(reader: &mut dyn Read, cap: u64, what: &str) -> io::Result<()> {
+    let drained = io::copy(&mut reader.take(cap), &mut io::sink())?;
+    if drained == cap && cap != u64::MAX {
+        let message = format!("{what} decompresses to more than {cap} bytes");
+        return Err(io::Error::other(message));
+    }
+    Ok(())
+}
+
 impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;

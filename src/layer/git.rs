@@ -10,6 +10,8 @@ use std::io::{self, BufRead, Read};
 
 use flate2::bufread::ZlibDecoder;
 
+use super::decode::drain;
+
 /// True for the first bytes of a packfile: `PACK` and version 2 or 3.
 pub fn is_pack(head: &[u8]) -> bool {
     head.len() >= 12 && head.starts_with(b"PACK") && matches!(head[4..8], [0, 0, 0, 2 | 3])
@@ -114,11 +116,7 @@ pub fn walk_pack(
         }
         let mut inflated = ZlibDecoder::new(&mut *reader);
         each(index, kind, &mut inflated)?;
-        let drained = io::copy(&mut (&mut inflated).take(max_drain), &mut io::sink())?;
-        if drained == max_drain {
-            let message = format!("object {index} inflates to more than {max_drain} bytes");
-            return Err(io::Error::other(message));
-        }
+        drain(&mut inflated, max_drain, &format!("object {index}"))?;
     }
     Ok(())
 }

@@ -126,11 +126,8 @@ impl Window {
                 let (inflated, exact): (&mut dyn Read, _) = match &whole {
                     Some(whole) => (&mut &whole[..], Some(whole.len() as u64)),
                     None => {
-                        streamed = Capped {
-                            inner: flate2::bufread::MultiGzDecoder::new(&self.bytes[..]),
-                            read: 0,
-                            limit,
-                        };
+                        let inflater = flate2::bufread::MultiGzDecoder::new(&self.bytes[..]);
+                        streamed = Capped::new(inflater, limit);
                         (&mut streamed, None)
                     }
                 };
@@ -348,11 +345,7 @@ fn scan_with<R: Read>(
         }
     };
     let compressed = compression != Compression::None;
-    let mut capped = Capped {
-        inner: decoder,
-        read: 0,
-        limit: limits.max_layer_bytes,
-    };
+    let mut capped = Capped::new(decoder, limits.max_layer_bytes);
     // the expected digest of the blob and of its tar, or for a later check `Some("")`: computed
     let (raw_digest, tar_digest) = match hashes {
         Hashes::Skip => (None, None),

@@ -177,11 +177,7 @@ impl Walker<'_> {
         let (max_objects, mut left) = (self.limits.max_entries, cap);
         git::walk_pack(&mut buffered, max_objects, cap, |index, kind, inflated| {
             let inner = format!("{path}!/{kind}-{index}");
-            let mut capped = Capped {
-                inner: inflated,
-                read: 0,
-                limit: left,
-            };
+            let mut capped = Capped::new(inflated, left);
             let result = self.contents(&mut capped, &inner, None, depth);
             left = spend(left, &capped, cap)?;
             match result {
@@ -290,11 +286,7 @@ impl Walker<'_> {
                 return Ok(());
             }
             let inner = format!("{path}!/{}", entry_path(entry.name));
-            let mut capped = Capped {
-                inner: content,
-                read: 0,
-                limit: left,
-            };
+            let mut capped = Capped::new(content, left);
             let (size, exact) = (entry.size.unwrap_or(1), entry.size);
             let result = self.file(&mut capped, &inner, size, exact, depth);
             if let Err(e) = result {
@@ -317,11 +309,7 @@ impl Walker<'_> {
     }
 
     fn capped<R: Read>(&self, inner: R) -> Capped<R> {
-        Capped {
-            inner,
-            read: 0,
-            limit: self.nested_limit(),
-        }
+        Capped::new(inner, self.nested_limit())
     }
 }
 

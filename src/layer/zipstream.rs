@@ -11,6 +11,8 @@ use std::io::{self, BufRead, Read};
 
 use flate2::bufread::DeflateDecoder;
 
+use super::decode::drain;
+
 const LOCAL_HEADER: u32 = 0x0403_4b50;
 const CENTRAL_HEADER: u32 = 0x0201_4b50;
 const END_OF_CENTRAL: u32 = 0x0605_4b50;
@@ -76,12 +78,12 @@ pub fn walk(
             (8, _) if !encrypted => {
                 let mut inflated = DeflateDecoder::new(&mut *reader);
                 each(entry, &mut inflated)?;
-                drain(&mut inflated, max_drain)?;
+                drain(&mut inflated, max_drain, "a zip entry")?;
             }
             (0, false) if !encrypted => {
                 let mut stored = (&mut *reader).take(compressed);
                 each(entry, &mut stored)?;
-                drain(&mut stored, u64::MAX)?;
+                drain(&mut stored, u64::MAX, "a zip entry")?;
                 if stored.limit() > 0 {
                     return Err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,
@@ -102,7 +104,7 @@ pub fn walk(
             (0, true) if !encrypted => {
                 let mut stored = StoredUntilDescriptor::new(&mut *reader, zip64);
                 each(entry, &mut stored)?;
-                drain(&mut stored, u64::MAX)?;
+                drain(&mut stored, u64::MAX, "a zip entry")?;
                 continue; // the descriptor was read to find the end
             }
             (_, true) => {
@@ -297,16 +299,6 @@ impl Read for StoredUntilDescriptor<'_> {
         }
         Ok(0)
     }
-}
-
-/// Reads what the entry's consumer left, up to `cap` bytes (a bomb stops there).
-fn drain(reader: &mut dyn Read, cap: u64) -> io::Result<()> {
-    let drained = io::copy(&mut reader.take(cap), &mut io::sink())?;
-    if drained == cap && cap != u64::MAX {
-        let message = format!("a zip entry decompresses to more than {cap} bytes");
-        return Err(io::Error::other(message));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
