@@ -167,7 +167,7 @@ fn skip_descriptor(reader: &mut dyn BufRead, zip64: bool) -> io::Result<()> {
         true => 4 + sizes, // the signature, then the CRC
         false => sizes,    // that was the CRC
     };
-    reader.read_exact(&mut vec![0u8; rest])
+    reader.read_exact(&mut [0u8; 20][..rest])
 }
 
 /// A stored entry whose sizes follow it: its bytes, up to the data descriptor that matches
