@@ -3,13 +3,12 @@
 //! tar inside gzip; `changelog.gz` is text), a tar is walked, a zip (`.jar`, `.war`, `.whl`) is
 //! read as a stream of entries ([`super::zipstream`]), a git packfile or loose object (where
 //! the name says `.git/objects` too) is inflated object by object ([`super::git`]), anything
-//! else is scanned as bytes. A small
-//! `.gz` of plain data (up to 4 MiB compressed: changelogs, man pages) is handed to the sink
-//! whole and inflated where it is scanned, so it does not hold up the thread reading the layer;
-//! larger ones, and those holding archives, are inflated here as streams. Entries inside an
-//! archive are named `outer!/inner`. Depth, entries and decompressed bytes are capped per nested
-//! archive, so a zip bomb inside a layer ends with an error naming it, and the layer's other
-//! files are still read.
+//! else is scanned as bytes. A small `.gz` of plain data (up to 4 MiB compressed: changelogs,
+//! man pages) is handed to the sink whole and inflated where it is scanned, so it does not hold
+//! up the thread reading the layer; larger ones, and those holding archives, are inflated here as
+//! streams. Entries inside an archive are named `outer!/inner`. Depth, entries and decompressed
+//! bytes are capped per nested archive (its entries together), so a zip bomb inside a layer ends
+//! with an error naming it, and the layer's other files are still read.
 
 use std::io::{self, BufReader, Cursor, Read};
 

@@ -231,12 +231,12 @@ fn scan_one(
             let message = format!("layer {} ({blob}): {message}", layer.index);
             outcome.errors.push(error(message));
         }
-        let mut owners = Vec::new();
+        let mut all_owned = true;
         for (path, message) in &scan.file_errors {
             let message = format!("layer {} ({blob}): in /{path}: {message}", layer.index);
             let mut file_error = error(message);
             file_error.owner = ownership.owner(path);
-            owners.push(file_error.owner.is_some());
+            all_owned &= file_error.owner.is_some();
             outcome.errors.push(file_error);
         }
         if scan.file_errors_dropped > 0 {
@@ -245,7 +245,7 @@ fn scan_one(
                 format!("layer {index} ({blob}): {more} more problems inside files, not reported");
             let mut dropped = error(message);
             // counted, not located: set apart only when every problem shown was a package's
-            if owners.iter().all(|&owned| owned) {
+            if all_owned {
                 dropped.owner = Some("packages".into());
             }
             outcome.errors.push(dropped);
