@@ -347,24 +347,23 @@ mod tests {
         assert!(is_database(path));
         let ownership = Ownership::from_databases([(path, &md5sums[..])]);
         let owner = |p: &str| ownership.owner(p);
-        let lib = "/usr/lib/x86_64-linux-gnu/libssl.so.3";
-        assert_eq!(owner(lib).as_deref(), Some("deb:libssl3"));
-        let script = "/var/lib/dpkg/info/mariadb-server.postinst";
-        assert_eq!(owner(script).as_deref(), Some("deb:mariadb-server"));
-        let arch = "var/lib/dpkg/info/libc6:amd64.templates";
-        assert_eq!(owner(arch).as_deref(), Some("deb:libc6"));
-        let control = "var/lib/dpkg/status.d/libssl3";
-        assert_eq!(owner(control).as_deref(), Some("deb:libssl3"));
-        let templates = "var/cache/debconf/templates.dat";
-        assert_eq!(owner(templates).as_deref(), Some("deb:debconf"));
-        let go = "usr/local/go/src/crypto/tls/testdata/example-key.pem";
-        assert_eq!(owner(go).as_deref(), Some("toolchain:go"));
-        let snakeoil = "/etc/ssl/private/ssl-cert-snakeoil.key";
-        assert_eq!(
-            owner(snakeoil).as_deref(),
-            Some("generated:ssl-cert-snakeoil")
-        );
         for (file, expected) in [
+            ("/usr/lib/x86_64-linux-gnu/libssl.so.3", "deb:libssl3"),
+            (
+                "/var/lib/dpkg/info/mariadb-server.postinst",
+                "deb:mariadb-server",
+            ),
+            ("var/lib/dpkg/info/libc6:amd64.templates", "deb:libc6"),
+            ("var/lib/dpkg/status.d/libssl3", "deb:libssl3"),
+            ("var/cache/debconf/templates.dat", "deb:debconf"),
+            (
+                "usr/local/go/src/crypto/tls/testdata/example-key.pem",
+                "toolchain:go",
+            ),
+            (
+                "/etc/ssl/private/ssl-cert-snakeoil.key",
+                "generated:ssl-cert-snakeoil",
+            ),
             ("usr/local/lib/ruby/3.2.0/uri/generic.rb", "toolchain:ruby"),
             (
                 "usr/local/lib/python3.12/test/keycert.pem",
