@@ -176,8 +176,28 @@ impl Instruction {
     }
 }
 
-/// Characters of an unknown instruction's keyword shown in its error.
-const SHOWN_KEYWORD_CHARS: usize = 40;
+/// Longest unknown keyword shown whole: HEALTHCHECK, the longest instruction, and a typo's byte.
+const SHOWN_KEYWORD_CHARS: usize = 12;
+
+impl Instruction {
+    /// The keyword as messages name it: see [`shown_keyword`].
+    pub fn shown_keyword(&self) -> String {
+        shown_keyword(&self.keyword)
+    }
+}
+
+/// A keyword as messages show it, uppercased. An unknown keyword is shown whole only when it
+/// could be a misspelt instruction (letters, at most [`SHOWN_KEYWORD_CHARS`]); otherwise only
+/// its first letters and `…`: a line that lost the continuation before it starts with a value
+/// (`STRIPE_KEY=sk_live_…`, a bare token), which must not reach a message, and a binary file
+/// has one long "keyword".
+pub fn shown_keyword(keyword: &str) -> String {
+    let letters = keyword.bytes().take_while(u8::is_ascii_alphabetic).count();
+    if letters == keyword.len() && letters <= SHOWN_KEYWORD_CHARS {
+        return keyword.to_ascii_uppercase();
+    }
+    format!("{}…", keyword[..letters.min(4)].to_ascii_uppercase())
+}
 
 /// Builds an instruction from a logical line; returns it and any problems (messages).
 pub fn build(text: Logical, escape: char, comments: Vec<String>) -> (Instruction, Vec<String>) {
@@ -196,17 +216,12 @@ pub fn build(text: Logical, escape: char, comments: Vec<String>) -> (Instruction
     let args = match parse_args(kind, &text, args_start, args_text, escape) {
         Ok(args) => args,
         Err(message) => {
-            errors.push(format!("{}: {message}", keyword.to_ascii_uppercase()));
+            errors.push(format!("{}: {message}", shown_keyword(&keyword)));
             Args::Text(args_text.to_owned())
         }
     };
     if kind == Kind::Unknown {
-        // a binary file or a 100 MB line has one long "keyword": show its start
-        let shown = crate::error::clip(&keyword, SHOWN_KEYWORD_CHARS);
-        errors.push(format!(
-            "unknown instruction: {}",
-            shown.to_ascii_uppercase()
-        ));
+        errors.push(format!("unknown instruction: {}", shown_keyword(&keyword)));
     }
     let flags = raw_flags
         .into_iter()

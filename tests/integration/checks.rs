@@ -484,10 +484,7 @@ fn a_binary_file_or_a_huge_line_makes_a_bounded_number_of_short_errors() {
     let report = scan_text(&format!("FROM x\n{}\n", "X".repeat(1 << 20)));
     assert_eq!(report.errors.len(), 1);
     let message = &report.errors[0].message;
-    assert_eq!(
-        message,
-        &format!("unknown instruction: {}…", "X".repeat(40))
-    );
+    assert_eq!(message, "unknown instruction: XXXX…");
     let report = scan_text(&format!("FROM x\nRUN cat <<{}\n", "E".repeat(1 << 20)));
     assert_eq!(report.errors.len(), 1);
     assert!(report.errors[0].message.chars().count() <= 201);

@@ -99,6 +99,44 @@ fn secrets_are_redacted_unless_asked() {
 }
 
 #[test]
+fn a_line_that_lost_its_continuation_keeps_its_secret_out_of_messages() {
+    // the line after a missing `\` (or after a `\` that `# escape=`` makes literal) starts
+    // with a value, and is parsed as an instruction whose keyword is that value
+    let cases = [
+        "FROM x\nENV A=1\n    STRIPE_KEY=sk_live_51HxYzAbCdEfGhIjKlMnOpQrStUv\n",
+        "# escape=`\nFROM x\nENV A=1 \\\n    STRIPE_KEY=sk_live_51HxYzAbCdEfGhIjKlMnOpQrStUv\n",
+        "FROM x\nRUN export TOKEN=\n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\n",
+        "FROM x\nRUN set -e\ncorrecthorsebatterystaple --login\n",
+    ];
+    let secrets = [
+        "sk_live_51HxYzAbCdEfGhIjKlMnOpQrStUv",
+        RAW,
+        "correcthorsebatterystaple",
+    ];
+    for case in cases {
+        for format in crate::common::FORMATS {
+            let out = run_in(&root(), &["scan", "-", "--format", format], case.as_bytes());
+            assert_eq!(out.code, 2, "{case:?}: the unknown instruction is an error");
+            let printed = format!("{}{}", out.stdout, out.stderr).to_ascii_lowercase();
+            assert!(printed.contains("unknown instruction"), "{case:?} {format}");
+            for secret in secrets {
+                assert!(
+                    !printed.contains(&secret.to_ascii_lowercase()[..12]),
+                    "{format} prints {secret} for {case:?}:\n{printed}"
+                );
+            }
+        }
+    }
+    // a misspelt instruction is still named whole
+    let out = run_in(&root(), &["scan", "-"], b"FROM x\nHEALTHCHEK CMD true\n");
+    assert!(
+        out.stdout.contains("unknown instruction: HEALTHCHEK\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn demo_secrets_never_reach_any_output() {
     let raw = [
         "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",

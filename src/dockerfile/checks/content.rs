@@ -10,7 +10,7 @@ use crate::rules::RuleSet;
 pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate<'r>> {
     let mut out = Vec::new();
     let text = &instruction.text;
-    let keyword = instruction.keyword.to_ascii_uppercase();
+    let keyword = instruction.shown_keyword();
     for m in rules.find_matches(text.text.as_bytes()) {
         let rule = &rules.rules()[m.rule];
         out.push(Candidate {
