@@ -37,3 +37,6 @@ RUN openssl passwd -6 -stdin < /run/secrets/pw > /tmp/hash && redis-cli -a "$RED
 RUN curl -H "Authorization: Bearer $API_TOKEN" https://api.internal/ && docker login --password-stdin < /run/secrets/reg
 RUN find /var/lib/mysql ! -uid "$(id -u mysql)" -print0 | xargs -0 -r chown mysql
 RUN echo "tzdata tzdata/Areas select Europe" | debconf-set-selections && keytool -list -storepass:env STORE_PASS
+RUN echo "$DEPLOY_SSH_KEY" > /root/.ssh/id_rsa && git clone git@github.com:org/app.git && rm -f /root/.ssh/id_rsa
+RUN echo "registry=$NPM_REGISTRY" > /app/.npmrc && echo 'fund=false' >> /app/.npmrc
+RUN printf '#!/bin/sh\necho "$DB_PASSWORD" > ~/.pgpass\nexec app\n' > /entrypoint.sh

@@ -42,3 +42,5 @@ RUN curl -fsS -H "Authorization: Bearer Zk9qW2xR7tLm4pV8sN3bC6yH" https://api.in
 RUN htpasswd -bc /etc/nginx/.htpasswd admin Pz3kRw8mQv1X
 RUN keytool -genkeypair -alias app -keystore /app/ks.jks -storepass Ht6yUj2kLm9B -dname CN=app
 RUN openssl req -x509 -newkey rsa:2048 -passout pass:Wq5rTz8nLk3M -keyout /app/k.pem -out /app/c.pem -subj /CN=app
+RUN echo "$DEPLOY_SSH_KEY" | base64 -d > /root/.ssh/id_ed25519 && chmod 600 /root/.ssh/id_ed25519
+RUN --mount=type=secret,id=npmrc cp /run/secrets/npmrc /app/.npmrc && npm ci --omit=dev

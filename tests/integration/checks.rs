@@ -85,6 +85,8 @@ fn build_args_recorded_in_history() {
             row("dockerfile.secret-build-arg", "medium", 2, None),
             row("dockerfile.secret-build-arg", "low", 3, None),
             row("dockerfile.secret-arg", "high", 4, s("Xk29vLq7TzQp4mW8")),
+            // and the token is in the layer's .npmrc, which no `rm` removes
+            row("file.npmrc", "medium", 5, None),
         ]
     );
     assert!(report.findings[0].fix.contains("--mount=type=secret"));
@@ -575,4 +577,43 @@ fn a_literal_default_of_a_variable_is_the_secret() {
             .iter()
             .all(|(_, _, _, secret)| secret.as_deref().is_none_or(|v| !v.starts_with('-')))
     );
+}
+
+#[test]
+fn secret_files_a_run_writes_into_its_layer() {
+    let report = scan_text(
+        "FROM alpine\n\
+         ARG SSH_PRIVATE_KEY\n\
+         RUN mkdir -p /root/.ssh && echo \"${SSH_PRIVATE_KEY}\" > /root/.ssh/id_rsa && git clone git@host:x\n\
+         RUN --mount=type=secret,id=npmrc cat /run/secrets/npmrc > /app/.npmrc && npm ci\n\
+         RUN echo \"//registry.npmjs.org/:_authToken=$NPM_TOKEN\" | tee -a ~/.npmrc\n\
+         RUN echo \"$DEPLOY_KEY\" > ~/.ssh/id_ed25519 && git pull && rm -f ~/.ssh/id_ed25519\n\
+         RUN echo \"registry=$REGISTRY\" > .npmrc && echo 'sass_binary_site=x' >> ~/.npmrc\n\
+         RUN echo \"echo \\\"$PW\\\" > ~/.my.cnf\" > /start.sh\n",
+    );
+    let writes: Vec<_> = summary(&report.findings)
+        .into_iter()
+        .filter(|(rule, ..)| rule.starts_with("file."))
+        .collect();
+    assert_eq!(
+        writes,
+        [
+            row("file.ssh-private-key", "high", 3, None),
+            row("file.npmrc", "medium", 4, None),
+            row("file.npmrc", "medium", 5, None),
+        ]
+    );
+    let first = report
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "file.ssh-private-key")
+        .unwrap();
+    assert!(
+        first
+            .message
+            .contains("$SSH_PRIVATE_KEY into /root/.ssh/id_rsa"),
+        "{}",
+        first.message
+    );
+    assert_eq!(first.location.column, Some(56), "the target's column");
 }

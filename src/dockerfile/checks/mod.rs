@@ -4,7 +4,8 @@
 //! Each submodule proposes [`Candidate`]s for one instruction: [`variables`] (secret-looking
 //! `ENV`/`ARG`/`LABEL` names and their values, build args that end up in history), [`content`]
 //! (every content rule over the instruction text and heredoc bodies), [`run`] (literal secrets
-//! assigned in shell commands) and [`copy`] (secret files sent by `COPY`/`ADD`). This module
+//! assigned in shell commands), [`copy`] (secret files sent by `COPY`/`ADD`) and [`writes`]
+//! (secret files a `RUN` writes from a variable or build secret). This module
 //! resolves overlaps (a provider rule beats a Dockerfile check, which beats a generic rule),
 //! applies the stage's reach, honours suppressions, and builds the [`Finding`]s.
 
@@ -12,6 +13,7 @@ pub mod content;
 pub mod copy;
 pub mod run;
 pub mod variables;
+pub mod writes;
 
 use super::Dockerfile;
 use std::cmp::Reverse;
@@ -159,6 +161,7 @@ pub fn check(dockerfile: &Dockerfile, inputs: Inputs<'_>) -> Checked {
             ));
             candidates.extend(run::check(target, inputs.rules));
             candidates.extend(copy::check(target, inputs.rules, inputs.context));
+            candidates.extend(writes::check(target, inputs.rules));
         }
         let mut resolved = resolve_overlaps(candidates);
         if resolved.len() > MAX_FINDINGS_PER_INSTRUCTION {

@@ -1,0 +1,393 @@
+//! Secret files a `RUN` writes into its layer: `echo "$SSH_KEY" > ~/.ssh/id_rsa`,
+//! `echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" >> ~/.npmrc`, `… | tee .env`,
+//! `cp /run/secrets/npmrc ~/.npmrc`. The file is named by the path rules (as `COPY`'s are); its
+//! content comes from a build secret (`/run/secrets/…`) or a variable, so no content rule can see
+//! the value, but the layer keeps it. Written from a variable whose name does not look secret
+//! (`echo "registry=$REGISTRY" > .npmrc`), a file is reported only when its kind is high
+//! severity (keys, credential files). Literal content is left to the content rules
+//! (`echo 'sass_binary_site=…' >> ~/.npmrc` is no leak), and a file the same `RUN` removes again
+//! (`rm -f ~/.npmrc`, `rm -rf /root/.ssh`) never reaches the layer.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::Candidate;
+use crate::dockerfile::instruction::{Args, Command, Instruction, Kind};
+use crate::finding::{self, Severity};
+use crate::rules::RuleSet;
+use crate::rules::names;
+
+/// A `$NAME` or `${NAME…}` reference.
+static VARIABLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)").expect("variable regex"));
+
+/// Candidates for secret files written by a `RUN`.
+pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate<'r>> {
+    if instruction.kind != Kind::Run {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if let Args::Command(Command::Shell(shell)) = &instruction.args {
+        let base = instruction.text.text.find(shell.as_str()).unwrap_or(0);
+        for write in writes(shell) {
+            let span = (
+                instruction.text.file_offset(base + write.start),
+                instruction.text.file_offset(base + write.end),
+            );
+            out.extend(candidate(&write, span, rules));
+        }
+    }
+    for heredoc in &instruction.heredocs {
+        for write in writes(&heredoc.body) {
+            let span = (heredoc.offset + write.start, heredoc.offset + write.end);
+            out.extend(candidate(&write, span, rules));
+        }
+    }
+    out
+}
+
+fn candidate<'r>(write: &Write, span: (usize, usize), rules: &'r RuleSet) -> Option<Candidate<'r>> {
+    let path = write.target.trim_start_matches("./");
+    let rule = rules.match_path(path)?;
+    let secret_source =
+        write.from_secret_mount || write.variables.iter().any(|v| names::is_secret_name(v));
+    if !secret_source && (write.variables.is_empty() || rule.severity < Severity::High) {
+        return None;
+    }
+    let from = match (write.from_secret_mount, write.variables.first()) {
+        (true, _) => "a build secret".to_owned(),
+        (false, Some(name)) => format!("${name}"),
+        (false, None) => return None,
+    };
+    Some(Candidate {
+        rule,
+        severity: rule.severity,
+        message: format!(
+            "RUN writes {from} into {} ({}); the file stays in this layer of the image",
+            write.target, rule.name
+        ),
+        span,
+        anchor: finding::file_key(path),
+        secret: None,
+        context_file: None,
+        confidence: None,
+    })
+}
+
+/// A file a command writes, and where its content comes from.
+#[derive(Debug, PartialEq)]
+struct Write {
+    /// The target as written, unquoted.
+    target: String,
+    /// Byte range of the target word in the text.
+    start: usize,
+    end: usize,
+    /// Variables the writing pipeline reads, in order.
+    variables: Vec<String>,
+    /// The pipeline reads a build secret (`/run/secrets/…`).
+    from_secret_mount: bool,
+}
+
+/// A shell word with its byte range.
+#[derive(Debug, Clone)]
+struct Word {
+    text: String,
+    start: usize,
+    end: usize,
+}
+
+/// One pipeline stage: its words and the redirection targets (`>`, `>>`) among them.
+#[derive(Debug, Default)]
+struct Stage {
+    words: Vec<Word>,
+    redirects: Vec<Word>,
+    /// Byte range of the stage's text.
+    start: usize,
+    end: usize,
+}
+
+/// Every file written (redirection, `tee`, `cp`/`install` of a build secret) that no later `rm`
+/// of the same text removes.
+fn writes(text: &str) -> Vec<Write> {
+    let pipelines = pipelines(text);
+    let mut out = Vec::new();
+    for (p, pipeline) in pipelines.iter().enumerate() {
+        for stage in pipeline {
+            let command = stage.words.first().map(|w| w.text.as_str());
+            let mut targets: Vec<(&Word, usize)> =
+                stage.redirects.iter().map(|w| (w, stage.end)).collect();
+            let before_stage = pipeline.first().map_or(stage.start, |f| f.start);
+            let args = stage.words.get(1..).unwrap_or_default();
+            match (command, args.split_last()) {
+                (Some("tee"), _) => targets.extend(
+                    args.iter()
+                        .filter(|w| !w.text.starts_with('-'))
+                        .map(|w| (w, stage.start)),
+                ),
+                (Some("cp" | "install" | "mv"), Some((last, sources)))
+                    if sources.iter().any(|w| w.text.contains("/run/secrets/")) =>
+                {
+                    targets.push((last, stage.end));
+                }
+                _ => {}
+            }
+            for (target, source_end) in targets {
+                let source = &text[before_stage..source_end.max(before_stage)];
+                if removed_later(&target.text, &pipelines[p + 1..]) {
+                    continue;
+                }
+                out.push(Write {
+                    target: target.text.clone(),
+                    start: target.start,
+                    end: target.end,
+                    variables: VARIABLE
+                        .captures_iter(source)
+                        .map(|c| c[1].to_owned())
+                        .collect(),
+                    from_secret_mount: source.contains("/run/secrets/"),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `~/x`, `$HOME/x` and `${HOME}/x` as `/root/x` (the user of most builds).
+fn normalize(path: &str) -> String {
+    for home in ["~/", "$HOME/", "${HOME}/"] {
+        if let Some(rest) = path.strip_prefix(home) {
+            return format!("/root/{rest}");
+        }
+    }
+    path.trim_end_matches('/').to_owned()
+}
+
+/// True when a later `rm`/`shred` removes `target`: the same path, a directory holding it, or
+/// the same file name (a relative path after a `cd`).
+fn removed_later(target: &str, later: &[Vec<Stage>]) -> bool {
+    let target = normalize(target);
+    let name = target.rsplit('/').next().unwrap_or(&target);
+    later.iter().flatten().any(|stage| {
+        let command = stage.words.first().map(|w| w.text.as_str());
+        matches!(command, Some("rm" | "shred"))
+            && stage
+                .words
+                .get(1..)
+                .unwrap_or_default()
+                .iter()
+                .filter(|w| !w.text.starts_with('-'))
+                .map(|w| normalize(&w.text))
+                .any(|arg| {
+                    arg == target
+                        || target.starts_with(&format!("{arg}/"))
+                        || arg.rsplit('/').next() == Some(name)
+                })
+    })
+}
+
+/// The text's pipelines (split at unquoted `;`, `&&`, `||`, `&`, newlines and parentheses), each
+/// a list of stages (split at `|`). Quotes are honoured, words unquoted; it is not a shell, only
+/// enough of one to find who writes which file.
+fn pipelines(text: &str) -> Vec<Vec<Stage>> {
+    let bytes = text.as_bytes();
+    let mut out: Vec<Vec<Stage>> = vec![Vec::new()];
+    let mut stage = Stage::default();
+    let mut word: Option<Word> = None;
+    let mut redirect = false;
+    let mut i = 0;
+    let finish_word = |word: &mut Option<Word>, stage: &mut Stage, redirect: &mut bool| {
+        if let Some(w) = word.take() {
+            if std::mem::take(redirect) {
+                stage.redirects.push(w);
+            } else {
+                stage.words.push(w);
+            }
+        }
+    };
+    let finish_stage = |stage: &mut Stage, at: usize, out: &mut Vec<Vec<Stage>>, new_pipeline| {
+        stage.end = at;
+        let done = std::mem::take(stage);
+        stage.start = at + 1;
+        if let Some(last) = out.last_mut() {
+            last.push(done);
+        }
+        if new_pipeline {
+            out.push(Vec::new());
+        }
+    };
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\'' | b'"' => {
+                // inside double quotes a backslash escapes the next byte (`\"` does not close)
+                let mut close = i + 1;
+                while close < bytes.len() && bytes[close] != b {
+                    close += if b == b'"' && bytes[close] == b'\\' {
+                        2
+                    } else {
+                        1
+                    };
+                }
+                let close = close.min(bytes.len());
+                let w = word.get_or_insert(Word {
+                    text: String::new(),
+                    start: i,
+                    end: i,
+                });
+                w.text.push_str(&text[i + 1..close]);
+                i = (close + 1).min(bytes.len());
+                w.end = i;
+                continue;
+            }
+            b'\\' if i + 1 < bytes.len() => {
+                let w = word.get_or_insert(Word {
+                    text: String::new(),
+                    start: i,
+                    end: i,
+                });
+                let next = text[i + 1..].chars().next().unwrap_or(' ');
+                w.text.push(next);
+                i += 1 + next.len_utf8();
+                w.end = i;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' => finish_word(&mut word, &mut stage, &mut redirect),
+            b'>' => {
+                // `2>` names a stream (its digits are no word); `>&2`/`2>&1` duplicate one
+                if word
+                    .as_ref()
+                    .is_some_and(|w| w.end == i && w.text.bytes().all(|c| c.is_ascii_digit()))
+                {
+                    word = None;
+                }
+                finish_word(&mut word, &mut stage, &mut redirect);
+                if bytes.get(i + 1) == Some(&b'>') {
+                    i += 1;
+                }
+                if bytes.get(i + 1) == Some(&b'&') {
+                    i += 2;
+                    while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'-') {
+                        i += 1;
+                    }
+                    continue;
+                }
+                redirect = true;
+            }
+            b'&' if bytes.get(i + 1) == Some(&b'>') => {
+                // `&>`: both streams to the file; the `>` comes next
+                finish_word(&mut word, &mut stage, &mut redirect);
+            }
+            b'<' => finish_word(&mut word, &mut stage, &mut redirect),
+            b';' | b'\n' | b'(' | b')' | b'&' | b'|' => {
+                finish_word(&mut word, &mut stage, &mut redirect);
+                let pipe = b == b'|' && bytes.get(i + 1) != Some(&b'|');
+                finish_stage(&mut stage, i, &mut out, !pipe);
+                if (b == b'&' || b == b'|') && bytes.get(i + 1) == Some(&b) {
+                    i += 1;
+                    stage.start = i + 1;
+                }
+            }
+            _ => {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                let w = word.get_or_insert(Word {
+                    text: String::new(),
+                    start: i,
+                    end: i,
+                });
+                w.text.push(c);
+                i += c.len_utf8();
+                w.end = i;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    finish_word(&mut word, &mut stage, &mut redirect);
+    finish_stage(&mut stage, bytes.len(), &mut out, false);
+    out.retain(|p| !p.is_empty());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets(text: &str) -> Vec<(String, Vec<String>, bool)> {
+        writes(text)
+            .into_iter()
+            .map(|w| (w.target, w.variables, w.from_secret_mount))
+            .collect()
+    }
+
+    #[test]
+    fn finds_who_writes_what() {
+        let t = |s: &str| targets(s);
+        assert_eq!(
+            t(r#"mkdir /root/.ssh && echo "$GIT_SSH_KEY" > "/root/.ssh/id_rsa" && chmod 600 x"#),
+            [(
+                "/root/.ssh/id_rsa".into(),
+                vec!["GIT_SSH_KEY".into()],
+                false
+            )]
+        );
+        assert_eq!(
+            t("echo ${KEY} | base64 -d >> ~/.ssh/id_ed25519 2>/dev/null"),
+            [
+                ("~/.ssh/id_ed25519".into(), vec!["KEY".into()], false),
+                ("/dev/null".into(), vec!["KEY".into()], false)
+            ]
+        );
+        assert_eq!(
+            t("printf '%s' \"$T\" | tee -a .npmrc >/dev/null; cat x"),
+            [
+                ("/dev/null".into(), vec!["T".into()], false),
+                (".npmrc".into(), vec!["T".into()], false)
+            ]
+        );
+        assert_eq!(
+            t("cp /run/secrets/npmrc /root/.npmrc && npm ci"),
+            [("/root/.npmrc".into(), vec![], true)]
+        );
+        // the source of a write is its own pipeline, not the commands before it
+        assert_eq!(
+            t("export A=$TOKEN; echo hi > .env"),
+            [(".env".into(), vec![], false)]
+        );
+        // `>&2` is a stream, `2>&1` too
+        assert!(t("echo $X >&2; echo $Y 2>&1").is_empty());
+        // a script written for later holds redirections the build does not run
+        assert_eq!(
+            t(r#"echo -e "run \"$PW\" > ~/.my.cnf \n" > /start.sh"#),
+            [("/start.sh".into(), vec!["PW".into()], false)]
+        );
+        // commands without arguments, and nothing at all
+        for text in [
+            "cp",
+            "tee",
+            "rm",
+            "mv;",
+            "",
+            ">",
+            "|",
+            "&&",
+            "'",
+            "\\",
+            "echo $A >",
+        ] {
+            let _ = t(text);
+        }
+    }
+
+    #[test]
+    fn a_file_removed_by_the_same_run_is_not_written() {
+        assert!(targets("echo $K > ~/.ssh/id_rsa && git clone x && rm ~/.ssh/id_rsa").is_empty());
+        assert!(
+            targets("echo $K > /root/.ssh/id_rsa && git clone x && rm -rf /root/.ssh").is_empty()
+        );
+        assert!(targets("cd /app && echo $T > .npmrc && npm ci && rm -f /app/.npmrc").is_empty());
+        // removed before it is written, or something else removed
+        assert_eq!(targets("rm -f .npmrc; echo $T > .npmrc").len(), 1);
+        assert_eq!(targets("echo $T > .npmrc; rm -f .yarnrc").len(), 1);
+    }
+}
