@@ -589,7 +589,13 @@ fn secret_files_a_run_writes_into_its_layer() {
          RUN echo \"//registry.npmjs.org/:_authToken=$NPM_TOKEN\" | tee -a ~/.npmrc\n\
          RUN echo \"$DEPLOY_KEY\" > ~/.ssh/id_ed25519 && git pull && rm -f ~/.ssh/id_ed25519\n\
          RUN echo \"registry=$REGISTRY\" > .npmrc && echo 'sass_binary_site=x' >> ~/.npmrc\n\
-         RUN echo \"echo \\\"$PW\\\" > ~/.my.cnf\" > /start.sh\n",
+         RUN echo \"echo \\\"$PW\\\" > ~/.my.cnf\" > /start.sh\n\
+         RUN cat <<EOF > /root/.npmrc\n\
+         //registry.npmjs.org/:_authToken=${NPM_TOKEN}\n\
+         EOF\n\
+         RUN cat <<'EOF' > /app/.npmrc\n\
+         //registry.npmjs.org/:_authToken=${NPM_TOKEN}\n\
+         EOF\n",
     );
     let writes: Vec<_> = summary(&report.findings)
         .into_iter()
@@ -601,6 +607,8 @@ fn secret_files_a_run_writes_into_its_layer() {
             row("file.ssh-private-key", "high", 3, None),
             row("file.npmrc", "medium", 4, None),
             row("file.npmrc", "medium", 5, None),
+            // the heredoc's expansion is written; a quoted one writes the text `${NPM_TOKEN}`
+            row("file.npmrc", "medium", 9, None),
         ]
     );
     let first = report

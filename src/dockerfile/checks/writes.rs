@@ -1,6 +1,6 @@
 //! Secret files a `RUN` writes into its layer: `echo "$SSH_KEY" > ~/.ssh/id_rsa`,
 //! `echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" >> ~/.npmrc`, `… | tee .env`,
-//! `cp /run/secrets/npmrc ~/.npmrc`. The file is named by the path rules (as `COPY`'s are); its
+//! `cp /run/secrets/npmrc ~/.npmrc`, `cat <<EOF > ~/.npmrc` with a heredoc that expands one. The file is named by the path rules (as `COPY`'s are); its
 //! content comes from a build secret (`/run/secrets/…`) or a variable, so no content rule can see
 //! the value, but the layer keeps it. Written from a variable whose name does not look secret
 //! (`echo "registry=$REGISTRY" > .npmrc`), a file is reported only when its kind is high
@@ -30,7 +30,14 @@ pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate
     let mut out = Vec::new();
     if let Args::Command(Command::Shell(shell)) = &instruction.args {
         let base = instruction.text.text.find(shell.as_str()).unwrap_or(0);
-        for write in writes(shell) {
+        for mut write in writes(shell) {
+            // `cat <<EOF > ~/.npmrc`: what the heredoc expands is written too
+            if write.reads_heredoc {
+                for heredoc in instruction.heredocs.iter().filter(|h| h.expand) {
+                    let names = VARIABLE.captures_iter(&heredoc.body);
+                    write.variables.extend(names.map(|c| c[1].to_owned()));
+                }
+            }
             let span = (
                 instruction.text.file_offset(base + write.start),
                 instruction.text.file_offset(base + write.end),
@@ -87,6 +94,8 @@ struct Write {
     variables: Vec<String>,
     /// The pipeline reads a build secret (`/run/secrets/…`).
     from_secret_mount: bool,
+    /// The pipeline reads a heredoc (`<<EOF`).
+    reads_heredoc: bool,
 }
 
 /// A shell word with its byte range.
@@ -146,6 +155,7 @@ fn writes(text: &str) -> Vec<Write> {
                         .map(|c| c[1].to_owned())
                         .collect(),
                     from_secret_mount: source.contains("/run/secrets/"),
+                    reads_heredoc: source.contains("<<"),
                 });
             }
         }
