@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(dockerfile image layer attribution)
+[ ${#targets[@]} -gt 0 ] || targets=(dockerfile image layer attribution rpmdb)
 export RUSTC_BOOTSTRAP=1
 for target in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$target"

@@ -12,6 +12,7 @@ pub mod config;
 pub mod descriptor;
 pub mod layout;
 pub mod packages;
+pub mod rpmdb;
 pub mod store;
 
 use std::fs::File;

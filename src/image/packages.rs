@@ -1,6 +1,7 @@
 //! Whose file is it? The package databases inside the image say which files an OS or language
 //! package installed: dpkg (`var/lib/dpkg/info/<pkg>.list`, and distroless images'
-//! `var/lib/dpkg/status.d/<pkg>.md5sums`), apk (`lib/apk/db/installed`), Python
+//! `var/lib/dpkg/status.d/<pkg>.md5sums`), apk (`lib/apk/db/installed`), rpm's SQLite database
+//! (`rpmdb.sqlite`, see [`super::rpmdb`]; read when the layer is, kept as `package\tpath` lines), Python
 //! (`…/site-packages/<dist>.dist-info/RECORD`), npm and gems by path (`…/node_modules/<pkg>/…`,
 //! `<gem home>/gems/<name>-<version>/…`). Some files are the vendor's without being listed:
 //! dpkg's own record of a package (its maintainer scripts and debconf templates),
@@ -17,13 +18,56 @@ use super::store::resolve;
 
 /// The largest package database file read (bytes).
 pub const MAX_DATABASE_BYTES: u64 = 16 << 20;
+/// The largest rpm database read (bytes): a UBI image's is a few MB, a full Fedora's 100 MB.
+pub const MAX_RPM_DATABASE_BYTES: u64 = 128 << 20;
 
 /// True for files whose content is a package database (read, not scanned).
 pub fn is_database(path: &str) -> bool {
     (path.starts_with("var/lib/dpkg/info/") && path.ends_with(".list"))
         || distroless_md5sums(path).is_some()
         || path == "lib/apk/db/installed"
+        || is_rpm_database(path)
         || (path.ends_with("/RECORD") && path.contains(".dist-info/"))
+}
+
+/// rpm's SQLite database, where RHEL/UBI 9 and Amazon Linux 2023 (`var/lib/rpm`) and Fedora
+/// (`usr/lib/sysimage/rpm`) keep it.
+fn is_rpm_database(path: &str) -> bool {
+    matches!(
+        path,
+        "var/lib/rpm/rpmdb.sqlite" | "usr/lib/sysimage/rpm/rpmdb.sqlite"
+    )
+}
+
+/// The most bytes of database `path` read.
+pub fn max_database_bytes(path: &str) -> u64 {
+    match is_rpm_database(path) {
+        true => MAX_RPM_DATABASE_BYTES,
+        false => MAX_DATABASE_BYTES,
+    }
+}
+
+/// What is kept of database `path` read whole as `bytes`: text databases as they are, rpm's
+/// reduced to `package\tpath` lines at once (its file may be large; the lines are a few per
+/// cent of it). An rpm database that does not read is an error naming why.
+pub fn keep_database(path: &str, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    if !is_rpm_database(path) {
+        return Ok(bytes);
+    }
+    if bytes.len() as u64 > MAX_RPM_DATABASE_BYTES {
+        return Err(format!(
+            "rpm database larger than {} MiB: its packages' files are not told apart",
+            MAX_RPM_DATABASE_BYTES >> 20
+        ));
+    }
+    let files = super::rpmdb::files(&bytes).map_err(|why| {
+        format!("rpm database unreadable ({why}): its packages' files are not told apart")
+    })?;
+    let mut out = Vec::new();
+    for (file, package) in files {
+        out.extend_from_slice(format!("{package}\t{file}\n").as_bytes());
+    }
+    Ok(out)
 }
 
 /// Path (without leading `/`) → owning package, e.g. `deb:libgnutls30`.
@@ -62,6 +106,10 @@ impl Ownership {
                 }
             } else if path == "lib/apk/db/installed" {
                 apk(&text, &mut owners);
+            } else if is_rpm_database(path) {
+                for (package, file) in text.lines().filter_map(|l| l.split_once('\t')) {
+                    owners.insert(file.to_owned(), format!("rpm:{package}"));
+                }
             } else {
                 record(path, &text, &mut owners);
             }

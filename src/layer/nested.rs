@@ -85,9 +85,12 @@ impl Walker<'_> {
             if depth == 0 && packages::is_database(&name) {
                 let mut content = Vec::new();
                 (&mut entry)
-                    .take(packages::MAX_DATABASE_BYTES)
+                    .take(packages::max_database_bytes(&name) + 1)
                     .read_to_end(&mut content)?;
-                self.out.databases.push((name, content));
+                match packages::keep_database(&name, content) {
+                    Ok(kept) => self.out.databases.push((name, kept)),
+                    Err(why) => self.out.file_error(&format!("{prefix}{name}"), why),
+                }
                 continue;
             }
             let path = format!("{prefix}{name}");

@@ -20,5 +20,6 @@ mod integrations;
 mod ownership;
 mod parser;
 mod reports;
+mod rpm_packages;
 mod safety;
 mod streams;
