@@ -1,7 +1,8 @@
 //! Whose file is it? The package databases inside the image say which files an OS or language
 //! package installed: dpkg (`var/lib/dpkg/info/<pkg>.list`, and distroless images'
-//! `var/lib/dpkg/status.d/<pkg>.md5sums`), apk (`lib/apk/db/installed`), rpm's SQLite database
-//! (`rpmdb.sqlite`, see [`super::rpmdb`]; read when the layer is, kept as `package\tpath` lines), Python
+//! `var/lib/dpkg/status.d/<pkg>.md5sums`), apk (`lib/apk/db/installed`), rpm (`rpmdb.sqlite` or
+//! Berkeley DB `Packages`, see [`super::rpmdb`]; read when the layer is, kept as `package\tpath`
+//! lines), Python
 //! (`…/site-packages/<dist>.dist-info/RECORD`), npm and gems by path (`…/node_modules/<pkg>/…`,
 //! `<gem home>/gems/<name>-<version>/…`). Some files are the vendor's without being listed:
 //! dpkg's own record of a package (its maintainer scripts and debconf templates),
@@ -30,12 +31,12 @@ pub fn is_database(path: &str) -> bool {
         || (path.ends_with("/RECORD") && path.contains(".dist-info/"))
 }
 
-/// rpm's SQLite database, where RHEL/UBI 9 and Amazon Linux 2023 (`var/lib/rpm`) and Fedora
-/// (`usr/lib/sysimage/rpm`) keep it.
+/// rpm's database: SQLite where RHEL/UBI 9 and Amazon Linux 2023 (`var/lib/rpm`) and Fedora
+/// (`usr/lib/sysimage/rpm`) keep it, Berkeley DB in RHEL/CentOS 7 and 8 and Amazon Linux 2.
 fn is_rpm_database(path: &str) -> bool {
     matches!(
         path,
-        "var/lib/rpm/rpmdb.sqlite" | "usr/lib/sysimage/rpm/rpmdb.sqlite"
+        "var/lib/rpm/rpmdb.sqlite" | "usr/lib/sysimage/rpm/rpmdb.sqlite" | "var/lib/rpm/Packages"
     )
 }
 
