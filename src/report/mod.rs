@@ -117,10 +117,13 @@ impl Report {
 
     /// Replaces every secret, wherever it appears in a finding (secret, instruction, message),
     /// with its redacted form. One Aho-Corasick pass per text over all secrets (longest first),
-    /// so the cost stays linear however many findings and secrets there are.
+    /// so the cost stays linear however many findings and secrets there are. An instruction is
+    /// the user's text and loses every secret; a message is ours, quoting names, paths and
+    /// fields, and loses every secret but a plain lowercase word: a value like `password` or
+    /// `admin` is weak, but reads as our own word there ("a hard-coded password-like value").
     pub fn redact(&mut self) {
-        // Placeholders (info) are not secrets: replacing `password` everywhere would only
-        // garble messages. Every finding's own secret field is redacted regardless.
+        // Placeholders (info) are not secrets. Every finding's own secret field is redacted
+        // regardless.
         let mut secrets: Vec<String> = self
             .findings
             .iter()
@@ -132,11 +135,24 @@ impl Report {
             .collect();
         secrets.sort();
         secrets.dedup();
-        let replacements: Vec<String> = secrets.iter().map(|s| finding::redact(s)).collect();
-        let matcher = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&secrets)
-            .ok();
+        let word = |s: &String| s.bytes().all(|b| b.is_ascii_lowercase());
+        let matcher = |secrets: Vec<&String>| {
+            let replacements: Vec<String> = secrets.iter().map(|s| finding::redact(s)).collect();
+            let matcher = AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&secrets)
+                .ok();
+            matcher.map(|m| (m, replacements))
+        };
+        let everywhere = matcher(secrets.iter().collect());
+        let in_messages = matcher(secrets.iter().filter(|s| !word(s)).collect());
+        let redact = |text: &mut String, with: &Option<(AhoCorasick, Vec<String>)>| {
+            if let Some((matcher, replacements)) = with
+                && matcher.is_match(text.as_str())
+            {
+                *text = matcher.replace_all(text, replacements);
+            }
+        };
         let findings = self
             .findings
             .iter_mut()
@@ -144,14 +160,9 @@ impl Report {
             .chain(&mut self.vendor);
         for finding in findings {
             finding.secret = finding.secret.as_deref().map(finding::redact);
-            let Some(matcher) = &matcher else { continue };
-            for text in [&mut finding.message]
-                .into_iter()
-                .chain(finding.location.instruction.as_mut())
-            {
-                if matcher.is_match(text.as_str()) {
-                    *text = matcher.replace_all(text, &replacements);
-                }
+            redact(&mut finding.message, &in_messages);
+            if let Some(instruction) = finding.location.instruction.as_mut() {
+                redact(instruction, &everywhere);
             }
         }
     }
@@ -274,6 +285,24 @@ mod tests {
         let all = format!("{:?}", report.findings);
         assert!(!all.contains(a) && !all.contains(b), "{all}");
         assert_eq!(report.findings[0].secret.as_deref(), Some("ghp_…4xXH"));
+    }
+
+    #[test]
+    fn a_weak_word_is_redacted_from_instructions_not_from_our_words() {
+        let mut weak = finding("password", "ENV DB_PASSWORD=password");
+        weak.message = "ENV DB_PASSWORD holds a hard-coded password-like value".into();
+        let mut report = Report {
+            findings: vec![weak],
+            ..Report::default()
+        };
+        report.redact();
+        let weak = &report.findings[0];
+        assert_eq!(weak.secret.as_deref(), Some("p…d"));
+        assert_eq!(
+            weak.location.instruction.as_deref(),
+            Some("ENV DB_PASSWORD=p…d")
+        );
+        assert!(weak.message.contains("password-like"), "{}", weak.message);
     }
 
     #[test]

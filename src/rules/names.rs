@@ -207,6 +207,25 @@ pub fn is_secret_name(name: &str) -> bool {
     whole || compound || pair
 }
 
+/// True when `name` looks secret and names a password (`ROOT_PASSWORD`, `dbPasswd`, `PGPASS`):
+/// a number is a fine password (`123456` is the world's most common), though not a fine token.
+pub fn is_password_name(name: &str) -> bool {
+    const PASSWORDS: &[&str] = &[
+        "password",
+        "passwords",
+        "passwd",
+        "pword",
+        "pwd",
+        "psw",
+        "pass",
+        "passphrase",
+    ];
+    is_secret_name(name)
+        && tokens(name).iter().any(|t| {
+            PASSWORDS.contains(&t.as_str()) || t.ends_with("password") || t.ends_with("passwd")
+        })
+}
+
 /// Splits a name into lowercase tokens on `_ - . /` and camelCase boundaries.
 ///
 /// `apiKey` → `api key`; `DBPassword` → `db password`; `db.password` → `db password`.

@@ -6,7 +6,7 @@
 //! placeholders. Values that merely *point* at a secret (a path, a URL without credentials, a
 //! `/run/secrets/...` mount) are [`ValueKind::Pointer`], which no check reports.
 
-use super::names::is_secret_name;
+use super::names::{is_password_name, is_secret_name};
 use crate::finding::Severity;
 
 /// The class of a candidate secret value.
@@ -296,7 +296,8 @@ fn is_placeholder(v: &str) -> bool {
 /// How a `name=value` pair should be reported: `None` when the name does not look secret or the
 /// value cannot be a secret; otherwise the severity and the class of the value. A random-looking
 /// literal is high, another literal medium, empty, placeholder or reference low. A value equal
-/// to its own name (`SECRET_KEY_BASE=secret_key_base`) is a placeholder.
+/// to its own name (`SECRET_KEY_BASE=secret_key_base`) is a placeholder. A number is no secret
+/// (`TOKEN_TTL=3600`) unless the name is a password's (`ROOT_PASSWORD=123456`).
 pub fn assess(name: &str, value: &str) -> Option<(Severity, ValueKind)> {
     if !is_secret_name(name) {
         return None;
@@ -304,6 +305,11 @@ pub fn assess(name: &str, value: &str) -> Option<(Severity, ValueKind)> {
     let mut kind = classify(value);
     if kind == ValueKind::Literal && value.eq_ignore_ascii_case(name) {
         kind = ValueKind::Placeholder;
+    }
+    let digits = value.trim_matches(|c| c == '"' || c == '\'');
+    let number = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    if kind == ValueKind::Pointer && number && is_password_name(name) {
+        kind = ValueKind::Literal;
     }
     let severity = match kind {
         ValueKind::Pointer => return None,

@@ -625,3 +625,32 @@ fn secret_files_a_run_writes_into_its_layer() {
     );
     assert_eq!(first.location.column, Some(56), "the target's column");
 }
+
+#[test]
+fn a_number_is_a_password_but_not_a_token() {
+    let text = "FROM x\n\
+         ARG ROOT_PASSWORD=123456\n\
+         ENV DB_PASSWORD=\"123456\" TOKEN_TTL=3600 API_KEY=12345 SESSION_TIMEOUT=30\n\
+         RUN export PGPASSWORD=5432 && psql\n";
+    let report = scan_text(text);
+    assert_eq!(
+        summary(&report.findings),
+        [
+            row("dockerfile.secret-arg", "medium", 2, s("123456")),
+            row("dockerfile.secret-env", "medium", 3, s("123456")),
+            row("dockerfile.run-secret-assignment", "medium", 4, s("5432")),
+        ]
+    );
+    // the weak value "password" elsewhere in the run does not garble our words
+    let dir = context(&[(
+        "Dockerfile",
+        &format!("{text}ENV ADMIN_PASSWORD=password\n"),
+    )]);
+    let out = run_in(dir.path(), &["scan", "Dockerfile", "--format", "json"], b"");
+    assert!(
+        out.stdout.contains("hard-coded password-like value"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("123456"), "{}", out.stdout);
+}
