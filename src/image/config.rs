@@ -32,7 +32,8 @@ pub struct ConfigMatch<'r> {
 }
 
 /// Every secret in the config; the same rule and secret is reported once (an `ENV` appears in
-/// both `Env` and `history`; `Env` wins because it is read first).
+/// both `Env` and `history`; `Env` wins because it is read first), its message naming the other
+/// fields that hold it.
 pub fn check<'r>(config: &Value, rules: &'r RuleSet) -> Vec<ConfigMatch<'r>> {
     let mut out = Vec::new();
     let inner = config
@@ -106,14 +107,57 @@ pub fn check<'r>(config: &Value, rules: &'r RuleSet) -> Vec<ConfigMatch<'r>> {
         }
     }
     let keep: HashSet<usize> = best.into_values().collect();
-    let mut seen = HashSet::new();
-    let mut index = 0;
-    out.retain(|m| {
-        index += 1;
-        let strongest = m.secret.is_none() || keep.contains(&(index - 1));
-        strongest && (m.secret.is_none() || seen.insert((m.rule.id.clone(), m.secret.clone())))
-    });
-    out
+    // the first field of each rule and secret is reported; the message names the others, so
+    // one fix removes them all ("also in history[3].created_by, Cmd")
+    let mut first: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut also: HashMap<usize, Vec<&str>> = HashMap::new();
+    let mut reported = Vec::new();
+    for (i, m) in out.iter().enumerate() {
+        let Some(secret) = &m.secret else {
+            reported.push(i);
+            continue;
+        };
+        if !keep.contains(&i) {
+            continue;
+        }
+        match first.get(&(m.rule.id.as_str(), secret.as_str())) {
+            Some(&at) => {
+                let fields = also.entry(at).or_default();
+                if out[at].field != m.field && !fields.contains(&m.field.as_str()) {
+                    fields.push(&m.field);
+                }
+            }
+            None => {
+                first.insert((&m.rule.id, secret), i);
+                reported.push(i);
+            }
+        }
+    }
+    let also: HashMap<usize, String> = also
+        .into_iter()
+        .filter(|(_, fields)| !fields.is_empty())
+        .map(|(at, fields)| (at, also_in(&fields)))
+        .collect();
+    let mut kept = Vec::with_capacity(reported.len());
+    for (i, mut m) in out.into_iter().enumerate() {
+        if reported.binary_search(&i).is_ok() {
+            if let Some(more) = also.get(&i) {
+                m.message.push_str(more);
+            }
+            kept.push(m);
+        }
+    }
+    kept
+}
+
+/// `; also in F1, F2, F3 and N more` for a secret found in more fields than its finding's.
+fn also_in(fields: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    let mut text = format!("; also in {}", fields[..fields.len().min(SHOWN)].join(", "));
+    if fields.len() > SHOWN {
+        text.push_str(&format!(" and {} more", fields.len() - SHOWN));
+    }
+    text
 }
 
 /// Content rules over one field; true when any matched.
@@ -264,6 +308,30 @@ mod tests {
         assert_eq!(
             clean_created_by("COPY app/ /srv/app/ # buildkit"),
             "COPY app/ /srv/app/"
+        );
+    }
+
+    #[test]
+    fn a_secret_in_many_fields_is_one_finding_naming_them() {
+        let token = "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";
+        let config: Value = serde_json::from_str(&format!(
+            r#"{{"config": {{"Env": ["T={token}"], "Labels": {{"t": "{token}"}},
+                "Cmd": ["sh", "-c", "x {token}"], "OnBuild": ["RUN x {token}"]}},
+                "history": [{{"created_by": "ENV T={token}"}}, {{"created_by": "RUN y {token}"}}]}}"#
+        ))
+        .unwrap();
+        let rules = RuleSet::builtin().unwrap();
+        let found = check(&config, &rules);
+        let github: Vec<&ConfigMatch<'_>> =
+            found.iter().filter(|m| m.rule.id == "github.pat").collect();
+        assert_eq!(github.len(), 1);
+        assert_eq!(github[0].field, "Env[0]");
+        assert!(
+            github[0]
+                .message
+                .ends_with("; also in Labels[\"t\"], Cmd, OnBuild[0] and 2 more"),
+            "{}",
+            github[0].message
         );
     }
 
