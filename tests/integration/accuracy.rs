@@ -190,6 +190,7 @@ fn image() -> (ImageBuilder, Vec<Label>) {
         ("/var/www/html/wp-config.php", "generic"),
         ("/root/.s3cfg", "aws"),
         ("/root/.s3cfg", "generic"),
+        ("/root/.s3cfg", "file"),
         ("/root/.vault-token", "file"),
     ];
     let labels = labels
