@@ -187,7 +187,7 @@ impl Instruction {
 }
 
 /// A keyword as messages show it, uppercased. An unknown keyword is shown whole only when it
-/// could be a misspelt instruction (letters, at most [`SHOWN_KEYWORD_CHARS`]); otherwise only
+/// could be a misspelt instruction (letters, at most 12); otherwise only
 /// its first letters and `…`: a line that lost the continuation before it starts with a value
 /// (`STRIPE_KEY=sk_live_…`, a bare token), which must not reach a message, and a binary file
 /// has one long "keyword".

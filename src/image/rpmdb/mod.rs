@@ -1,7 +1,7 @@
 //! rpm's package database, read without a database library: which package installed which
 //! file. Two formats: the SQLite `rpmdb.sqlite` of Fedora, RHEL/UBI 9, Rocky, Alma and Amazon
-//! Linux 2023 ([`sqlite`]), and the Berkeley DB hash `Packages` of RHEL/CentOS 7 and 8, UBI 8 and
-//! Amazon Linux 2 ([`bdb`]). Each yields rpm headers, and of each header only the package name
+//! Linux 2023 (`sqlite`), and the Berkeley DB hash `Packages` of RHEL/CentOS 7 and 8, UBI 8 and
+//! Amazon Linux 2 (`bdb`). Each yields rpm headers, and of each header only the package name
 //! and its file list are read (`NAME`, `DIRNAMES`, `DIRINDEXES`, `BASENAMES`, or the old
 //! `OLDFILENAMES`). Every offset is checked, every walk is bounded by the file's page count, and
 //! a database that does not read is an error, never a panic.
