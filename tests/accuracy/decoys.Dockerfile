@@ -40,3 +40,4 @@ RUN echo "tzdata tzdata/Areas select Europe" | debconf-set-selections && keytool
 RUN echo "$DEPLOY_SSH_KEY" > /root/.ssh/id_rsa && git clone git@github.com:org/app.git && rm -f /root/.ssh/id_rsa
 RUN echo "registry=$NPM_REGISTRY" > /app/.npmrc && echo 'fund=false' >> /app/.npmrc
 RUN printf '#!/bin/sh\necho "$DB_PASSWORD" > ~/.pgpass\nexec app\n' > /entrypoint.sh
+RUN echo 'env[API_SECRET] = $API_SECRET' >> /usr/local/etc/php-fpm.d/www.conf

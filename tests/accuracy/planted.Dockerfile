@@ -44,3 +44,4 @@ RUN keytool -genkeypair -alias app -keystore /app/ks.jks -storepass Ht6yUj2kLm9B
 RUN openssl req -x509 -newkey rsa:2048 -passout pass:Wq5rTz8nLk3M -keyout /app/k.pem -out /app/c.pem -subj /CN=app
 RUN echo "$DEPLOY_SSH_KEY" | base64 -d > /root/.ssh/id_ed25519 && chmod 600 /root/.ssh/id_ed25519
 RUN --mount=type=secret,id=npmrc cp /run/secrets/npmrc /app/.npmrc && npm ci --omit=dev
+RUN echo "export NPM_TOKEN=$NPM_TOKEN" >> /root/.bashrc && npm ci

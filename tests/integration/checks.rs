@@ -595,11 +595,15 @@ fn secret_files_a_run_writes_into_its_layer() {
          EOF\n\
          RUN cat <<'EOF' > /app/.npmrc\n\
          //registry.npmjs.org/:_authToken=${NPM_TOKEN}\n\
-         EOF\n",
+         EOF\n\
+         RUN echo \"export NPM_TOKEN=$NPM_TOKEN\" >> ~/.bashrc\n\
+         RUN --mount=type=secret,id=t cat /run/secrets/t >> /etc/environment\n\
+         RUN sed -i \"s/@TOKEN@/$API_TOKEN/\" /app/config.js\n\
+         RUN echo 'env[S] = $FB_SECRET' >> /etc/php/www.conf && echo \"$API_TOKEN\" > /dev/null\n",
     );
     let writes: Vec<_> = summary(&report.findings)
         .into_iter()
-        .filter(|(rule, ..)| rule.starts_with("file."))
+        .filter(|(rule, ..)| rule.starts_with("file.") || rule == "dockerfile.run-writes-secret")
         .collect();
     assert_eq!(
         writes,
@@ -609,6 +613,11 @@ fn secret_files_a_run_writes_into_its_layer() {
             row("file.npmrc", "medium", 5, None),
             // the heredoc's expansion is written; a quoted one writes the text `${NPM_TOKEN}`
             row("file.npmrc", "medium", 9, None),
+            // other files: a shell profile, /etc/environment, a file edited in place; not a
+            // single-quoted `$FB_SECRET` (expanded later, by php-fpm), not /dev/null
+            row("dockerfile.run-writes-secret", "medium", 15, None),
+            row("dockerfile.run-writes-secret", "high", 16, None),
+            row("dockerfile.run-writes-secret", "medium", 17, None),
         ]
     );
     let first = report

@@ -1,16 +1,15 @@
 //! Secret files a `RUN` writes into its layer: `echo "$SSH_KEY" > ~/.ssh/id_rsa`,
 //! `echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" >> ~/.npmrc`, `… | tee .env`,
-//! `cp /run/secrets/npmrc ~/.npmrc`, `cat <<EOF > ~/.npmrc` with a heredoc that expands one. The file is named by the path rules (as `COPY`'s are); its
+//! `cp /run/secrets/npmrc ~/.npmrc`, `cat <<EOF > ~/.npmrc` with a heredoc that expands one,
+//! `sed -i "s/@TOKEN@/$API_TOKEN/" config.js`. The file is named by the path rules (as `COPY`'s are); its
 //! content comes from a build secret (`/run/secrets/…`) or a variable, so no content rule can see
 //! the value, but the layer keeps it. Written from a variable whose name does not look secret
 //! (`echo "registry=$REGISTRY" > .npmrc`), a file is reported only when its kind is high
-//! severity (keys, credential files). Literal content is left to the content rules
+//! severity (keys, credential files). Any other file that receives a build secret or a
+//! secret-named variable (`echo "export NPM_TOKEN=$NPM_TOKEN" >> ~/.bashrc`, `cat
+//! /run/secrets/x >> /etc/environment`) is reported under `dockerfile.run-writes-secret`. Literal content is left to the content rules
 //! (`echo 'sass_binary_site=…' >> ~/.npmrc` is no leak), and a file the same `RUN` removes again
 //! (`rm -f ~/.npmrc`, `rm -rf /root/.ssh`) never reaches the layer.
-
-use std::sync::LazyLock;
-
-use regex::Regex;
 
 use super::Candidate;
 use crate::dockerfile::instruction::{Args, Command, Instruction, Kind};
@@ -18,9 +17,59 @@ use crate::finding::{self, Severity};
 use crate::rules::RuleSet;
 use crate::rules::names;
 
-/// A `$NAME` or `${NAME…}` reference.
-static VARIABLE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)").expect("variable regex"));
+/// True when a stage's output is derived from its input, not a copy of it: a hash or a count
+/// (`openssl passwd`, `sha256sum`; `openssl enc -d` decrypts, which is a copy).
+fn derives(stage: &Stage) -> bool {
+    const DERIVING: &[&str] = &[
+        "mkpasswd",
+        "htpasswd",
+        "md5sum",
+        "sha1sum",
+        "sha224sum",
+        "sha256sum",
+        "sha384sum",
+        "sha512sum",
+        "b2sum",
+        "cksum",
+        "wc",
+    ];
+    const OPENSSL_DIGESTS: &[&str] = &["passwd", "dgst", "md5", "sha1", "sha256", "sha512"];
+    let mut words = stage.words.iter().map(|w| w.text.as_str());
+    match words.next() {
+        Some("openssl") => words.next().is_some_and(|w| OPENSSL_DIGESTS.contains(&w)),
+        Some(command) => DERIVING.contains(&command),
+        None => false,
+    }
+}
+
+/// The names of the variables `text` expands: `$NAME` and `${NAME…}`, not escaped (`\$X`) and,
+/// when `quotes` (shell text, not a heredoc body), not inside single quotes (`'$X'` writes
+/// `$X` itself: a script or a config file that expands it later).
+fn expanded(text: &str, quotes: bool) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let (mut out, mut single, mut double, mut i) = (Vec::new(), false, false, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if !single => i += 1,
+            b'\'' if quotes && !double => single = !single,
+            b'"' if quotes && !single => double = !double,
+            b'$' if !single => {
+                let start = i + 1 + usize::from(bytes.get(i + 1) == Some(&b'{'));
+                let len = bytes[start.min(bytes.len())..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                    .count();
+                let name = &text[start..start + len];
+                if name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+                    out.push(name.to_owned());
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
 
 /// Candidates for secret files written by a `RUN`.
 pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate<'r>> {
@@ -34,8 +83,7 @@ pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate
             // `cat <<EOF > ~/.npmrc`: what the heredoc expands is written too
             if write.reads_heredoc {
                 for heredoc in instruction.heredocs.iter().filter(|h| h.expand) {
-                    let names = VARIABLE.captures_iter(&heredoc.body);
-                    write.variables.extend(names.map(|c| c[1].to_owned()));
+                    write.variables.extend(expanded(&heredoc.body, false));
                 }
             }
             let span = (
@@ -56,23 +104,44 @@ pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate
 
 fn candidate<'r>(write: &Write, span: (usize, usize), rules: &'r RuleSet) -> Option<Candidate<'r>> {
     let path = write.target.trim_start_matches("./");
-    let rule = rules.match_path(path)?;
-    let secret_source =
-        write.from_secret_mount || write.variables.iter().any(|v| names::is_secret_name(v));
-    if !secret_source && (write.variables.is_empty() || rule.severity < Severity::High) {
-        return None;
-    }
-    let from = match (write.from_secret_mount, write.variables.first()) {
+    let secret_variable = write.variables.iter().find(|v| names::is_secret_name(v));
+    let from = match (
+        write.from_secret_mount,
+        secret_variable.or(write.variables.first()),
+    ) {
         (true, _) => "a build secret".to_owned(),
         (false, Some(name)) => format!("${name}"),
         (false, None) => return None,
     };
+    let secret_source = write.from_secret_mount || secret_variable.is_some();
+    let (rule, severity, what) = match rules.match_path(path) {
+        // a secret file: from a secret, or (keys, credential files) from any variable
+        Some(rule) if secret_source || rule.severity >= Severity::High => {
+            (rule, rule.severity, format!(" ({})", rule.name))
+        }
+        Some(_) => return None,
+        // any other file that keeps a build secret or a secret-named variable (a shell
+        // profile, /etc/environment, a config file, an APT source with a token in its URL)
+        None if secret_source
+            && !["/dev/", "/proc/", "/sys/"]
+                .iter()
+                .any(|p| path.starts_with(p)) =>
+        {
+            let rule = rules.get("dockerfile.run-writes-secret")?;
+            let severity = match write.from_secret_mount {
+                true => Severity::High,
+                false => Severity::Medium,
+            };
+            (rule, severity, String::new())
+        }
+        None => return None,
+    };
     Some(Candidate {
         rule,
-        severity: rule.severity,
+        severity,
         message: format!(
-            "RUN writes {from} into {} ({}); the file stays in this layer of the image",
-            write.target, rule.name
+            "RUN writes {from} into {}{what}; the file stays in this layer of the image",
+            write.target
         ),
         span,
         anchor: finding::file_key(path),
@@ -139,21 +208,32 @@ fn writes(text: &str) -> Vec<Write> {
                 {
                     targets.push((last, stage.end));
                 }
+                // `sed -i "s/@TOKEN@/$TOKEN/" config.js` edits its last file in place
+                (Some("sed"), Some((last, _)))
+                    if args
+                        .iter()
+                        .any(|w| w.text.starts_with("-i") || w.text == "--in-place") =>
+                {
+                    targets.push((last, stage.end));
+                }
                 _ => {}
             }
+            // a hash of the secret is written, not the secret (`openssl passwd -6 -stdin <
+            // /run/secrets/pw > hash`, `echo "$PW" | sha256sum > sum`)
+            let derived = pipeline
+                .iter()
+                .take_while(|s| s.start <= stage.start)
+                .any(derives);
             for (target, source_end) in targets {
                 let source = &text[before_stage..source_end.max(before_stage)];
-                if removed_later(&target.text, &pipelines[p + 1..]) {
+                if derived || removed_later(&target.text, &pipelines[p + 1..]) {
                     continue;
                 }
                 out.push(Write {
                     target: target.text.clone(),
                     start: target.start,
                     end: target.end,
-                    variables: VARIABLE
-                        .captures_iter(source)
-                        .map(|c| c[1].to_owned())
-                        .collect(),
+                    variables: expanded(source, true),
                     from_secret_mount: source.contains("/run/secrets/"),
                     reads_heredoc: source.contains("<<"),
                 });
@@ -387,6 +467,29 @@ mod tests {
         ] {
             let _ = t(text);
         }
+    }
+
+    #[test]
+    fn only_what_the_shell_expands_is_a_variable() {
+        assert_eq!(
+            expanded(r#"a $A "${B:-x}" '$C' \$D "'$E'" '"$F"'"#, true),
+            ["A", "B", "E"]
+        );
+        assert_eq!(expanded("x '$A' \\$B ${C}", false), ["A", "C"]);
+        assert!(expanded("$ ${ $1 $", true).is_empty());
+        // a hash of a secret is no secret
+        assert!(targets("openssl passwd -6 -stdin < /run/secrets/pw > /tmp/hash").is_empty());
+        assert!(targets("echo \"$PW\" | sha256sum > /tmp/sum").is_empty());
+        assert_eq!(
+            targets("openssl enc -d -in /run/secrets/k.enc > /app/k").len(),
+            1
+        );
+        // a script written in single quotes for later
+        assert!(
+            targets("echo 'env[S] = $FB_SECRET' >> /etc/php-fpm.d/www.conf")[0]
+                .1
+                .is_empty()
+        );
     }
 
     #[test]
