@@ -1,15 +1,17 @@
 //! Secret files a `RUN` writes into its layer: `echo "$SSH_KEY" > ~/.ssh/id_rsa`,
 //! `echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" >> ~/.npmrc`, `… | tee .env`,
 //! `cp /run/secrets/npmrc ~/.npmrc`, `cat <<EOF > ~/.npmrc` with a heredoc that expands one,
-//! `sed -i "s/@TOKEN@/$API_TOKEN/" config.js`. The file is named by the path rules (as `COPY`'s are); its
-//! content comes from a build secret (`/run/secrets/…`) or a variable, so no content rule can see
-//! the value, but the layer keeps it. Written from a variable whose name does not look secret
-//! (`echo "registry=$REGISTRY" > .npmrc`), a file is reported only when its kind is high
-//! severity (keys, credential files). Any other file that receives a build secret or a
-//! secret-named variable (`echo "export NPM_TOKEN=$NPM_TOKEN" >> ~/.bashrc`, `cat
-//! /run/secrets/x >> /etc/environment`) is reported under `dockerfile.run-writes-secret`. Literal content is left to the content rules
-//! (`echo 'sass_binary_site=…' >> ~/.npmrc` is no leak), and a file the same `RUN` removes again
-//! (`rm -f ~/.npmrc`, `rm -rf /root/.ssh`) never reaches the layer.
+//! `sed -i "s/@TOKEN@/$API_TOKEN/" config.js`. The file is named by the path rules (as
+//! `COPY`'s are); its content comes from a build secret (`/run/secrets/…`) or a variable, so no
+//! content rule can see the value, but the layer keeps it. Written from a variable whose name
+//! does not look secret (`echo "registry=$REGISTRY" > .npmrc`), a file is reported only when its
+//! kind is high severity (keys, credential files). Any other file that receives a build secret
+//! or a secret-named variable (`echo "export NPM_TOKEN=$NPM_TOKEN" >> ~/.bashrc`, `cat
+//! /run/secrets/x >> /etc/environment`) is reported under `dockerfile.run-writes-secret`.
+//! Literal content is left to the content rules (`echo 'sass_binary_site=…' >> ~/.npmrc` is no
+//! leak); what the shell does not expand (`'$X'`, `\$X`) is text for later; a hash of a secret
+//! is no copy of it; and a file the same `RUN` removes again (`rm -f ~/.npmrc`, `rm -rf
+//! /root/.ssh`) never reaches the layer.
 
 use super::Candidate;
 use crate::dockerfile::instruction::{Args, Command, Instruction, Kind};
