@@ -80,12 +80,20 @@ fn header_files(blob: &[u8], budget: usize) -> Result<(String, Vec<String>), Str
         let at = data
             .get(offset..)
             .ok_or("an rpm header entry points past its data")?;
+        // each tag is read once: a hostile header repeating one a million times over the same
+        // data would otherwise parse that data a million times
         match (tag, kind) {
-            (TAG_NAME, TYPE_STRING) => name = strings(at, 1)?.pop(),
-            (TAG_DIRNAMES, TYPE_STRING_ARRAY) => dirs = Some(strings(at, count)?),
-            (TAG_BASENAMES, TYPE_STRING_ARRAY) => bases = Some(strings(at, count)?),
-            (TAG_OLDFILENAMES, TYPE_STRING_ARRAY) => old = Some(strings(at, count)?),
-            (TAG_DIRINDEXES, TYPE_INT32) => {
+            (TAG_NAME, TYPE_STRING) if name.is_none() => name = strings(at, 1)?.pop(),
+            (TAG_DIRNAMES, TYPE_STRING_ARRAY) if dirs.is_none() => {
+                dirs = Some(strings(at, count)?);
+            }
+            (TAG_BASENAMES, TYPE_STRING_ARRAY) if bases.is_none() => {
+                bases = Some(strings(at, count)?);
+            }
+            (TAG_OLDFILENAMES, TYPE_STRING_ARRAY) if old.is_none() => {
+                old = Some(strings(at, count)?);
+            }
+            (TAG_DIRINDEXES, TYPE_INT32) if indexes.is_none() => {
                 let bytes = at
                     .get(..count.saturating_mul(4))
                     .ok_or("an rpm header's directory indexes run past its data")?;
@@ -232,6 +240,16 @@ mod tests {
         lying[3] = 200;
         assert!(header_files(&lying, usize::MAX).is_err());
         assert!(header_files(&[], usize::MAX).is_err());
+        // a tag repeated is read once, the first time
+        let path = |i: usize| format!("/{}\0", if i == 0 { "a" } else { "b" }).into_bytes();
+        let repeated: Vec<(i32, u32, u32, Vec<u8>)> =
+            std::iter::once((TAG_NAME, TYPE_STRING, 1, b"x\0".to_vec()))
+                .chain((0..1000).map(|i| (TAG_OLDFILENAMES, TYPE_STRING_ARRAY, 1, path(i))))
+                .collect();
+        assert_eq!(
+            header_files(&header(&repeated), usize::MAX).unwrap().1,
+            ["a"]
+        );
     }
 
     #[test]
