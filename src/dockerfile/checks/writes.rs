@@ -13,6 +13,8 @@
 //! is no copy of it; and a file the same `RUN` removes again (`rm -f ~/.npmrc`, `rm -rf
 //! /root/.ssh`) never reaches the layer.
 
+use std::collections::HashMap;
+
 use super::Candidate;
 use crate::dockerfile::instruction::{Args, Command, Instruction, Kind};
 use crate::finding::{self, Severity};
@@ -83,9 +85,9 @@ pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate
         let base = instruction.text.text.find(shell.as_str()).unwrap_or(0);
         for mut write in writes(shell) {
             // `cat <<EOF > ~/.npmrc`: what the heredoc expands is written too
-            if write.reads_heredoc {
+            if write.source.heredoc {
                 for heredoc in instruction.heredocs.iter().filter(|h| h.expand) {
-                    write.variables.extend(expanded(&heredoc.body, false));
+                    write.source.variables(expanded(&heredoc.body, false));
                 }
             }
             let span = (
@@ -106,16 +108,16 @@ pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate
 
 fn candidate<'r>(write: &Write, span: (usize, usize), rules: &'r RuleSet) -> Option<Candidate<'r>> {
     let path = write.target.trim_start_matches("./");
-    let secret_variable = write.variables.iter().find(|v| names::is_secret_name(v));
+    let source = &write.source;
     let from = match (
-        write.from_secret_mount,
-        secret_variable.or(write.variables.first()),
+        source.secret_mount,
+        source.secret.as_ref().or(source.first.as_ref()),
     ) {
         (true, _) => "a build secret".to_owned(),
         (false, Some(name)) => format!("${name}"),
         (false, None) => return None,
     };
-    let secret_source = write.from_secret_mount || secret_variable.is_some();
+    let secret_source = source.secret_mount || source.secret.is_some();
     let (rule, severity, what) = match rules.match_path(path) {
         // a secret file: from a secret, or (keys, credential files) from any variable
         Some(rule) if secret_source || rule.severity >= Severity::High => {
@@ -130,7 +132,7 @@ fn candidate<'r>(write: &Write, span: (usize, usize), rules: &'r RuleSet) -> Opt
                 .any(|p| path.starts_with(p)) =>
         {
             let rule = rules.get("dockerfile.run-writes-secret")?;
-            let severity = match write.from_secret_mount {
+            let severity = match source.secret_mount {
                 true => Severity::High,
                 false => Severity::Medium,
             };
@@ -161,12 +163,8 @@ struct Write {
     /// Byte range of the target word in the text.
     start: usize,
     end: usize,
-    /// Variables the writing pipeline reads, in order.
-    variables: Vec<String>,
-    /// The pipeline reads a build secret (`/run/secrets/…`).
-    from_secret_mount: bool,
-    /// The pipeline reads a heredoc (`<<EOF`).
-    reads_heredoc: bool,
+    /// What the writing pipeline reads.
+    source: Source,
 }
 
 /// A shell word with its byte range.
@@ -187,28 +185,36 @@ struct Stage {
     end: usize,
 }
 
-/// Every file written (redirection, `tee`, `cp`/`install` of a build secret) that no later `rm`
-/// of the same text removes.
+/// Every file written (redirection, `tee`, `cp`/`install`/`mv` of a build secret, `sed -i`)
+/// that no later `rm` of the same text removes. Linear in the text: each stage is read once,
+/// and removals are looked up by path, parent directory and name.
 fn writes(text: &str) -> Vec<Write> {
     let pipelines = pipelines(text);
+    let removed = removals(&pipelines);
     let mut out = Vec::new();
     for (p, pipeline) in pipelines.iter().enumerate() {
+        let mut source = Source::default();
         for stage in pipeline {
             let command = stage.words.first().map(|w| w.text.as_str());
-            let mut targets: Vec<(&Word, usize)> =
-                stage.redirects.iter().map(|w| (w, stage.end)).collect();
-            let before_stage = pipeline.first().map_or(stage.start, |f| f.start);
             let args = stage.words.get(1..).unwrap_or_default();
+            // `tee` writes what the stages before it give; the others, with their own words
+            let before = source.clone();
+            source.read(&text[stage.start.min(stage.end)..stage.end]);
+            // a hash of the secret is written, not the secret (`openssl passwd -6 -stdin <
+            // /run/secrets/pw > hash`, `echo "$PW" | sha256sum > sum`)
+            source.derived |= derives(stage);
+            let mut targets: Vec<(&Word, &Source)> =
+                stage.redirects.iter().map(|w| (w, &source)).collect();
             match (command, args.split_last()) {
                 (Some("tee"), _) => targets.extend(
                     args.iter()
                         .filter(|w| !w.text.starts_with('-'))
-                        .map(|w| (w, stage.start)),
+                        .map(|w| (w, &before)),
                 ),
                 (Some("cp" | "install" | "mv"), Some((last, sources)))
                     if sources.iter().any(|w| w.text.contains("/run/secrets/")) =>
                 {
-                    targets.push((last, stage.end));
+                    targets.push((last, &source));
                 }
                 // `sed -i "s/@TOKEN@/$TOKEN/" config.js` edits its last file in place
                 (Some("sed"), Some((last, _)))
@@ -216,33 +222,97 @@ fn writes(text: &str) -> Vec<Write> {
                         .iter()
                         .any(|w| w.text.starts_with("-i") || w.text == "--in-place") =>
                 {
-                    targets.push((last, stage.end));
+                    targets.push((last, &source));
                 }
                 _ => {}
             }
-            // a hash of the secret is written, not the secret (`openssl passwd -6 -stdin <
-            // /run/secrets/pw > hash`, `echo "$PW" | sha256sum > sum`)
-            let derived = pipeline
-                .iter()
-                .take_while(|s| s.start <= stage.start)
-                .any(derives);
-            for (target, source_end) in targets {
-                let source = &text[before_stage..source_end.max(before_stage)];
-                if derived || removed_later(&target.text, &pipelines[p + 1..]) {
+            for (target, from) in targets {
+                if from.derived || removed_after(&removed, &target.text, p) {
                     continue;
                 }
                 out.push(Write {
                     target: target.text.clone(),
                     start: target.start,
                     end: target.end,
-                    variables: expanded(source, true),
-                    from_secret_mount: source.contains("/run/secrets/"),
-                    reads_heredoc: source.contains("<<"),
+                    source: from.clone(),
                 });
             }
         }
     }
     out
+}
+
+/// What a pipeline has read up to a stage: enough to judge what it writes.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Source {
+    /// The first variable it expands, and the first whose name looks secret.
+    first: Option<String>,
+    secret: Option<String>,
+    /// It reads a build secret (`/run/secrets/…`).
+    secret_mount: bool,
+    /// It reads a heredoc (`<<EOF`).
+    heredoc: bool,
+    /// A stage on the way hashes or counts (see [`derives`]).
+    derived: bool,
+}
+
+impl Source {
+    /// Takes in a stage's text.
+    fn read(&mut self, text: &str) {
+        self.variables(expanded(text, true));
+        self.secret_mount |= text.contains("/run/secrets/");
+        self.heredoc |= text.contains("<<");
+    }
+
+    /// Takes in expanded variable names.
+    fn variables(&mut self, names: Vec<String>) {
+        for name in names {
+            if self.secret.is_none() && names::is_secret_name(&name) {
+                self.secret = Some(name.clone());
+            }
+            if self.first.is_none() {
+                self.first = Some(name);
+            }
+        }
+    }
+}
+
+/// For each removal key, the last pipeline that removes it with `rm`/`shred`: `path:<path>`
+/// (normalised) and `name:<file name>`.
+fn removals(pipelines: &[Vec<Stage>]) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    for (p, stage) in pipelines
+        .iter()
+        .enumerate()
+        .flat_map(|(p, stages)| stages.iter().map(move |s| (p, s)))
+    {
+        let Some((command, args)) = stage.words.split_first() else {
+            continue;
+        };
+        if !matches!(command.text.as_str(), "rm" | "shred") {
+            continue;
+        }
+        for arg in args.iter().filter(|w| !w.text.starts_with('-')) {
+            let path = normalize(&arg.text);
+            let name = path.rsplit('/').next().unwrap_or(&path);
+            out.insert(format!("name:{name}"), p);
+            out.insert(format!("path:{path}"), p);
+        }
+    }
+    out
+}
+
+/// True when a pipeline after `p` removes `target`: the same path, a directory holding it, or
+/// the same file name (a relative path after a `cd`).
+fn removed_after(removed: &HashMap<String, usize>, target: &str, p: usize) -> bool {
+    let target = normalize(target);
+    let name = target.rsplit('/').next().unwrap_or(&target);
+    let later = |key: String| removed.get(&key).is_some_and(|&at| at > p);
+    later(format!("path:{target}"))
+        || later(format!("name:{name}"))
+        || target
+            .match_indices('/')
+            .any(|(i, _)| later(format!("path:{}", &target[..i])))
 }
 
 /// `~/x`, `$HOME/x` and `${HOME}/x` as `/root/x` (the user of most builds).
@@ -253,29 +323,6 @@ fn normalize(path: &str) -> String {
         }
     }
     path.trim_end_matches('/').to_owned()
-}
-
-/// True when a later `rm`/`shred` removes `target`: the same path, a directory holding it, or
-/// the same file name (a relative path after a `cd`).
-fn removed_later(target: &str, later: &[Vec<Stage>]) -> bool {
-    let target = normalize(target);
-    let name = target.rsplit('/').next().unwrap_or(&target);
-    later.iter().flatten().any(|stage| {
-        let command = stage.words.first().map(|w| w.text.as_str());
-        matches!(command, Some("rm" | "shred"))
-            && stage
-                .words
-                .get(1..)
-                .unwrap_or_default()
-                .iter()
-                .filter(|w| !w.text.starts_with('-'))
-                .map(|w| normalize(&w.text))
-                .any(|arg| {
-                    arg == target
-                        || target.starts_with(&format!("{arg}/"))
-                        || arg.rsplit('/').next() == Some(name)
-                })
-    })
 }
 
 /// The text's pipelines (split at unquoted `;`, `&&`, `||`, `&`, newlines and parentheses), each
@@ -405,10 +452,17 @@ fn pipelines(text: &str) -> Vec<Vec<Stage>> {
 mod tests {
     use super::*;
 
+    /// `(target, the first variable read, whether a build secret is read)` of every write.
     fn targets(text: &str) -> Vec<(String, Vec<String>, bool)> {
         writes(text)
             .into_iter()
-            .map(|w| (w.target, w.variables, w.from_secret_mount))
+            .map(|w| {
+                (
+                    w.target,
+                    w.source.first.into_iter().collect(),
+                    w.source.secret_mount,
+                )
+            })
             .collect()
     }
 
@@ -492,6 +546,13 @@ mod tests {
                 .1
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn the_first_secret_variable_names_the_source() {
+        let write = &writes("echo \"$HOME $USER $NPM_TOKEN $API_KEY\" >> .npmrc")[0];
+        assert_eq!(write.source.first.as_deref(), Some("HOME"));
+        assert_eq!(write.source.secret.as_deref(), Some("NPM_TOKEN"));
     }
 
     #[test]
