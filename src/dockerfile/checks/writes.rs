@@ -83,12 +83,18 @@ pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate
     let mut out = Vec::new();
     if let Args::Command(Command::Shell(shell)) = &instruction.args {
         let base = instruction.text.text.find(shell.as_str()).unwrap_or(0);
+        // `cat <<EOF > ~/.npmrc`: what the heredocs expand is written too (read once, however
+        // many commands read them)
+        let mut bodies = Source::default();
+        for heredoc in instruction.heredocs.iter().filter(|h| h.expand) {
+            bodies.variables(expanded(&heredoc.body, false));
+        }
         for mut write in writes(shell) {
-            // `cat <<EOF > ~/.npmrc`: what the heredoc expands is written too
             if write.source.heredoc {
-                for heredoc in instruction.heredocs.iter().filter(|h| h.expand) {
-                    write.source.variables(expanded(&heredoc.body, false));
-                }
+                let (first, secret) = (bodies.first.clone(), bodies.secret.clone());
+                write
+                    .source
+                    .variables(first.into_iter().chain(secret).collect());
             }
             let span = (
                 instruction.text.file_offset(base + write.start),
