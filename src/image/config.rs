@@ -110,7 +110,10 @@ pub fn check<'r>(config: &Value, rules: &'r RuleSet) -> Vec<ConfigMatch<'r>> {
     // the first field of each rule and secret is reported; the message names the others, so
     // one fix removes them all ("also in history[3].created_by, Cmd")
     let mut first: HashMap<(&str, &str), usize> = HashMap::new();
-    let mut also: HashMap<usize, Vec<&str>> = HashMap::new();
+    // the other fields of each reported match: the first few by name, then a count (a hostile
+    // config may repeat one secret in a million history entries)
+    let mut also: HashMap<usize, (Vec<&str>, usize)> = HashMap::new();
+    let mut named: HashSet<(usize, &str)> = HashSet::new();
     let mut reported = Vec::new();
     for (i, m) in out.iter().enumerate() {
         let Some(secret) = &m.secret else {
@@ -122,9 +125,12 @@ pub fn check<'r>(config: &Value, rules: &'r RuleSet) -> Vec<ConfigMatch<'r>> {
         }
         match first.get(&(m.rule.id.as_str(), secret.as_str())) {
             Some(&at) => {
-                let fields = also.entry(at).or_default();
-                if out[at].field != m.field && !fields.contains(&m.field.as_str()) {
-                    fields.push(&m.field);
+                if out[at].field != m.field && named.insert((at, &m.field)) {
+                    let (shown, count) = also.entry(at).or_default();
+                    if shown.len() < SHOWN_FIELDS {
+                        shown.push(&m.field);
+                    }
+                    *count += 1;
                 }
             }
             None => {
@@ -135,8 +141,7 @@ pub fn check<'r>(config: &Value, rules: &'r RuleSet) -> Vec<ConfigMatch<'r>> {
     }
     let also: HashMap<usize, String> = also
         .into_iter()
-        .filter(|(_, fields)| !fields.is_empty())
-        .map(|(at, fields)| (at, also_in(&fields)))
+        .map(|(at, (shown, count))| (at, also_in(&shown, count)))
         .collect();
     let mut kept = Vec::with_capacity(reported.len());
     for (i, mut m) in out.into_iter().enumerate() {
@@ -150,12 +155,15 @@ pub fn check<'r>(config: &Value, rules: &'r RuleSet) -> Vec<ConfigMatch<'r>> {
     kept
 }
 
-/// `; also in F1, F2, F3 and N more` for a secret found in more fields than its finding's.
-fn also_in(fields: &[&str]) -> String {
-    const SHOWN: usize = 3;
-    let mut text = format!("; also in {}", fields[..fields.len().min(SHOWN)].join(", "));
-    if fields.len() > SHOWN {
-        text.push_str(&format!(" and {} more", fields.len() - SHOWN));
+/// Fields named in a message besides the finding's own.
+const SHOWN_FIELDS: usize = 3;
+
+/// `; also in F1, F2, F3 and N more` for a secret found in `count` more fields than its
+/// finding's, the first of them `shown`.
+fn also_in(shown: &[&str], count: usize) -> String {
+    let mut text = format!("; also in {}", shown.join(", "));
+    if count > shown.len() {
+        text.push_str(&format!(" and {} more", count - shown.len()));
     }
     text
 }
