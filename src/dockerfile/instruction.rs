@@ -174,23 +174,20 @@ impl Instruction {
     pub fn is_exec_form(&self) -> bool {
         matches!(self.args, Args::Command(Command::Exec(_)))
     }
-}
 
-/// Longest unknown keyword shown whole: HEALTHCHECK, the longest instruction, and a typo's byte.
-const SHOWN_KEYWORD_CHARS: usize = 12;
-
-impl Instruction {
     /// The keyword as messages name it: see [`shown_keyword`].
     pub fn shown_keyword(&self) -> String {
         shown_keyword(&self.keyword)
     }
 }
 
+/// Longest unknown keyword shown whole: HEALTHCHECK, the longest instruction, and a typo's byte.
+const SHOWN_KEYWORD_CHARS: usize = 12;
+
 /// A keyword as messages show it, uppercased. An unknown keyword is shown whole only when it
-/// could be a misspelt instruction (letters, at most 12); otherwise only
-/// its first letters and `…`: a line that lost the continuation before it starts with a value
-/// (`STRIPE_KEY=sk_live_…`, a bare token), which must not reach a message, and a binary file
-/// has one long "keyword".
+/// could be a misspelt instruction (letters, at most 12); otherwise only its first letters and
+/// `…`: a line that lost the continuation before it starts with a value (`STRIPE_KEY=sk_live_…`,
+/// a bare token), which must not reach a message, and a binary file has one long "keyword".
 pub fn shown_keyword(keyword: &str) -> String {
     let letters = keyword.bytes().take_while(u8::is_ascii_alphabetic).count();
     if letters == keyword.len() && letters <= SHOWN_KEYWORD_CHARS {
