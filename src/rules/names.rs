@@ -7,7 +7,19 @@
 //! unambiguous words; and names that *point at* a secret (`*_FILE`, `*_PATH`, `*_URL`,
 //! `*_VERSION`, `GPG_KEY`, `*_SHA256`, `PUBLIC_KEY`, `*_KEY_ID`) are exempt.
 
-/// Tokens that mark a secret when they appear as a whole token.
+/// Whole tokens that name a password (a secret token too, see [`is_password_name`]).
+const PASSWORD_TOKENS: &[&str] = &[
+    "password",
+    "passwords",
+    "passwd",
+    "pword",
+    "pwd",
+    "psw",
+    "pass",
+    "passphrase",
+];
+
+/// Other tokens that mark a secret when they appear as a whole token.
 const SECRET_TOKENS: &[&str] = &[
     "apikey",
     "apikeys",
@@ -17,14 +29,6 @@ const SECRET_TOKENS: &[&str] = &[
     "creds",
     "key",
     "keys",
-    "password",
-    "passwords",
-    "passwd",
-    "pword",
-    "pwd",
-    "psw",
-    "pass",
-    "passphrase",
     "secret",
     "secrets",
     "token",
@@ -197,7 +201,9 @@ pub fn is_secret_name(name: &str) -> bool {
     {
         return false;
     }
-    let whole = tokens.iter().any(|t| SECRET_TOKENS.contains(&t.as_str()));
+    let whole = tokens
+        .iter()
+        .any(|t| SECRET_TOKENS.contains(&t.as_str()) || PASSWORD_TOKENS.contains(&t.as_str()));
     let compound = tokens
         .iter()
         .any(|t| t.len() > 6 && COMPOUND_SUFFIXES.iter().any(|s| t.ends_with(s)));
@@ -210,19 +216,11 @@ pub fn is_secret_name(name: &str) -> bool {
 /// True when `name` looks secret and names a password (`ROOT_PASSWORD`, `dbPasswd`, `PGPASS`):
 /// a number is a fine password (`123456` is the world's most common), though not a fine token.
 pub fn is_password_name(name: &str) -> bool {
-    const PASSWORDS: &[&str] = &[
-        "password",
-        "passwords",
-        "passwd",
-        "pword",
-        "pwd",
-        "psw",
-        "pass",
-        "passphrase",
-    ];
     is_secret_name(name)
         && tokens(name).iter().any(|t| {
-            PASSWORDS.contains(&t.as_str()) || t.ends_with("password") || t.ends_with("passwd")
+            PASSWORD_TOKENS.contains(&t.as_str())
+                || t.ends_with("password")
+                || t.ends_with("passwd")
         })
 }
 
