@@ -53,30 +53,26 @@ fn quad_bit(q: u32) -> usize {
     (q.wrapping_mul(0x9E37_79B1) >> 16) as usize
 }
 
+/// The first `N` bytes, zero past the end.
+fn first_padded<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    match bytes.first_chunk::<N>() {
+        Some(first) => *first,
+        None => {
+            let mut padded = [0u8; N];
+            padded[..bytes.len()].copy_from_slice(bytes);
+            padded
+        }
+    }
+}
+
 /// The folded little-endian word of up to four bytes, zero (then folded) past the end.
 fn folded_quad(bytes: &[u8]) -> u32 {
-    let four = match bytes.first_chunk::<4>() {
-        Some(four) => *four,
-        None => {
-            let mut four = [0u8; 4];
-            four[..bytes.len()].copy_from_slice(bytes);
-            four
-        }
-    };
-    u32::from_le_bytes(four) | 0x2020_2020
+    u32::from_le_bytes(first_padded(bytes)) | 0x2020_2020
 }
 
 /// The folded little-endian word of up to eight bytes, zero (then folded) past the end.
 fn folded_word(bytes: &[u8]) -> u64 {
-    let eight = match bytes.first_chunk::<8>() {
-        Some(eight) => *eight,
-        None => {
-            let mut eight = [0u8; 8];
-            eight[..bytes.len()].copy_from_slice(bytes);
-            eight
-        }
-    };
-    u64::from_le_bytes(eight) | FOLD
+    u64::from_le_bytes(first_padded(bytes)) | FOLD
 }
 
 fn trigram(bytes: &[u8]) -> u32 {
