@@ -19,7 +19,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use crate::layer::decode::{Decoder, Skip};
+use crate::layer::decode::{Decoder, Skip, is_zstd};
 use store::Store;
 
 /// How a whole image tarball is compressed, as `docker load` accepts it.
@@ -40,7 +40,7 @@ impl Outer {
     pub fn sniff(head: &[u8]) -> Option<Outer> {
         if head.starts_with(&[0x1f, 0x8b]) {
             Some(Outer::Gzip)
-        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        } else if is_zstd(head) {
             Some(Outer::Zstd)
         } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
             Some(Outer::Xz)
@@ -51,7 +51,8 @@ impl Outer {
         }
     }
 
-    fn name(self) -> &'static str {
+    /// The compression's name, as its tool is called.
+    pub fn name(self) -> &'static str {
         match self {
             Outer::Gzip => "gzip",
             Outer::Zstd => "zstd",

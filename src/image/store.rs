@@ -11,6 +11,8 @@ use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::layer::targuard;
+
 /// The most entries an outer image archive may have.
 pub const MAX_ARCHIVE_ENTRIES: usize = 1_000_000;
 
@@ -373,7 +375,7 @@ fn index<R: Read + Seek>(mut reader: R) -> io::Result<Index> {
         if count >= MAX_ARCHIVE_ENTRIES {
             return Err(invalid(format!("more than {MAX_ARCHIVE_ENTRIES} entries")));
         }
-        let entry = entry?;
+        let entry = entry.map_err(targuard::quiet)?;
         let Some(path) = clean(&String::from_utf8_lossy(&entry.path_bytes())) else {
             continue;
         };

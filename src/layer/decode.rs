@@ -10,6 +10,8 @@ use std::io::{self, BufRead, Read};
 use flate2::bufread::MultiGzDecoder;
 use sha2::Sha256;
 
+use crate::image::{Outer, is_tar};
+
 /// Bytes per block of a blob as it is read and hashed.
 pub const BLOCK: usize = 1 << 20;
 
@@ -177,6 +179,13 @@ pub enum Compression {
     Zstd,
 }
 
+/// True when `head` starts a zstd stream: a frame, or a skippable frame (the format lets one
+/// come first, and seekable or chunked writers put their metadata there).
+pub fn is_zstd(head: &[u8]) -> bool {
+    let skippable = head.len() >= 4 && head[0] & 0xf0 == 0x50 && head[1..4] == [0x2a, 0x4d, 0x18];
+    head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) || skippable
+}
+
 /// A decompressing reader over a hashed blob.
 pub enum Decoder<R: Read> {
     /// Plain tar.
@@ -201,12 +210,33 @@ impl<R: Read> Decoder<R> {
         Ok(if magic.starts_with(&[0x1f, 0x8b]) {
             let decoder = MultiGzDecoder::new(buffered);
             (Decoder::Gzip(Box::new(decoder)), Compression::Gzip)
-        } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        } else if is_zstd(magic) {
             let mut decoder = zstd::Decoder::with_buffer(buffered)?;
             decoder.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
             (Decoder::Zstd(Box::new(decoder)), Compression::Zstd)
+        } else if let Some(outer @ (Outer::Xz | Outer::Bzip2)) = Outer::sniff(magic) {
+            let message = format!(
+                "the blob is {}-compressed; stowaway reads gzip, zstd and uncompressed layers",
+                outer.name()
+            );
+            return Err(io::Error::new(io::ErrorKind::Unsupported, message));
         } else {
             (Decoder::Plain(buffered), Compression::None)
+        })
+    }
+
+    /// For an uncompressed blob whose first block is not a tar header (nor the zero blocks of
+    /// an empty tar), its first four bytes in hex (enough for any magic number, too few to
+    /// print a secret): the hint an unreadable layer's error needs.
+    pub fn not_a_tar(&mut self) -> Option<String> {
+        let Decoder::Plain(blob) = self else {
+            return None;
+        };
+        let head = blob.fill_buf().ok()?;
+        let zeros = head.iter().all(|&b| b == 0);
+        (!head.is_empty() && !is_tar(head) && !zeros).then(|| {
+            let shown = head.iter().take(4).map(|b| format!("{b:02x}"));
+            shown.collect::<Vec<_>>().join(" ")
         })
     }
 

@@ -8,7 +8,7 @@ pub mod chunk;
 pub mod decode;
 mod git;
 mod nested;
-mod targuard;
+pub mod targuard;
 pub mod whiteout;
 mod zipstream;
 
@@ -337,7 +337,7 @@ fn scan_with<R: Read>(
         Hashes::Skip => Box::new(Skip),
         Hashes::Check(_) | Hashes::Compute { .. } => sink.digest(),
     };
-    let (decoder, compression) = match Decoder::new(raw, raw_hash) {
+    let (mut decoder, compression) = match Decoder::new(raw, raw_hash) {
         Ok(d) => d,
         Err(e) => {
             out.error(format!("cannot read the blob: {e}"));
@@ -345,6 +345,7 @@ fn scan_with<R: Read>(
         }
     };
     let compressed = compression != Compression::None;
+    let not_a_tar = decoder.not_a_tar();
     let mut capped = Capped::new(decoder, limits.max_layer_bytes);
     // the expected digest of the blob and of its tar, or for a later check `Some("")`: computed
     let (raw_digest, tar_digest) = match hashes {
@@ -369,8 +370,12 @@ fn scan_with<R: Read>(
     } else {
         walk(stream, rules, limits, &mut out, sink)
     };
-    if let Err(e) = walked {
-        out.error(format!("stopped reading: {e}"));
+    match (walked, not_a_tar) {
+        (Ok(()), _) => {}
+        (Err(e), None) => out.error(format!("stopped reading: {e}")),
+        (Err(e), Some(head)) => out.error(format!(
+            "stopped reading: {e} (the blob is not a tar, nor gzip or zstd: it starts {head})"
+        )),
     }
     collect(sink.finish(), &mut out);
     out.digests.compressed = compressed;

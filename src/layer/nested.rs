@@ -16,7 +16,7 @@ use flate2::read::MultiGzDecoder;
 
 use super::decode::Capped;
 use super::git;
-use super::targuard::Guard;
+use super::targuard::{self, Guard};
 use super::zipstream;
 use super::{FileMatch, LayerScan, Limits, Window, WindowSink, chunk, entry_path};
 use crate::image::packages;
@@ -73,7 +73,7 @@ impl Walker<'_> {
                 let message = format!("more than {} entries", self.limits.max_entries);
                 return Err(io::Error::other(message));
             }
-            let mut entry = entry?;
+            let mut entry = entry.map_err(targuard::quiet)?;
             let name = entry_path(&entry.path_bytes());
             let kind = entry.header().entry_type();
             if depth == 0 && self.out.index.record(&name, kind.is_dir()) {

@@ -5,9 +5,30 @@
 //! those headers whole into memory before the entry they describe, so without the guard a
 //! hostile layer could make one name as large as the layer. Bytes are never changed; when the
 //! framing cannot be followed (a bad checksum, a bad size field), the guard steps aside and the
-//! tar reader reports the problem itself.
+//! tar reader reports the problem itself, through [`quiet`]: its messages quote the header
+//! they could not parse, and once the framing is lost that header is file content.
 
 use std::io::{self, Read};
+
+/// The tar reader's error without the bytes it quotes. A header it cannot parse is quoted (its
+/// name field, up to 100 bytes, and the field's text), and where the framing is lost (a corrupt
+/// size, a blob that is not a tar) the "header" is whatever comes next: the first line of a
+/// `.env` printed into a CI log. Such a message keeps what went wrong and drops the bytes:
+/// `a tar header's cksum field is not a number`.
+pub fn quiet(e: io::Error) -> io::Error {
+    let message = e.to_string();
+    if !message.starts_with("numeric field") {
+        return e;
+    }
+    let known = ["size", "mode", "uid", "gid", "mtime", "cksum"];
+    let field = message.split_once(" when getting ").map(|(_, rest)| rest);
+    let field = field.and_then(|rest| rest.split_once(' ')).map(|(f, _)| f);
+    let field = field.filter(|f| known.contains(f)).unwrap_or("numeric");
+    io::Error::new(
+        e.kind(),
+        format!("a tar header's {field} field is not a number"),
+    )
+}
 
 /// The largest GNU long name/link or PAX extended header read (Linux paths stop at 4 KiB;
 /// PAX headers also carry xattrs, which stop at 64 KiB).
@@ -218,6 +239,33 @@ mod tests {
             io::copy(&mut entry, &mut io::sink()).map_err(|e| e.to_string())?;
         }
         Ok(names)
+    }
+
+    #[test]
+    fn errors_do_not_quote_the_header() {
+        let mut block = [0u8; 512];
+        let line = b"GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123";
+        block[..line.len()].copy_from_slice(line);
+        let mut archive = tar::Archive::new(&block[..]);
+        let entry = archive.entries().unwrap().next().unwrap();
+        let raw = entry.err().expect("a header that does not parse");
+        assert!(
+            raw.to_string().contains("ghp_"),
+            "the tar reader quotes it: {raw}"
+        );
+        let quiet = quiet(raw).to_string();
+        assert_eq!(quiet, "a tar header's cksum field is not a number");
+        let e = io::Error::other("numeric field was not a number: ghp_abc");
+        assert_eq!(
+            quiet_text(e),
+            "a tar header's numeric field is not a number"
+        );
+        let e = io::Error::other("archive header checksum mismatch");
+        assert_eq!(quiet_text(e), "archive header checksum mismatch");
+    }
+
+    fn quiet_text(e: io::Error) -> String {
+        quiet(e).to_string()
     }
 
     #[test]

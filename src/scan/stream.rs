@@ -92,7 +92,10 @@ fn gather(
         }
         let mut entry = match entry {
             Ok(entry) => entry,
-            Err(e) => return Some(format!("stopped reading the archive: {e}")),
+            Err(e) => {
+                let e = layer::targuard::quiet(e);
+                return Some(format!("stopped reading the archive: {e}"));
+            }
         };
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let Some(path) = store::clean(&name) else {

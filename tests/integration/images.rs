@@ -1378,3 +1378,60 @@ fn truncated_and_corrupt_streams_and_tars_are_errors_and_the_rest_is_still_scann
         );
     }
 }
+
+/// A zstd layer may open with a skippable frame (the format allows it; seekable and chunked
+/// writers put metadata there): it is read. xz and bzip2 layers (old `docker load` took them)
+/// and blobs that are not tars are errors that say so, while the other layers are still
+/// reported, and no error quotes the bytes it could not read: a `.env` pushed as a layer, or a
+/// tar whose framing is lost inside a `.env`, must not be printed into a CI log.
+#[test]
+fn layer_compressions_are_sniffed_and_unreadable_blobs_are_named_not_quoted() {
+    let files = leaky().files(Format::OciArchive);
+    let blobs = layer_blobs(&files);
+    let blob = |i: usize| {
+        files
+            .iter()
+            .find(|(p, _)| *p == blobs[i])
+            .unwrap()
+            .1
+            .clone()
+    };
+    let (_, plain) = scan_files(&files, &["--no-digest-check"]);
+    let mut skippable = b"\x5e\x2a\x4d\x18\x04\x00\x00\x00meta".to_vec();
+    skippable.extend(blob(1));
+    let mut changed = files.clone();
+    replace(&mut changed, &blobs[1], skippable);
+    let (code, json) = scan_files(&changed, &["--no-digest-check"]);
+    assert_eq!((code, &json["findings"]), (1, &plain["findings"]), "{json}");
+
+    let line = format!("GITHUB_TOKEN={TOKEN}\n");
+    let secret = &TOKEN[8..TOKEN.len() - 4];
+    // a tar whose first entry's size is cut to one block: the next "header" is the .env line
+    let mut lost = builder::tar_of(&[file("srv/notes.txt", &format!("{}{line}", "x".repeat(512)))]);
+    lost[124..136].copy_from_slice(b"00000001000\0");
+    lost[148..156].copy_from_slice(b"        ");
+    let sum: u32 = lost[..512].iter().map(|&b| u32::from(b)).sum();
+    lost[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let cases: [(&[u8], &str); 4] = [
+        (
+            b"\xfd7zXZ\x00\x00\x04 not really xz",
+            "the blob is xz-compressed",
+        ),
+        (
+            b"BZh91AY&SY not really bzip2",
+            "the blob is bzip2-compressed",
+        ),
+        (
+            &line.repeat(20).into_bytes(),
+            "the blob is not a tar, nor gzip or zstd",
+        ),
+        (&lost, "a tar header's cksum field is not a number"),
+    ];
+    for (bytes, why) in cases {
+        let mut changed = files.clone();
+        replace(&mut changed, &blobs[0], bytes.to_vec());
+        let (code, json) = scan_files(&changed, &[]);
+        only_layer_0_failed_at(code, &json, why, 1);
+        assert!(!json.to_string().contains(secret), "{json}");
+    }
+}
