@@ -1,7 +1,9 @@
 //! The image config: secrets in `Env`, `Labels`, `Cmd`/`Entrypoint`, `OnBuild` and
 //! `history[].created_by` (including the build arguments BuildKit and buildah record there as
 //! `|N KEY=value … /bin/sh -c …`), and the history ↔ layer join that names the instruction
-//! behind each layer. The same name-and-value judgement as the Dockerfile audit applies.
+//! behind each layer. The same name-and-value judgement as the Dockerfile audit applies. The
+//! rest of the config and the image's provenance attestations are [`super::metadata`]'s; one
+//! secret found in several places is one finding naming them all.
 
 use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
@@ -11,6 +13,8 @@ use serde_json::Value;
 use crate::finding::{Confidence, Severity, with_note};
 use crate::rules::value;
 use crate::rules::{Matcher, Rule, RuleSet};
+
+use super::metadata;
 
 /// A finding in the config, before it becomes a [`crate::Finding`].
 #[derive(Debug, Clone)]
@@ -31,14 +35,38 @@ pub struct ConfigMatch<'r> {
     pub anchor: String,
 }
 
-/// Every secret in the config; the same rule and secret is reported once (an `ENV` appears in
-/// both `Env` and `history`; `Env` wins because it is read first), its message naming the other
-/// fields that hold it.
-pub fn check<'r>(config: &Value, rules: &'r RuleSet) -> Vec<ConfigMatch<'r>> {
+/// Every secret in the config and the provenance `statements`; the same rule and secret is
+/// reported once (an `ENV` appears in both `Env` and `history`; `Env` wins because it is read
+/// first), its message naming the other fields that hold it.
+pub fn check<'r>(
+    config: Option<&Value>,
+    statements: &[Value],
+    rules: &'r RuleSet,
+) -> Vec<ConfigMatch<'r>> {
     let mut out = Vec::new();
-    let inner = config
-        .get("config")
-        .or_else(|| config.get("container_config"));
+    if let Some(config) = config {
+        named_fields(config, rules, &mut out);
+        metadata::config_rest(config, rules, &mut out);
+    }
+    for statement in statements {
+        metadata::provenance(statement, rules, &mut out);
+    }
+    one_per_secret(out)
+}
+
+/// The object whose `Env`, `Labels`, `Cmd`… are read: `config`, else (old builders)
+/// `container_config`.
+pub(super) fn inner_key(config: &Value) -> &'static str {
+    match config.get("config") {
+        Some(_) => "config",
+        None => "container_config",
+    }
+}
+
+/// The fields of the config with a meaning: `Env`, `Labels`, `Entrypoint`/`Cmd`, `OnBuild`,
+/// `history[].created_by`.
+fn named_fields<'r>(config: &Value, rules: &'r RuleSet, out: &mut Vec<ConfigMatch<'r>>) {
+    let inner = config.get(inner_key(config));
     let strings = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
             .map(|a| {
@@ -52,8 +80,8 @@ pub fn check<'r>(config: &Value, rules: &'r RuleSet) -> Vec<ConfigMatch<'r>> {
     for (i, entry) in strings(inner.and_then(|c| c.get("Env"))).iter().enumerate() {
         let (name, val) = entry.split_once('=').unwrap_or((entry, ""));
         let field = format!("Env[{i}]");
-        if !content(&mut out, entry, &field, rules) {
-            pair(&mut out, name, val, &field, "image.secret-env", rules);
+        if !content(out, entry, &field, CONFIG, rules) {
+            pair(out, name, val, &field, "image.secret-env", rules);
         }
     }
     if let Some(labels) = inner
@@ -64,20 +92,20 @@ pub fn check<'r>(config: &Value, rules: &'r RuleSet) -> Vec<ConfigMatch<'r>> {
             let Some(val) = val.as_str() else { continue };
             let field = format!("Labels[{key:?}]");
             let literal = value::classify(val) == value::ValueKind::Literal;
-            if !content(&mut out, val, &field, rules) && literal {
-                pair(&mut out, key, val, &field, "image.secret-label", rules);
+            if !content(out, val, &field, CONFIG, rules) && literal {
+                pair(out, key, val, &field, "image.secret-label", rules);
             }
         }
     }
     for key in ["Entrypoint", "Cmd"] {
         let joined = strings(inner.and_then(|c| c.get(key))).join(" ");
-        content(&mut out, &joined, key, rules);
+        content(out, &joined, key, CONFIG, rules);
     }
     for (i, trigger) in strings(inner.and_then(|c| c.get("OnBuild")))
         .iter()
         .enumerate()
     {
-        content(&mut out, trigger, &format!("OnBuild[{i}]"), rules);
+        content(out, trigger, &format!("OnBuild[{i}]"), CONFIG, rules);
     }
     for (i, entry) in history(config).iter().enumerate() {
         let Some(created_by) = entry.get("created_by").and_then(Value::as_str) else {
@@ -85,10 +113,14 @@ pub fn check<'r>(config: &Value, rules: &'r RuleSet) -> Vec<ConfigMatch<'r>> {
         };
         let field = format!("history[{i}].created_by");
         for (name, val) in build_args(created_by) {
-            pair(&mut out, name, val, &field, "image.secret-build-arg", rules);
+            pair(out, name, val, &field, "image.secret-build-arg", rules);
         }
-        content(&mut out, created_by, &field, rules);
+        content(out, created_by, &field, CONFIG, rules);
     }
+}
+
+/// One finding per field and secret, then one per rule and secret across fields.
+fn one_per_secret(out: Vec<ConfigMatch<'_>>) -> Vec<ConfigMatch<'_>> {
     // One finding per field and secret, the strongest (provider rule > check > generic rule),
     // then one per rule and secret across fields.
     let rank = |m: &ConfigMatch<'_>| {
@@ -168,11 +200,15 @@ fn also_in(shown: &[&str], count: usize) -> String {
     text
 }
 
-/// Content rules over one field; true when any matched.
-fn content<'r>(
+/// What [`content`] says a field is in.
+pub(super) const CONFIG: &str = "the image config";
+
+/// Content rules over one field of `whose` ([`CONFIG`], …); true when any matched.
+pub(super) fn content<'r>(
     out: &mut Vec<ConfigMatch<'r>>,
     text: &str,
     field: &str,
+    whose: &str,
     rules: &'r RuleSet,
 ) -> bool {
     let matches = rules.find_matches(text.as_bytes());
@@ -185,7 +221,7 @@ fn content<'r>(
             secret: Some(m.secret.clone()),
             field: field.to_owned(),
             message: with_note(
-                format!("{} in the image config ({field})", rule.name),
+                format!("{} in {whose} ({field})", rule.name),
                 m.note.as_deref(),
             ),
             anchor: String::new(),
@@ -195,7 +231,7 @@ fn content<'r>(
 }
 
 /// The name-and-value judgement on one pair.
-fn pair<'r>(
+pub(super) fn pair<'r>(
     out: &mut Vec<ConfigMatch<'r>>,
     name: &str,
     val: &str,
@@ -203,8 +239,11 @@ fn pair<'r>(
     rule_id: &str,
     rules: &'r RuleSet,
 ) {
-    let (Some((severity, kind)), Some(rule)) = (value::assess(name, val), rules.get(rule_id))
-    else {
+    let judged = match rule_id {
+        "image.secret-build-arg" => value::assess_expanded(name, val),
+        _ => value::assess(name, val),
+    };
+    let (Some((severity, kind)), Some(rule)) = (judged, rules.get(rule_id)) else {
         return;
     };
     let what = match kind {
@@ -329,7 +368,7 @@ mod tests {
         ))
         .unwrap();
         let rules = RuleSet::builtin().unwrap();
-        let found = check(&config, &rules);
+        let found = check(Some(&config), &[], &rules);
         let github: Vec<&ConfigMatch<'_>> =
             found.iter().filter(|m| m.rule.id == "github.pat").collect();
         assert_eq!(github.len(), 1);

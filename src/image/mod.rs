@@ -11,6 +11,7 @@
 pub mod config;
 pub mod descriptor;
 pub mod layout;
+pub mod metadata;
 pub mod packages;
 pub mod rpmdb;
 pub mod store;

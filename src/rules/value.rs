@@ -320,6 +320,19 @@ pub fn assess(name: &str, value: &str) -> Option<(Severity, ValueKind)> {
     Some((severity, kind))
 }
 
+/// [`assess`] for a value recorded after expansion: a build argument in an image's history or
+/// provenance is what the builder was given (the shell expanded `$X` before that), so a `$` in
+/// it is one more character of the value, not a reference.
+pub fn assess_expanded(name: &str, value: &str) -> Option<(Severity, ValueKind)> {
+    match assess(name, value)? {
+        (_, ValueKind::Reference) if is_high_entropy(value) => {
+            Some((Severity::High, ValueKind::Literal))
+        }
+        (_, ValueKind::Reference) => Some((Severity::Medium, ValueKind::Literal)),
+        judged => Some(judged),
+    }
+}
+
 /// For the entropy-gated catch-all rules: a value worth reporting mixes letters and digits and
 /// is not code (`self.password`, `token.ERRORTOKEN`, a format string).
 pub fn is_plausible_secret(value: &str) -> bool {

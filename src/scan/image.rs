@@ -169,8 +169,21 @@ fn scan_one(
         field: None,
         owner: None,
     };
-    if let Some(config) = &config {
-        let mut matches = config::check(config, rules);
+    let mut statements = Vec::new();
+    for path in &image.provenance {
+        let read = store.read_small(path, layout::MAX_JSON_BYTES);
+        match read.map(|bytes| serde_json::from_slice::<Value>(&bytes)) {
+            Ok(Ok(statement)) => statements.push(statement),
+            Ok(Err(e)) => outcome.errors.push(error(format!(
+                "provenance attestation {path} is not valid JSON: {e}"
+            ))),
+            Err(e) => outcome.errors.push(error(format!(
+                "cannot read the provenance attestation {path}: {e}"
+            ))),
+        }
+    }
+    if config.is_some() || !statements.is_empty() {
+        let mut matches = config::check(config.as_ref(), &statements, rules);
         if matches.len() > layer::MAX_MATCHES_PER_FILE {
             matches.truncate(layer::MAX_MATCHES_PER_FILE);
             let limit = layer::MAX_MATCHES_PER_FILE;

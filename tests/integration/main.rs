@@ -17,6 +17,7 @@ mod formats;
 mod git_history;
 mod images;
 mod integrations;
+mod metadata;
 mod ownership;
 mod parser;
 mod reports;

@@ -3,8 +3,6 @@
 //! transport (`skopeo copy … dir:`, `podman save --format docker-dir`: one image manifest, OCI or
 //! Docker schema 2, with blobs named by their hex digest beside it).
 
-use std::collections::HashSet;
-
 use serde_json::Value;
 use sha2::Digest as _;
 
@@ -42,14 +40,7 @@ fn dir_transport(
     errors: &mut Vec<String>,
 ) {
     let name = crate::layer::decode::hex_digest(&sha2::Sha256::digest(bytes).into());
-    let mut walk = Walk {
-        store,
-        platform: None,
-        seen: HashSet::new(),
-        images,
-        errors,
-        paths: dir_blob_path,
-    };
+    let mut walk = Walk::new(store, None, images, errors, dir_blob_path);
     match descriptor::parse(bytes) {
         Ok(Document::Manifest { config, layers }) => {
             walk.manifest(config, &layers, "manifest.json", name, None)
@@ -107,6 +98,7 @@ fn docker_manifest(store: &Store, images: &mut Vec<ImageRef>, errors: &mut Vec<S
             platform: None,
             config,
             layers,
+            provenance: Vec::new(),
         });
     }
 }

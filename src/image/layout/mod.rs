@@ -1,5 +1,6 @@
 //! Finding the images in a store: an OCI layout (`index.json`, nested indexes, multi-platform,
-//! attestation manifests skipped, blobs of other platforms allowed to be missing; Docker >= 25
+//! attestation manifests joined to the image they describe, their provenance statements read as
+//! metadata, never as layers; blobs of other platforms allowed to be missing; Docker >= 25
 //! `docker save` is one of these), the two shapes rooted at `manifest.json` (`manifest_json.rs`:
 //! a legacy `docker save`, a containers/image `dir:` copy), or, for a tar that is none of these
 //! (`docker export`, a rootfs), a filesystem: one layer, the archive itself. Index and manifest
@@ -9,7 +10,7 @@
 
 mod manifest_json;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -32,6 +33,9 @@ pub struct ImageRef {
     pub config: Option<String>,
     /// The layers, base first.
     pub layers: Vec<LayerRef>,
+    /// Where the image's provenance attestations are (in-toto statements that BuildKit attaches
+    /// through an attestation manifest; its SBOMs are left out).
+    pub provenance: Vec<String>,
 }
 
 /// One layer of an image.
@@ -115,15 +119,9 @@ pub fn read(
     if store.contains("index.json") {
         match document(store, "index.json") {
             Ok(Document::Index(entries)) => {
-                let mut walk = Walk {
-                    store,
-                    platform,
-                    seen: HashSet::new(),
-                    images: &mut images,
-                    errors: &mut errors,
-                    paths: blob_path,
-                };
+                let mut walk = Walk::new(store, platform, &mut images, &mut errors, blob_path);
                 walk.index(&entries, "index.json", 0);
+                walk.join_attestations();
             }
             Ok(Document::Manifest { .. }) => errors.push("index.json is not an index".to_owned()),
             Err(e) => errors.push(e),
@@ -164,9 +162,32 @@ struct Walk<'a> {
     errors: &'a mut Vec<String>,
     /// Where a digest's blob is: [`blob_path`], or a `dir:` copy's hex name.
     paths: fn(&str) -> Option<String>,
+    /// Manifest digest → its image in `images`.
+    manifests: HashMap<String, usize>,
+    /// (the digest of the image it describes, where it is) of each attestation manifest.
+    attestations: Vec<(String, String)>,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
+    fn new(
+        store: &'a Store,
+        platform: Option<&'a Platform>,
+        images: &'a mut Vec<ImageRef>,
+        errors: &'a mut Vec<String>,
+        paths: fn(&str) -> Option<String>,
+    ) -> Walk<'a> {
+        Walk {
+            store,
+            platform,
+            seen: HashSet::new(),
+            images,
+            errors,
+            paths,
+            manifests: HashMap::new(),
+            attestations: Vec::new(),
+        }
+    }
+
     fn index(&mut self, entries: &[Descriptor], at: &str, depth: usize) {
         if depth > MAX_INDEX_DEPTH {
             let message = format!("{at}: indexes nested deeper than {MAX_INDEX_DEPTH}");
@@ -176,6 +197,11 @@ impl Walk<'_> {
         let several = entries.len() > 1;
         for entry in entries {
             if is_attestation(entry) {
+                let subject = entry.annotations.get("vnd.docker.reference.digest");
+                let path = entry.digest.as_deref().and_then(self.paths);
+                if let (Some(subject), Some(path)) = (subject, path) {
+                    self.attestations.push((subject.to_ascii_lowercase(), path));
+                }
                 continue;
             }
             if let (Some(filter), Some(platform)) = (self.platform, &entry.platform)
@@ -203,6 +229,8 @@ impl Walk<'_> {
                 Ok(Document::Manifest { config, layers }) => {
                     let name = reference_name(entry).unwrap_or_else(|| digest.to_owned());
                     let platform = entry.platform.as_ref().map(PlatformRef::text);
+                    let image = self.images.len();
+                    self.manifests.insert(digest.to_ascii_lowercase(), image);
                     self.manifest(config, &layers, &path, name, platform);
                 }
                 Err(e) => self.errors.push(e),
@@ -253,7 +281,46 @@ impl Walk<'_> {
             platform,
             config,
             layers: refs,
+            provenance: Vec::new(),
         });
+    }
+
+    /// Gives each image the provenance statements of the attestation manifests that name it
+    /// (`vnd.docker.reference.digest`). Attestations of images not read (another platform) are
+    /// left alone, and so are missing ones: an export may leave them out.
+    fn join_attestations(&mut self) {
+        for (subject, path) in std::mem::take(&mut self.attestations) {
+            let Some(&image) = self.manifests.get(&subject) else {
+                continue;
+            };
+            if !self.store.contains(&path) || !self.seen.insert(path.clone()) {
+                continue;
+            }
+            let layers = match document(self.store, &path) {
+                Ok(Document::Manifest { layers, .. }) => layers,
+                Ok(Document::Index(_)) => {
+                    self.errors
+                        .push(format!("{path}: an attestation manifest is an index"));
+                    continue;
+                }
+                Err(e) => {
+                    self.errors.push(e);
+                    continue;
+                }
+            };
+            for layer in layers {
+                let kind = layer.annotations.get("in-toto.io/predicate-type");
+                if kind.is_some_and(|k| !k.contains("slsa.dev/provenance")) {
+                    continue; // an SBOM or another statement: no build inputs in it
+                }
+                match layer.digest.as_deref().and_then(self.paths) {
+                    Some(blob) => self.images[image].provenance.push(blob),
+                    None => self
+                        .errors
+                        .push(format!("{path}: a layer has an invalid digest")),
+                }
+            }
+        }
     }
 }
 
@@ -294,6 +361,7 @@ fn filesystem() -> ImageRef {
             diff_id: None,
             expected: None,
         }],
+        provenance: Vec::new(),
     }
 }
 

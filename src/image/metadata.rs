@@ -1,0 +1,181 @@
+//! Secrets in an image's metadata beyond the config fields [`super::config`] reads by name: every
+//! other string of the config (a password in a `Healthcheck` command, `container_config`, an
+//! `Env` that is not a list), the build request BuildKit 0.10 kept in the config
+//! (`moby.buildkit.buildinfo.v1`, base64 JSON), and the provenance attestations BuildKit attaches
+//! to an image (in-toto SLSA statements, v0.2 and v1). Provenance records the build arguments in
+//! both modes (Docker's documentation warns that secrets passed as build arguments end up there),
+//! the build context's URL (credentials in a Git URL included), and with `mode=max` each step's
+//! environment and the Dockerfile itself, base64. Fields are named by their JSON path.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::Value;
+
+use super::config::{CONFIG, ConfigMatch, content, inner_key, pair};
+use crate::rules::RuleSet;
+use crate::rules::value::{ValueKind, classify};
+
+/// The config field where BuildKit 0.10 recorded the build request, base64 JSON.
+const BUILDINFO: &str = "moby.buildkit.buildinfo.v1";
+/// What a provenance finding is in.
+const PROVENANCE: &str = "the provenance attestation";
+
+/// One step of a JSON path.
+#[derive(Debug, Clone, Copy)]
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+/// `prefix` and the path as people write it: `history[2].comment`, `args["build-arg:X"]`.
+fn render(prefix: &str, path: &[Step<'_>]) -> String {
+    let mut text = prefix.to_owned();
+    for step in path {
+        match step {
+            Step::Index(i) => text.push_str(&format!("[{i}]")),
+            Step::Key(k)
+                if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+            {
+                if !text.is_empty() && !text.ends_with(':') {
+                    text.push('.');
+                }
+                text.push_str(k);
+            }
+            Step::Key(k) => text.push_str(&format!("[{k:?}]")),
+        }
+    }
+    text
+}
+
+/// Calls `visit` with the path and text of every string in `value`, depth first.
+fn strings<'v>(
+    value: &'v Value,
+    path: &mut Vec<Step<'v>>,
+    visit: &mut dyn FnMut(&[Step<'v>], &'v str),
+) {
+    match value {
+        Value::String(text) => visit(path, text),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(Step::Index(i));
+                strings(item, path, visit);
+                path.pop();
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                path.push(Step::Key(key));
+                strings(item, path, visit);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every string of the config that [`super::config`] does not read by name, and the build
+/// request in `moby.buildkit.buildinfo.v1`.
+pub fn config_rest<'r>(config: &Value, rules: &'r RuleSet, out: &mut Vec<ConfigMatch<'r>>) {
+    let inner = inner_key(config);
+    let named = |path: &[Step<'_>]| match path {
+        [Step::Key("rootfs"), ..] => true, // layer digests
+        [
+            Step::Key("history"),
+            Step::Index(_),
+            Step::Key("created_by"),
+        ] => true,
+        [
+            Step::Key(c),
+            Step::Key("Env" | "Cmd" | "Entrypoint" | "OnBuild"),
+            Step::Index(_),
+        ]
+        | [Step::Key(c), Step::Key("Labels"), Step::Key(_)] => *c == inner,
+        _ => false,
+    };
+    strings(config, &mut Vec::new(), &mut |path, text| {
+        if let [Step::Key(BUILDINFO)] = path {
+            build_request(text, rules, out);
+        } else if !named(path) {
+            content(out, text, &render("", path), CONFIG, rules);
+        }
+    });
+}
+
+/// BuildKit 0.10's build request: base64 JSON with the build arguments in `attrs`.
+fn build_request<'r>(text: &str, rules: &'r RuleSet, out: &mut Vec<ConfigMatch<'r>>) {
+    let decoded = STANDARD.decode(text.trim()).ok();
+    match decoded.and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok()) {
+        Some(request) => statement(&request, &format!("{BUILDINFO}:"), CONFIG, rules, out),
+        None => {
+            content(out, text, BUILDINFO, CONFIG, rules);
+        }
+    }
+}
+
+/// A provenance statement: its build arguments and labels judged by name and value, its
+/// steps' environment likewise, its embedded Dockerfiles decoded, and every string through the
+/// content rules.
+pub fn provenance<'r>(statement_json: &Value, rules: &'r RuleSet, out: &mut Vec<ConfigMatch<'r>>) {
+    statement(statement_json, "provenance:", PROVENANCE, rules, out);
+}
+
+fn statement<'r>(
+    value: &Value,
+    prefix: &str,
+    whose: &str,
+    rules: &'r RuleSet,
+    out: &mut Vec<ConfigMatch<'r>>,
+) {
+    strings(value, &mut Vec::new(), &mut |path, text| {
+        let field = render(prefix, path);
+        if content(out, text, &field, whose, rules) {
+            return;
+        }
+        match path {
+            // the frontend's options: `build-arg:NAME`, `label:NAME`, `context`, `source`…
+            [.., Step::Key("args" | "attrs"), Step::Key(key)] => {
+                if let Some(name) = key.strip_prefix("build-arg:") {
+                    pair(out, name, text, &field, "image.secret-build-arg", rules);
+                } else if let Some(name) = key.strip_prefix("label:")
+                    && classify(text) == ValueKind::Literal
+                {
+                    pair(out, name, text, &field, "image.secret-label", rules);
+                }
+            }
+            // mode=max: a step's environment (ENV, and ARG values where a RUN used them)
+            [.., Step::Key("env"), Step::Index(_)] => {
+                if let Some((name, val)) = text.split_once('=') {
+                    pair(out, name, val, &field, "image.secret-env", rules);
+                }
+            }
+            // mode=max: the Dockerfile and other sources of the build, base64
+            [.., Step::Key("infos"), Step::Index(_), Step::Key("data")] => {
+                if let Ok(source) = STANDARD.decode(text.trim()) {
+                    let source = String::from_utf8_lossy(&source);
+                    content(out, &source, &format!("{field} (decoded)"), whose, rules);
+                }
+            }
+            _ => {}
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_read_as_written() {
+        let path = [
+            Step::Key("predicate"),
+            Step::Key("args"),
+            Step::Key("build-arg:NPM_TOKEN"),
+        ];
+        assert_eq!(
+            render("provenance:", &path),
+            r#"provenance:predicate.args["build-arg:NPM_TOKEN"]"#
+        );
+        let path = [Step::Key("history"), Step::Index(2), Step::Key("comment")];
+        assert_eq!(render("", &path), "history[2].comment");
+    }
+}
