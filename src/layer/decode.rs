@@ -225,8 +225,8 @@ impl<R: Read> Decoder<R> {
         })
     }
 
-    /// For an uncompressed blob whose first block is not a tar header (nor the zero blocks of
-    /// an empty tar), its first four bytes in hex (enough for any magic number, too few to
+    /// For an uncompressed blob whose first block (when a whole one is at hand) is not a tar
+    /// header, nor the zero blocks of an empty tar, its first four bytes in hex (enough for any magic number, too few to
     /// print a secret): the hint an unreadable layer's error needs.
     pub fn not_a_tar(&mut self) -> Option<String> {
         let Decoder::Plain(blob) = self else {
@@ -234,7 +234,7 @@ impl<R: Read> Decoder<R> {
         };
         let head = blob.fill_buf().ok()?;
         let zeros = head.iter().all(|&b| b == 0);
-        (!head.is_empty() && !is_tar(head) && !zeros).then(|| {
+        (head.len() >= 512 && !is_tar(head) && !zeros).then(|| {
             let shown = head.iter().take(4).map(|b| format!("{b:02x}"));
             shown.collect::<Vec<_>>().join(" ")
         })
