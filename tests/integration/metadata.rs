@@ -182,7 +182,11 @@ fn build_arguments_and_sources_in_provenance_are_found() {
         "label:org.opencontainers.image.source": "https://github.com/acme/app",
         "target": "release",
     });
-    let env = ["PATH=/usr/bin", "API_SECRET=Hj8kL2pQ9zX4vB7m"];
+    let env = [
+        "PATH=/usr/bin",
+        "API_SECRET=Hj8kL2pQ9zX4vB7m",
+        "SIGNING_KEY=Qm4tR8vX2zL6nP0w",
+    ];
     let dockerfile = format!("FROM node:20\nENV STRIPE_KEY={STRIPE}\nRUN npm ci\n");
     let context = format!("https://x-access-token:{TOKEN}@github.com/acme/app.git#main");
     let statements = [
@@ -199,13 +203,13 @@ fn build_arguments_and_sources_in_provenance_are_found() {
     let (code, json) = scan_files(&image(json!({}), &statements, None), &[]);
     assert_eq!(code, 1, "{}", error_text(&json));
     let params = "provenance:predicate.invocation.parameters.args";
-    let steps = "provenance:predicate.buildConfig.llbDefinition[0].op.Op.exec.meta.env[1]";
+    let steps = "provenance:predicate.buildConfig.llbDefinition[0].op.Op.exec.meta.env";
     let infos = r#"provenance:predicate.metadata["https://mobyproject.org/buildkit@v1#metadata"].source.infos[0].data (decoded)"#;
     let v1_context = "provenance:predicate.buildDefinition.externalParameters.configSource.uri";
     assert_eq!(
         found(&json),
         [
-            row("generic.password-assignment", steps),
+            row("generic.password-assignment", &format!("{steps}[1]")),
             row("github.pat", v1_context),
             row(
                 "image.secret-build-arg",
@@ -215,6 +219,7 @@ fn build_arguments_and_sources_in_provenance_are_found() {
                 "image.secret-build-arg",
                 &format!("{params}[\"build-arg:NPM_TOKEN\"]")
             ),
+            row("image.secret-env", &format!("{steps}[2]")),
             row("stripe.secret-key", infos),
         ]
     );
