@@ -147,7 +147,12 @@ fn config_step(
         let key = labels.keys().find(|k| format!("Labels[{k:?}]") == field)?;
         return last("LABEL", Some(key));
     }
+    // a build argument recorded in provenance or BuildKit 0.10's build info: its `ARG`
+    if let Some(name) = field.split("[\"build-arg:").nth(1) {
+        return last("ARG", Some(name.split('"').next()?));
+    }
     match field {
+        _ if field.starts_with("config.Healthcheck.") => last("HEALTHCHECK", None),
         "Cmd" => last("CMD", None),
         "Entrypoint" => last("ENTRYPOINT", None),
         _ if field.starts_with("OnBuild[") => last("ONBUILD", None),

@@ -9,6 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::builder::{self, Files, file};
+use super::common::{context, run_in};
 use super::images::{error_text, scan_files};
 
 const TOKEN: &str = "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";
@@ -323,6 +324,59 @@ fn every_config_string_is_read_and_buildkit_build_info_too() {
     assert!(
         json.to_string()
             .contains("also in moby.buildkit.buildinfo.v1:attrs.context"),
+        "{json}"
+    );
+}
+
+/// With `--dockerfile`, a build argument found in provenance points at its `ARG`, and a
+/// healthcheck's password at the `HEALTHCHECK`.
+#[test]
+fn provenance_and_healthcheck_findings_point_at_the_dockerfile() {
+    let dockerfile = "FROM node:20\nARG NPM_TOKEN\nRUN npm ci\n\
+        HEALTHCHECK CMD curl -f http://localhost:8080/health\n";
+    let extra = json!({ "config": { "Healthcheck": { "Test": ["CMD-SHELL",
+        "curl -f http://admin:Pr0dPassw0rd9@localhost:8080/health"] } } });
+    let statements = [(
+        V02,
+        v02(
+            json!({ "build-arg:NPM_TOKEN": "Zk3xq9LmPz8Wv2Rt6Yb1Nc4Hd7" }),
+            &[],
+            "",
+        ),
+    )];
+    let dir = context(&[("Dockerfile", dockerfile)]);
+    let tar = builder::archive(&image(extra, &statements, None));
+    std::fs::write(dir.path().join("img.tar"), tar).unwrap();
+    let args = [
+        "scan",
+        "--dockerfile",
+        "Dockerfile",
+        "img.tar",
+        "--format",
+        "json",
+    ];
+    let out = run_in(dir.path(), &args, b"");
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    let mut lines: Vec<(String, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["location"]["kind"] == "config")
+        .map(|f| {
+            let rule = f["rule_id"].as_str().unwrap().to_owned();
+            (
+                rule,
+                f["location"]["instruction_line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            ("generic.url-credentials".to_owned(), 4),
+            ("image.secret-build-arg".to_owned(), 2)
+        ],
         "{json}"
     );
 }
