@@ -2,6 +2,8 @@
 //! then work out each layer finding's status from the later layers (present, deleted by a
 //! whiteout, overwritten) and build the findings.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 use serde_json::Value;
 
@@ -197,30 +199,48 @@ fn scan_one(
                 .push(config_finding(source, place(None), m));
         }
     }
-    let sizes: Vec<u64> = image
-        .layers
-        .iter()
-        .map(|l| store.size(&l.blob).unwrap_or(0))
+    // a blob listed at several positions (an empty layer repeated; a hostile manifest naming
+    // one blob a hundred thousand times) is read once, and reported at its first position
+    let mut seen = HashMap::new();
+    let first: Vec<usize> = (image.layers.iter().enumerate())
+        .map(|(i, l)| {
+            *seen
+                .entry((l.blob.as_str(), l.expected.as_ref()))
+                .or_insert(i)
+        })
+        .collect();
+    // and its files' fate is decided after its last: the same bytes again overwrite nothing
+    let mut last: Vec<usize> = (0..first.len()).collect();
+    for (i, &f) in first.iter().enumerate() {
+        last[f] = i;
+    }
+    let sizes: Vec<u64> = (image.layers.iter().zip(&first).enumerate())
+        .map(|(i, (l, &f))| {
+            if f == i {
+                store.size(&l.blob).unwrap_or(0)
+            } else {
+                0
+            }
+        })
         .collect();
     let total = sizes.iter().sum::<u64>();
     // a streamed blob was scanned as it went by; its digests are checked now
     let streamed_scan = |layer: &LayerRef| streamed.get(store.streamed_layer(&layer.blob)?);
-    let fresh: Vec<Option<LayerScan>> = image
-        .layers
-        .par_iter()
-        .zip(&sizes)
-        .map(|(layer, &size)| match streamed_scan(layer) {
+    let fresh: Vec<Option<LayerScan>> = (image.layers.par_iter().zip(&sizes).enumerate())
+        .map(|(i, (layer, &size))| match streamed_scan(layer) {
+            _ if first[i] != i => None,
             Some(_) => None,
             None => Some(scan_layer(
                 source, store, layer, size, total, rules, options,
             )),
         })
         .collect();
-    let scans: Vec<&LayerScan> = image
-        .layers
-        .iter()
-        .zip(&fresh)
-        .filter_map(|(layer, fresh)| fresh.as_ref().or_else(|| streamed_scan(layer)))
+    let scans: Vec<&LayerScan> = (first.iter())
+        .filter_map(|&f| {
+            fresh[f]
+                .as_ref()
+                .or_else(|| streamed_scan(&image.layers[f]))
+        })
         .collect();
     let ownership = Ownership::from_databases(
         scans
@@ -228,7 +248,10 @@ fn scan_one(
             .flat_map(|s| &s.databases)
             .map(|(path, bytes)| (path.as_str(), bytes.as_slice())),
     );
-    for (layer, scan) in image.layers.iter().zip(&scans) {
+    for (position, (layer, scan)) in image.layers.iter().zip(&scans).enumerate() {
+        if first[position] != position {
+            continue; // reported at its first position
+        }
         outcome.bytes += scan.bytes;
         let blob = match layer.blob.as_str() {
             store::ARCHIVE => "the whole archive",
@@ -268,7 +291,7 @@ fn scan_one(
             let path = match found {
                 FileMatch::Content { path, .. } | FileMatch::Name { path, .. } => path,
             };
-            let (status, by) = status(path, layer.index, &scans);
+            let (status, by) = status(path, last[position], &scans);
             let mut at = place(Some(layer));
             at.status = Some(status);
             at.changed_by_layer = by;

@@ -55,7 +55,7 @@ pub struct LayerRef {
 }
 
 /// The digest a layer is checked against.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Expected {
     /// The SHA-256 of the blob as stored (compressed or not).
     Blob(String),
