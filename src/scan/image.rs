@@ -2,7 +2,7 @@
 //! then work out each layer finding's status from the later layers (present, deleted by a
 //! whiteout, overwritten) and build the findings.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -39,6 +39,11 @@ pub struct ImageOptions<'a> {
     /// A tar that holds no image export is one filesystem layer, not an error.
     pub filesystem_tars: bool,
 }
+
+/// The most findings one image input reports. Images sharing a layer each report its findings
+/// while it is read once, so a hostile index of 100,000 manifests naming one layer of 10,000
+/// secrets would otherwise make a billion findings from a few megabytes.
+pub const MAX_FINDINGS_PER_INPUT: usize = 250_000;
 
 /// Findings and errors of one image input.
 #[derive(Debug, Default)]
@@ -93,27 +98,55 @@ pub fn scan(
     outcome
         .errors
         .extend(errors.into_iter().map(|e| ScanError::new(source, e)));
-    let total = images
-        .iter()
-        .flat_map(|i| &i.layers)
+    let mut blobs = HashSet::new();
+    let total = (images.iter().flat_map(|i| &i.layers))
+        .filter(|l| blobs.insert(&l.blob))
         .filter_map(|l| store.size(&l.blob))
         .sum();
     if let (Some(progress), true) = (options.progress, streamed_scans.is_empty()) {
         progress.started(source, total);
     }
     outcome.images = images.len();
-    for image in &images {
+    outcome.bytes = streamed_scans.iter().map(|s| s.bytes).sum();
+    let mut read = HashMap::new();
+    for (done, image) in images.iter().enumerate() {
         outcome.layers += image.layers.len();
         let layers = Layers {
             store,
             streamed: &streamed_scans,
         };
-        scan_one(source, layers, image, rules, options, &mut outcome);
+        scan_one(
+            source,
+            layers,
+            &mut read,
+            image,
+            rules,
+            options,
+            &mut outcome,
+        );
+        if outcome.findings.len() > MAX_FINDINGS_PER_INPUT {
+            outcome.findings.truncate(MAX_FINDINGS_PER_INPUT);
+            let rest = images.len() - done - 1;
+            let message = format!(
+                "more than {MAX_FINDINGS_PER_INPUT} findings; the rest of this image's and \
+                 {rest} more images' are not reported"
+            );
+            outcome.errors.push(ScanError::new(source, message));
+            break;
+        }
     }
     if let Some(progress) = options.progress {
         progress.finished(source);
     }
     outcome
+}
+
+/// What names a blob read: where it is, and the digest it is checked against (the same path
+/// with another expected digest is read again, so each expectation is checked).
+type BlobKey = (String, Option<layout::Expected>);
+
+fn blob_key(layer: &LayerRef) -> BlobKey {
+    (layer.blob.clone(), layer.expected.clone())
 }
 
 /// Where an image's layers are read: its store, and the scans of a stream's blobs already made
@@ -127,6 +160,7 @@ struct Layers<'a> {
 fn scan_one(
     source: &str,
     Layers { store, streamed }: Layers<'_>,
+    read: &mut HashMap<BlobKey, LayerScan>,
     image: &ImageRef,
     rules: &RuleSet,
     options: ImageOptions<'_>,
@@ -199,48 +233,40 @@ fn scan_one(
                 .push(config_finding(source, place(None), m));
         }
     }
-    // a blob listed at several positions (an empty layer repeated; a hostile manifest naming
-    // one blob a hundred thousand times) is read once, and reported at its first position
+    // a blob is read once per input: listed at several positions (an empty layer repeated; a
+    // hostile manifest naming one blob a hundred thousand times) or shared by several images (a
+    // `docker save` of images on one base); an image reports it at its first position
     let mut seen = HashMap::new();
     let first: Vec<usize> = (image.layers.iter().enumerate())
-        .map(|(i, l)| {
-            *seen
-                .entry((l.blob.as_str(), l.expected.as_ref()))
-                .or_insert(i)
-        })
+        .map(|(i, l)| *seen.entry(blob_key(l)).or_insert(i))
         .collect();
     // and its files' fate is decided after its last: the same bytes again overwrite nothing
     let mut last: Vec<usize> = (0..first.len()).collect();
     for (i, &f) in first.iter().enumerate() {
         last[f] = i;
     }
-    let sizes: Vec<u64> = (image.layers.iter().zip(&first).enumerate())
-        .map(|(i, (l, &f))| {
-            if f == i {
-                store.size(&l.blob).unwrap_or(0)
-            } else {
-                0
-            }
-        })
-        .collect();
-    let total = sizes.iter().sum::<u64>();
     // a streamed blob was scanned as it went by; its digests are checked now
     let streamed_scan = |layer: &LayerRef| streamed.get(store.streamed_layer(&layer.blob)?);
-    let fresh: Vec<Option<LayerScan>> = (image.layers.par_iter().zip(&sizes).enumerate())
-        .map(|(i, (layer, &size))| match streamed_scan(layer) {
-            _ if first[i] != i => None,
-            Some(_) => None,
-            None => Some(scan_layer(
-                source, store, layer, size, total, rules, options,
-            )),
-        })
+    let todo: Vec<&LayerRef> = (first.iter().enumerate())
+        .filter(|&(i, &f)| f == i)
+        .map(|(i, _)| &image.layers[i])
+        .filter(|l| streamed_scan(l).is_none() && !read.contains_key(&blob_key(l)))
         .collect();
+    let sizes: Vec<u64> = (todo.iter())
+        .map(|l| store.size(&l.blob).unwrap_or(0))
+        .collect();
+    let total = sizes.iter().sum::<u64>();
+    let fresh: Vec<LayerScan> = (todo.par_iter().zip(&sizes))
+        .map(|(layer, &size)| scan_layer(source, store, layer, size, total, rules, options))
+        .collect();
+    for (layer, scan) in todo.iter().zip(fresh) {
+        outcome.bytes += scan.bytes;
+        read.insert(blob_key(layer), scan);
+    }
+    let read = &*read;
     let scans: Vec<&LayerScan> = (first.iter())
-        .filter_map(|&f| {
-            fresh[f]
-                .as_ref()
-                .or_else(|| streamed_scan(&image.layers[f]))
-        })
+        .map(|&f| &image.layers[f])
+        .filter_map(|l| streamed_scan(l).or_else(|| read.get(&blob_key(l))))
         .collect();
     let ownership = Ownership::from_databases(
         scans
@@ -252,7 +278,6 @@ fn scan_one(
         if first[position] != position {
             continue; // reported at its first position
         }
-        outcome.bytes += scan.bytes;
         let blob = match layer.blob.as_str() {
             store::ARCHIVE => "the whole archive",
             blob => blob,

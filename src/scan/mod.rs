@@ -27,6 +27,7 @@ use crate::layer::Limits;
 use crate::report::{ImageStats, Report, Suppressed};
 use crate::rules::RuleSet;
 
+pub use image::MAX_FINDINGS_PER_INPUT;
 pub use inputs::{Input, MAX_DOCKERFILE_BYTES, Source, audit as audit_inputs};
 pub use progress::Progress;
 
