@@ -290,7 +290,25 @@ pub fn scan<R: Read>(
         Some(expected) => Hashes::Check(expected),
         None => Hashes::Skip,
     };
-    scan_with(raw, hashes, rules, limits, sink)
+    scan_with(raw, hashes, None, rules, limits, sink)
+}
+
+/// Reads and scans a blob that is one file, not a tar (an OCI artifact's: a signature, an SBOM,
+/// a file pushed with `oras`, as its manifest's media type says), judged by `name` and scanned
+/// whole, archives in it opened; decompressed and checked like a layer.
+pub fn scan_file<R: Read>(
+    raw: R,
+    expected: Option<&Expected>,
+    name: &str,
+    rules: &RuleSet,
+    limits: Limits,
+    sink: &mut dyn WindowSink,
+) -> LayerScan {
+    let hashes = match expected {
+        Some(expected) => Hashes::Check(expected),
+        None => Hashes::Skip,
+    };
+    scan_with(raw, hashes, Some(name), rules, limits, sink)
 }
 
 /// Reads and scans one layer blob of an archive read as a stream, whose manifests may come after
@@ -304,7 +322,7 @@ pub fn scan_computing<R: Read>(
     limits: Limits,
     sink: &mut dyn WindowSink,
 ) -> LayerScan {
-    scan_with(raw, Hashes::Compute { tar }, rules, limits, sink)
+    scan_with(raw, Hashes::Compute { tar }, None, rules, limits, sink)
 }
 
 /// What is done with a layer's digests.
@@ -328,6 +346,7 @@ pub struct Digests {
 fn scan_with<R: Read>(
     raw: R,
     hashes: Hashes<'_>,
+    file: Option<&str>,
     rules: &RuleSet,
     limits: Limits,
     sink: &mut dyn WindowSink,
@@ -345,7 +364,7 @@ fn scan_with<R: Read>(
         }
     };
     let compressed = compression != Compression::None;
-    let not_a_tar = decoder.not_a_tar();
+    let not_a_tar = file.is_none().then(|| decoder.not_a_tar()).flatten();
     let mut capped = Capped::new(decoder, limits.max_layer_bytes);
     // the expected digest of the blob and of its tar, or for a later check `Some("")`: computed
     let (raw_digest, tar_digest) = match hashes {
@@ -364,11 +383,13 @@ fn scan_with<R: Read>(
     // tar headers are read 512 bytes at a time: a decoder asked for so little at once is slow
     // (libzstd and zlib-rs both), so small reads come from a buffer; window fills bypass it.
     // A plain blob is already read in blocks, and one more buffer would be one more copy.
-    let walked = if compressed {
-        let mut buffered = io::BufReader::with_capacity(256 << 10, stream);
-        walk(&mut buffered, rules, limits, &mut out, sink)
-    } else {
-        walk(stream, rules, limits, &mut out, sink)
+    let walked = match file {
+        Some(name) => walk_file(stream, name, rules, limits, &mut out, sink),
+        None if compressed => {
+            let mut buffered = io::BufReader::with_capacity(256 << 10, stream);
+            walk(&mut buffered, rules, limits, &mut out, sink)
+        }
+        None => walk(stream, rules, limits, &mut out, sink),
     };
     match (walked, not_a_tar) {
         (Ok(()), _) => {}
@@ -436,6 +457,26 @@ fn walk(
         files: 0,
     };
     walker.tar(reader, "", 0)
+}
+
+/// A blob that is one file: recorded and judged as `name` at the top of the layer.
+fn walk_file(
+    reader: &mut dyn Read,
+    name: &str,
+    rules: &RuleSet,
+    limits: Limits,
+    out: &mut LayerScan,
+    sink: &mut dyn WindowSink,
+) -> io::Result<()> {
+    out.index.record(name, false);
+    let mut walker = nested::Walker {
+        rules,
+        limits,
+        out,
+        sink,
+        files: 0,
+    };
+    walker.file(reader, name, 1, None, 0)
 }
 
 /// Most findings reported from one file; past it, an error says the rest were not reported.

@@ -108,7 +108,7 @@ impl Walker<'_> {
     /// Judges one file by name, then by content (recursing into archives). `size` is what the
     /// archive declares (the name is judged only for non-empty files); `exact` is the length of
     /// `reader` when known, so windows are allocated once at the right size.
-    fn file(
+    pub fn file(
         &mut self,
         reader: &mut dyn Read,
         path: &str,

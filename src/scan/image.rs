@@ -141,12 +141,13 @@ pub fn scan(
     outcome
 }
 
-/// What names a blob read: where it is, and the digest it is checked against (the same path
-/// with another expected digest is read again, so each expectation is checked).
-type BlobKey = (String, Option<layout::Expected>);
+/// What names a blob read: where it is, the digest it is checked against (the same path with
+/// another expected digest is read again, so each expectation is checked), and the file name
+/// it is read as, if one (two files of an artifact may hold the same bytes).
+type BlobKey = (String, Option<layout::Expected>, Option<String>);
 
 fn blob_key(layer: &LayerRef) -> BlobKey {
-    (layer.blob.clone(), layer.expected.clone())
+    (layer.blob.clone(), layer.expected.clone(), layer.file.clone())
 }
 
 /// Where an image's layers are read: its store, and the scans of a stream's blobs already made
@@ -354,7 +355,13 @@ fn scan_layer(
                     .expected
                     .as_ref()
                     .filter(|_| !options.skip_digest_check);
-                layer::scan(reader, expected, rules, options.limits, &mut sink)
+                let limits = options.limits;
+                match &layer.file {
+                    None => layer::scan(reader, expected, rules, limits, &mut sink),
+                    Some(name) => {
+                        layer::scan_file(reader, expected, name, rules, limits, &mut sink)
+                    }
+                }
             })
         }
         Err(e) => LayerScan {

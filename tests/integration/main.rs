@@ -3,6 +3,7 @@
 //! corpus of real-world Dockerfiles.
 
 mod accuracy;
+mod artifacts;
 mod attribution;
 mod audit;
 mod budgets;

@@ -90,6 +90,7 @@ fn docker_manifest(store: &Store, images: &mut Vec<ImageRef>, errors: &mut Vec<S
                     digest: None,
                     diff_id: diff_ids.get(index).cloned(),
                     expected: diff_ids.get(index).cloned().map(Expected::Uncompressed),
+                    file: None,
                 })
             })
             .collect();

@@ -52,6 +52,10 @@ pub struct LayerRef {
     /// What the blob must hash to: its manifest digest (OCI), or for a legacy `docker save`
     /// (whose manifest names no blob digests) the diff ID of its uncompressed tar.
     pub expected: Option<Expected>,
+    /// When the manifest's media type says the blob is no tar (an OCI artifact's: a signature,
+    /// an SBOM, a file pushed with `oras`): the name it is scanned under as one file (its
+    /// `org.opencontainers.image.title`, else its digest).
+    pub file: Option<String>,
 }
 
 /// The digest a layer is checked against.
@@ -246,6 +250,9 @@ impl<'a> Walk<'a> {
         name: String,
         platform: Option<String>,
     ) {
+        // an artifact's manifest (`oras push`, a Helm chart) gives its config another type
+        let artifact = (config.as_ref().and_then(|c| c.media_type.as_deref()))
+            .is_some_and(|media| !IMAGE_CONFIGS.contains(&media));
         let config = config
             .and_then(|c| c.digest)
             .as_deref()
@@ -272,6 +279,7 @@ impl<'a> Walk<'a> {
                 index,
                 blob,
                 expected: digest.clone().map(Expected::Blob),
+                file: artifact_file(layer, artifact),
                 digest,
                 diff_id: diff_ids.get(index).cloned(),
             });
@@ -324,6 +332,29 @@ impl<'a> Walk<'a> {
     }
 }
 
+/// The media types of an image's config; an artifact's manifest gives its config another.
+const IMAGE_CONFIGS: [&str; 2] = [
+    "application/vnd.oci.image.config.v1+json",
+    "application/vnd.docker.container.image.v1+json",
+];
+
+/// The name a blob is scanned under as one file, when it is no tar layer: its media type says
+/// so (image layers' types name their tar: `….tar+gzip`, `….rootfs.diff.tar.gzip`, a Helm
+/// chart's `….content.v1.tar+gzip`; an artifact's do not: `application/spdx+json`,
+/// `application/vnd.dev.cosign.simplesigning.v1+json`, `…+wasm`), or it is a file of an
+/// artifact, titled (`oras push` gives files the plain layer type, and their name as
+/// `org.opencontainers.image.title`; a directory it pushes as a tar is opened all the same).
+fn artifact_file(layer: &Descriptor, artifact: bool) -> Option<String> {
+    let title = layer.annotations.get("org.opencontainers.image.title");
+    let title = title.map(|t| crate::layer::entry_path(t.as_bytes()));
+    let title = title.filter(|t| !t.is_empty());
+    match layer.media_type.as_deref() {
+        Some(media) if !media.contains("tar") => title.or_else(|| layer.digest.clone()),
+        _ if artifact => title,
+        _ => None,
+    }
+}
+
 /// Attestation manifests (BuildKit provenance/SBOM) carry no filesystem of the image.
 fn is_attestation(entry: &Descriptor) -> bool {
     let annotation = entry.annotations.get("vnd.docker.reference.type");
@@ -360,6 +391,7 @@ fn filesystem() -> ImageRef {
             digest: None,
             diff_id: None,
             expected: None,
+            file: None,
         }],
         provenance: Vec::new(),
     }
