@@ -1,6 +1,6 @@
 //! Walking a layer's tar and, recursively, the archives inside it. What a file is gets sniffed
-//! from its first bytes, never its name: gzip is decompressed and looked at again (a `.tgz` is a
-//! tar inside gzip; `changelog.gz` is text), a tar is walked, a zip (`.jar`, `.war`, `.whl`) is
+//! from its first bytes, never its name: gzip and zstd are decompressed and looked at again (a
+//! `.tgz` is a tar inside gzip; `changelog.gz` is text; `backup.tar.zst`), a tar is walked, a zip (`.jar`, `.war`, `.whl`) is
 //! read as a stream of entries ([`super::zipstream`]), a git packfile or loose object (where
 //! the name says `.git/objects` too) is inflated object by object ([`super::git`]), anything
 //! else is scanned as bytes. A small `.gz` of plain data (up to 4 MiB compressed: changelogs,
@@ -14,7 +14,7 @@ use std::io::{self, BufReader, Cursor, Read};
 
 use flate2::read::MultiGzDecoder;
 
-use super::decode::Capped;
+use super::decode::{Capped, is_zstd};
 use super::git;
 use super::targuard::{self, Guard};
 use super::zipstream;
@@ -25,10 +25,16 @@ use crate::rules::RuleSet;
 /// Largest gzip file (compressed) handed to the sink whole instead of inflated while walking.
 const MAX_HANDED_ON_GZIP: u64 = 4 << 20;
 
+/// The largest zstd window of a file inside a layer: 2^24 = 16 MiB. The zstd tool writes at
+/// most 8 MiB windows up to level 19; larger ones (`--long`, `--ultra`) are refused for that file,
+/// so several layers read at once never hold more than a few such windows.
+const NESTED_ZSTD_WINDOW_LOG_MAX: u32 = 24;
+
 /// What a file's first bytes say it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Gzip,
+    Zstd,
     Tar,
     Zip,
     GitPack,
@@ -39,6 +45,8 @@ enum Kind {
 fn sniff(head: &[u8], path: &str) -> Kind {
     if head.starts_with(&[0x1f, 0x8b]) {
         Kind::Gzip
+    } else if is_zstd(head) {
+        Kind::Zstd
     } else if head.starts_with(b"PK\x03\x04") {
         Kind::Zip
     } else if head.len() >= 262 && &head[257..262] == b"ustar" {
@@ -146,6 +154,7 @@ impl Walker<'_> {
         reader.take(512).read_to_end(&mut head)?;
         match self.kind(&head, path, depth) {
             Kind::Gzip => self.gzip(head, reader, path, exact, depth),
+            Kind::Zstd => self.zstd(head, reader, path, depth).map_err(nested),
             Kind::GitPack => self
                 .git_pack(&mut Cursor::new(head).chain(reader), path, depth + 1)
                 .map_err(nested),
@@ -225,6 +234,29 @@ impl Walker<'_> {
         let mut inflated = self.capped(MultiGzDecoder::new(Cursor::new(whole).chain(reader)));
         self.contents(&mut inflated, path, None, depth + 1)
             .map_err(nested)
+    }
+
+    /// A zstd file (`.zst`, `.tar.zst`), decompressed as a stream and looked at again. Its
+    /// window may be at most [`NESTED_ZSTD_WINDOW_LOG_MAX`]: the decoder holds it whole.
+    fn zstd(
+        &mut self,
+        head: Vec<u8>,
+        reader: &mut dyn Read,
+        path: &str,
+        depth: usize,
+    ) -> io::Result<()> {
+        let compressed = BufReader::with_capacity(64 << 10, Cursor::new(head).chain(reader));
+        let mut decoder = zstd::Decoder::with_buffer(compressed)?;
+        decoder.window_log_max(NESTED_ZSTD_WINDOW_LOG_MAX)?;
+        let mut inflated = self.capped(decoder);
+        self.contents(&mut inflated, path, None, depth + 1)
+            .map_err(|e| match e.to_string() {
+                m if m.contains("too much memory") => io::Error::other(format!(
+                    "a zstd frame needs a window over {} MiB, refused",
+                    1 << (NESTED_ZSTD_WINDOW_LOG_MAX - 20)
+                )),
+                _ => e,
+            })
     }
 
     /// True when `compressed` starts inflating without error into bytes to scan (not an

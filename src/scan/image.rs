@@ -147,7 +147,11 @@ pub fn scan(
 type BlobKey = (String, Option<layout::Expected>, Option<String>);
 
 fn blob_key(layer: &LayerRef) -> BlobKey {
-    (layer.blob.clone(), layer.expected.clone(), layer.file.clone())
+    (
+        layer.blob.clone(),
+        layer.expected.clone(),
+        layer.file.clone(),
+    )
 }
 
 /// Where an image's layers are read: its store, and the scans of a stream's blobs already made

@@ -1574,3 +1574,47 @@ fn findings_of_one_input_are_capped() {
         "{errors:?}"
     );
 }
+
+/// zstd files inside a layer (`.tar.zst` backups, `.zst` documents) are decompressed and looked
+/// at again, like gzip; one whose frame asks for a window over 16 MiB is an error for that file
+/// (the decoder would hold it whole), and the layer's other files are still reported.
+#[test]
+fn zstd_files_in_a_layer_are_opened() {
+    let zstd = |bytes: &[u8], window_log: u32| {
+        let mut encoder = zstd::stream::Encoder::new(Vec::new(), 3).unwrap();
+        let window = zstd::zstd_safe::CParameter::WindowLog(window_log);
+        encoder.set_parameter(window).unwrap();
+        std::io::Write::write_all(&mut encoder, bytes).unwrap();
+        encoder.finish().unwrap()
+    };
+    let backup = builder::tar_of(&[file("etc/app/.env", &format!("GITHUB_TOKEN={TOKEN}\n"))]);
+    let notes = format!("deploy notes\ntoken {TOKEN}\n");
+    let image = ImageBuilder {
+        layers: vec![layer(
+            "a",
+            vec![
+                Entry::File("var/backups/app.tar.zst".into(), zstd(&backup, 20)),
+                Entry::File(
+                    "usr/share/doc/app/notes.txt.zst".into(),
+                    zstd(notes.as_bytes(), 20),
+                ),
+                Entry::File("opt/huge-window.zst".into(), zstd(notes.as_bytes(), 26)),
+            ],
+        )],
+        ..ImageBuilder::default()
+    };
+    let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
+    assert_eq!(code, 2, "{stdout}");
+    assert_eq!(
+        found,
+        [
+            "file.dotenv layer /var/backups/app.tar.zst!/etc/app/.env layer=0 present line=null",
+            "github.pat layer /usr/share/doc/app/notes.txt.zst layer=0 present line=2",
+            "github.pat layer /var/backups/app.tar.zst!/etc/app/.env layer=0 present line=1",
+        ]
+    );
+    assert!(
+        stdout.contains("/opt/huge-window.zst: a zstd frame needs a window over 16 MiB"),
+        "{stdout}"
+    );
+}
