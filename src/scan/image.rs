@@ -141,6 +141,13 @@ pub fn scan(
     outcome
 }
 
+/// A JSON blob of the image (its config, a provenance statement), or why it cannot be had.
+fn json_blob(store: &Store, path: &str, what: &str) -> Result<Value, String> {
+    let bytes = (store.read_small(path, layout::MAX_JSON_BYTES))
+        .map_err(|e| format!("cannot read the {what}: {e}"))?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("{what} is not valid JSON: {e}"))
+}
+
 /// What names a blob read: where it is, the digest it is checked against (the same path with
 /// another expected digest is read again, so each expectation is checked), and the file name
 /// it is read as, if one (two files of an artifact may hold the same bytes).
@@ -177,24 +184,20 @@ fn scan_one(
     };
     let error = |message: String| ScanError::new(source, format!("{label}: {message}"));
     let first_finding = outcome.findings.len();
-    let config: Option<Value> = image.config.as_deref().and_then(|path| {
-        let read = store.read_small(path, layout::MAX_JSON_BYTES);
-        match read.map(|bytes| serde_json::from_slice::<Value>(&bytes)) {
-            Ok(Ok(value)) => Some(value),
-            Ok(Err(e)) => {
-                outcome
-                    .errors
-                    .push(error(format!("config is not valid JSON: {e}")));
-                None
-            }
-            Err(e) => {
-                outcome
-                    .errors
-                    .push(error(format!("cannot read the config: {e}")));
-                None
-            }
+    let mut json = |path: &str, what: &str| match json_blob(store, path, what) {
+        Ok(value) => Some(value),
+        Err(message) => {
+            outcome.errors.push(error(message));
+            None
         }
-    });
+    };
+    let config = image
+        .config
+        .as_deref()
+        .and_then(|path| json(path, "config"));
+    let statements: Vec<Value> = (image.provenance.iter())
+        .filter_map(|path| json(path, &format!("provenance attestation {path}")))
+        .collect();
     let instructions = config
         .as_ref()
         .map(config::layer_instructions)
@@ -210,19 +213,6 @@ fn scan_one(
         field: None,
         owner: None,
     };
-    let mut statements = Vec::new();
-    for path in &image.provenance {
-        let read = store.read_small(path, layout::MAX_JSON_BYTES);
-        match read.map(|bytes| serde_json::from_slice::<Value>(&bytes)) {
-            Ok(Ok(statement)) => statements.push(statement),
-            Ok(Err(e)) => outcome.errors.push(error(format!(
-                "provenance attestation {path} is not valid JSON: {e}"
-            ))),
-            Err(e) => outcome.errors.push(error(format!(
-                "cannot read the provenance attestation {path}: {e}"
-            ))),
-        }
-    }
     if config.is_some() || !statements.is_empty() {
         let mut matches = config::check(config.as_ref(), &statements, rules);
         if matches.len() > layer::MAX_MATCHES_PER_FILE {
