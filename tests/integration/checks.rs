@@ -635,6 +635,31 @@ fn secret_files_a_run_writes_into_its_layer() {
     assert_eq!(first.location.column, Some(56), "the target's column");
 }
 
+/// Dockerfile syntax 1.10 hands a build secret to a `RUN` as a variable
+/// (`--mount=type=secret,id=gh,env=GH_PAT`): writing that variable into a file writes the
+/// secret, whatever the variable's name; using it is no finding.
+#[test]
+fn a_secret_mounted_as_a_variable_and_written_is_a_build_secret() {
+    let report = scan_text(
+        "FROM alpine\n\
+         RUN --mount=type=secret,id=gh,env=GH_PAT gh auth status\n\
+         RUN --mount=type=secret,id=gh,env=GH_PAT echo \"$GH_PAT\" > /app/token.txt\n\
+         RUN --mount=type=secret,id=cfg,env=SETTINGS printf '%s' \"$SETTINGS\" > /etc/app.conf\n\
+         RUN --mount=type=cache,target=/x,env=CACHE echo \"$CACHE\" > /etc/cache.conf\n",
+    );
+    let writes: Vec<_> = summary(&report.findings)
+        .into_iter()
+        .filter(|(rule, ..)| rule.starts_with("file.") || rule == "dockerfile.run-writes-secret")
+        .collect();
+    assert_eq!(
+        writes,
+        [
+            row("dockerfile.run-writes-secret", "high", 3, None),
+            row("dockerfile.run-writes-secret", "high", 4, None),
+        ]
+    );
+}
+
 #[test]
 fn a_number_is_a_password_but_not_a_token() {
     let text = "FROM x\n\

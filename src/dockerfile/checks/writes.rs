@@ -75,6 +75,29 @@ fn expanded(text: &str, quotes: bool) -> Vec<String> {
     out
 }
 
+/// The variables a `RUN` gets build secrets in: `--mount=type=secret,id=gh,env=GH_TOKEN`
+/// (Dockerfile syntax 1.10).
+fn secret_envs(instruction: &Instruction) -> Vec<String> {
+    let mounts = (instruction.flags.iter())
+        .filter(|f| f.name == "mount")
+        .filter_map(|f| f.value.as_deref());
+    let mut out = Vec::new();
+    for mount in mounts {
+        let options: Vec<(&str, &str)> = (mount.split(','))
+            .filter_map(|option| option.split_once('='))
+            .collect();
+        if options.contains(&("type", "secret")) {
+            out.extend(
+                options
+                    .iter()
+                    .filter(|(k, _)| *k == "env")
+                    .map(|(_, v)| v.to_string()),
+            );
+        }
+    }
+    out
+}
+
 /// Candidates for secret files written by a `RUN`.
 pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate<'r>> {
     if instruction.kind != Kind::Run {
@@ -89,7 +112,11 @@ pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate
         for heredoc in instruction.heredocs.iter().filter(|h| h.expand) {
             bodies.variables(expanded(&heredoc.body, false));
         }
+        let envs = secret_envs(instruction);
+        let from_env = |source: &Source| source.names.iter().any(|n| envs.contains(n));
         for mut write in writes(shell) {
+            write.source.secret_mount |=
+                from_env(&write.source) || (write.source.heredoc && from_env(&bodies));
             if write.source.heredoc {
                 let (first, secret) = (bodies.first.clone(), bodies.secret.clone());
                 write
@@ -254,8 +281,10 @@ struct Source {
     /// The first variable it expands, and the first whose name looks secret.
     first: Option<String>,
     secret: Option<String>,
-    /// It reads a build secret (`/run/secrets/…`).
+    /// It reads a build secret (`/run/secrets/…`, or a variable a secret mount sets).
     secret_mount: bool,
+    /// Every variable it expands.
+    names: Vec<String>,
     /// It reads a heredoc (`<<EOF`).
     heredoc: bool,
     /// A stage on the way hashes or counts (see [`derives`]).
@@ -277,8 +306,9 @@ impl Source {
                 self.secret = Some(name.clone());
             }
             if self.first.is_none() {
-                self.first = Some(name);
+                self.first = Some(name.clone());
             }
+            self.names.push(name);
         }
     }
 }
