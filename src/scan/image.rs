@@ -108,6 +108,12 @@ pub fn scan(
     }
     outcome.images = images.len();
     outcome.bytes = streamed_scans.iter().map(|s| s.bytes).sum();
+    // a blob's scan is kept while images still to come name it, no longer
+    let distinct = |image: &ImageRef| image.layers.iter().map(blob_key).collect::<HashSet<_>>();
+    let mut wanted: HashMap<BlobKey, usize> = HashMap::new();
+    for key in images.iter().flat_map(distinct) {
+        *wanted.entry(key).or_default() += 1;
+    }
     let mut read = HashMap::new();
     for (done, image) in images.iter().enumerate() {
         outcome.layers += image.layers.len();
@@ -124,6 +130,14 @@ pub fn scan(
             options,
             &mut outcome,
         );
+        for key in distinct(image) {
+            if let Some(left) = wanted.get_mut(&key) {
+                *left -= 1;
+                if *left == 0 {
+                    read.remove(&key);
+                }
+            }
+        }
         if outcome.findings.len() > MAX_FINDINGS_PER_INPUT {
             outcome.findings.truncate(MAX_FINDINGS_PER_INPUT);
             let rest = images.len() - done - 1;
