@@ -35,23 +35,11 @@ pub struct ConfigMatch<'r> {
     pub anchor: String,
 }
 
-/// Every secret in the config and the provenance `statements`; the same rule and secret is
-/// reported once (an `ENV` appears in both `Env` and `history`; `Env` wins because it is read
-/// first), its message naming the other fields that hold it.
-pub fn check<'r>(
-    config: Option<&Value>,
-    statements: &[Value],
-    rules: &'r RuleSet,
-) -> Vec<ConfigMatch<'r>> {
-    let mut out = Vec::new();
-    if let Some(config) = config {
-        named_fields(config, rules, &mut out);
-        metadata::config_rest(config, rules, &mut out);
-    }
-    for statement in statements {
-        metadata::provenance(statement, rules, &mut out);
-    }
-    one_per_secret(out)
+/// Every secret in the config (`config`, parsed from `bytes`), into `out`; [`one_per_secret`]
+/// then reports each rule and secret once, whatever else went into `out` (provenance).
+pub fn check<'r>(config: &Value, bytes: &[u8], rules: &'r RuleSet, out: &mut Vec<ConfigMatch<'r>>) {
+    named_fields(config, rules, out);
+    metadata::config_rest(config, bytes, rules, out);
 }
 
 /// The object whose `Env`, `Labels`, `Cmd`… are read: `config`, else (old builders)
@@ -119,8 +107,10 @@ fn named_fields<'r>(config: &Value, rules: &'r RuleSet, out: &mut Vec<ConfigMatc
     }
 }
 
-/// One finding per field and secret, then one per rule and secret across fields.
-fn one_per_secret(out: Vec<ConfigMatch<'_>>) -> Vec<ConfigMatch<'_>> {
+/// One finding per field and secret, then one per rule and secret across fields (an `ENV`
+/// appears in both `Env` and `history`; `Env` wins because it is read first), its message
+/// naming the other fields that hold it.
+pub fn one_per_secret(out: Vec<ConfigMatch<'_>>) -> Vec<ConfigMatch<'_>> {
     // One finding per field and secret, the strongest (provider rule > check > generic rule),
     // then one per rule and secret across fields.
     let rank = |m: &ConfigMatch<'_>| {
@@ -361,14 +351,16 @@ mod tests {
     #[test]
     fn a_secret_in_many_fields_is_one_finding_naming_them() {
         let token = "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";
-        let config: Value = serde_json::from_str(&format!(
+        let text = format!(
             r#"{{"config": {{"Env": ["T={token}"], "Labels": {{"t": "{token}"}},
                 "Cmd": ["sh", "-c", "x {token}"], "OnBuild": ["RUN x {token}"]}},
                 "history": [{{"created_by": "ENV T={token}"}}, {{"created_by": "RUN y {token}"}}]}}"#
-        ))
-        .unwrap();
+        );
+        let config: Value = serde_json::from_str(&text).unwrap();
         let rules = RuleSet::builtin().unwrap();
-        let found = check(Some(&config), &[], &rules);
+        let mut found = Vec::new();
+        check(&config, text.as_bytes(), &rules, &mut found);
+        let found = one_per_secret(found);
         let github: Vec<&ConfigMatch<'_>> =
             found.iter().filter(|m| m.rule.id == "github.pat").collect();
         assert_eq!(github.len(), 1);

@@ -5,10 +5,12 @@
 //! to an image (in-toto SLSA statements, v0.2 and v1). Provenance records the build arguments in
 //! both modes (Docker's documentation warns that secrets passed as build arguments end up there),
 //! the build context's URL (credentials in a Git URL included), and with `mode=max` each step's
-//! environment and the Dockerfile itself, base64. Fields are named by their JSON path.
+//! environment and the Dockerfile itself, base64. Fields are named by their JSON path. Documents
+//! are walked as they are parsed, never held as a tree.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::config::{CONFIG, ConfigMatch, content, inner_key, pair};
@@ -47,35 +49,117 @@ fn render(prefix: &str, path: &[Step<'_>]) -> String {
     text
 }
 
-/// Calls `visit` with the path and text of every string in `value`, depth first.
-fn strings<'v>(
-    value: &'v Value,
-    path: &mut Vec<Step<'v>>,
-    visit: &mut dyn FnMut(&[Step<'v>], &'v str),
-) {
-    match value {
-        Value::String(text) => visit(path, text),
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                path.push(Step::Index(i));
-                strings(item, path, visit);
-                path.pop();
-            }
+/// Calls `visit` with the path and text of every string of the JSON document `bytes`, depth
+/// first, as the document is parsed: no tree is built (a 7 MB provenance statement took 230 MB
+/// as a `serde_json::Value`). Strings before a syntax error are visited; the error is returned.
+fn strings(bytes: &[u8], visit: &mut dyn FnMut(&[Step<'_>], &str)) -> serde_json::Result<()> {
+    let mut path = Vec::new();
+    let mut reader = serde_json::Deserializer::from_slice(bytes);
+    Walk {
+        path: &mut path,
+        visit,
+    }
+    .deserialize(&mut reader)?;
+    reader.end()
+}
+
+/// One step of a path being walked, its key owned (JSON keys may need unescaping).
+enum Owned {
+    Key(String),
+    Index(usize),
+}
+
+/// The streaming walk over one JSON value (serde's nesting limit bounds its depth).
+struct Walk<'w> {
+    path: &'w mut Vec<Owned>,
+    visit: &'w mut dyn FnMut(&[Step<'_>], &str),
+}
+
+impl Walk<'_> {
+    fn inner(&mut self) -> Walk<'_> {
+        Walk {
+            path: self.path,
+            visit: self.visit,
         }
-        Value::Object(map) => {
-            for (key, item) in map {
-                path.push(Step::Key(key));
-                strings(item, path, visit);
-                path.pop();
-            }
-        }
-        _ => {}
     }
 }
 
-/// Every string of the config that [`super::config`] does not read by name, and the build
-/// request in `moby.buildkit.buildinfo.v1`.
-pub fn config_rest<'r>(config: &Value, rules: &'r RuleSet, out: &mut Vec<ConfigMatch<'r>>) {
+impl<'de> DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Walk<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<(), E> {
+        let path: Vec<Step<'_>> = (self.path.iter())
+            .map(|step| match step {
+                Owned::Key(key) => Step::Key(key),
+                Owned::Index(i) => Step::Index(*i),
+            })
+            .collect();
+        (self.visit)(&path, text);
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut items: A) -> Result<(), A::Error> {
+        for i in 0.. {
+            self.path.push(Owned::Index(i));
+            let item = items.next_element_seed(self.inner())?;
+            self.path.pop();
+            if item.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            self.path.push(Owned::Key(key));
+            map.next_value_seed(self.inner())?;
+            self.path.pop();
+        }
+        Ok(())
+    }
+}
+
+/// Every string of the config (`config`, parsed from `bytes`) that [`super::config`] does not
+/// read by name, and the build request in `moby.buildkit.buildinfo.v1`.
+pub fn config_rest<'r>(
+    config: &Value,
+    bytes: &[u8],
+    rules: &'r RuleSet,
+    out: &mut Vec<ConfigMatch<'r>>,
+) {
     let inner = inner_key(config);
     let named = |path: &[Step<'_>]| match path {
         [Step::Key("rootfs"), ..] => true, // layer digests
@@ -92,7 +176,8 @@ pub fn config_rest<'r>(config: &Value, rules: &'r RuleSet, out: &mut Vec<ConfigM
         | [Step::Key(c), Step::Key("Labels"), Step::Key(_)] => *c == inner,
         _ => false,
     };
-    strings(config, &mut Vec::new(), &mut |path, text| {
+    // the config was parsed once already: it is JSON
+    let _ = strings(bytes, &mut |path, text| {
         if let [Step::Key(BUILDINFO)] = path {
             build_request(text, rules, out);
         } else if !named(path) {
@@ -103,30 +188,32 @@ pub fn config_rest<'r>(config: &Value, rules: &'r RuleSet, out: &mut Vec<ConfigM
 
 /// BuildKit 0.10's build request: base64 JSON with the build arguments in `attrs`.
 fn build_request<'r>(text: &str, rules: &'r RuleSet, out: &mut Vec<ConfigMatch<'r>>) {
-    let decoded = STANDARD.decode(text.trim()).ok();
-    match decoded.and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok()) {
-        Some(request) => statement(&request, &format!("{BUILDINFO}:"), CONFIG, rules, out),
-        None => {
-            content(out, text, BUILDINFO, CONFIG, rules);
-        }
+    let decoded = STANDARD.decode(text.trim()).unwrap_or_default();
+    let prefix = format!("{BUILDINFO}:");
+    if statement(&decoded, &prefix, CONFIG, rules, out).is_err() {
+        content(out, text, BUILDINFO, CONFIG, rules);
     }
 }
 
 /// A provenance statement: its build arguments and labels judged by name and value, its
 /// steps' environment likewise, its embedded Dockerfiles decoded, and every string through the
-/// content rules.
-pub fn provenance<'r>(statement_json: &Value, rules: &'r RuleSet, out: &mut Vec<ConfigMatch<'r>>) {
-    statement(statement_json, "provenance:", PROVENANCE, rules, out);
+/// content rules. A statement that is not JSON is an error, its strings before the error read.
+pub fn provenance<'r>(
+    bytes: &[u8],
+    rules: &'r RuleSet,
+    out: &mut Vec<ConfigMatch<'r>>,
+) -> serde_json::Result<()> {
+    statement(bytes, "provenance:", PROVENANCE, rules, out)
 }
 
 fn statement<'r>(
-    value: &Value,
+    bytes: &[u8],
     prefix: &str,
     whose: &str,
     rules: &'r RuleSet,
     out: &mut Vec<ConfigMatch<'r>>,
-) {
-    strings(value, &mut Vec::new(), &mut |path, text| {
+) -> serde_json::Result<()> {
+    strings(bytes, &mut |path, text| {
         let field = render(prefix, path);
         if content(out, text, &field, whose, rules) {
             return;
@@ -157,7 +244,7 @@ fn statement<'r>(
             }
             _ => {}
         }
-    });
+    })
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::error::ScanError;
 use crate::finding::{self, Finding, ImageLocation, Location, LocationKind, Status, with_note};
 use crate::image::config::{self, ConfigMatch};
 use crate::image::layout::{self, ImageRef, LayerRef, Platform};
+use crate::image::metadata;
 use crate::image::packages::Ownership;
 use crate::image::store::{self, Store};
 use crate::layer::whiteout::Change;
@@ -155,11 +156,12 @@ pub fn scan(
     outcome
 }
 
-/// A JSON blob of the image (its config, a provenance statement), or why it cannot be had.
-fn json_blob(store: &Store, path: &str, what: &str) -> Result<Value, String> {
-    let bytes = (store.read_small(path, layout::MAX_JSON_BYTES))
-        .map_err(|e| format!("cannot read the {what}: {e}"))?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("{what} is not valid JSON: {e}"))
+/// The bytes of a JSON blob of the image (its config, a provenance statement), up to
+/// [`layout::MAX_JSON_BYTES`]; `None` and a problem when they cannot be read.
+fn read_json(store: &Store, path: &str, what: &str, problems: &mut Vec<String>) -> Option<Vec<u8>> {
+    (store.read_small(path, layout::MAX_JSON_BYTES))
+        .map_err(|e| problems.push(format!("cannot read the {what}: {e}")))
+        .ok()
 }
 
 /// What names a blob read: where it is, the digest it is checked against (the same path with
@@ -198,20 +200,30 @@ fn scan_one(
     };
     let error = |message: String| ScanError::new(source, format!("{label}: {message}"));
     let first_finding = outcome.findings.len();
-    let mut json = |path: &str, what: &str| match json_blob(store, path, what) {
-        Ok(value) => Some(value),
-        Err(message) => {
-            outcome.errors.push(error(message));
-            None
+    let mut problems = Vec::new();
+    let config_bytes =
+        (image.config.as_deref()).and_then(|path| read_json(store, path, "config", &mut problems));
+    let config: Option<Value> = config_bytes.as_deref().and_then(|bytes| {
+        serde_json::from_slice(bytes)
+            .map_err(|e| problems.push(format!("config is not valid JSON: {e}")))
+            .ok()
+    });
+    let mut found = Vec::new();
+    if let (Some(config), Some(bytes)) = (&config, &config_bytes) {
+        config::check(config, bytes, rules, &mut found);
+    }
+    // each statement is read, walked as it parses and dropped, in turn
+    for path in &image.provenance {
+        let what = format!("provenance attestation {path}");
+        let Some(bytes) = read_json(store, path, &what, &mut problems) else {
+            continue;
+        };
+        if let Err(e) = metadata::provenance(&bytes, rules, &mut found) {
+            problems.push(format!("{what} is not valid JSON: {e}"));
         }
-    };
-    let config = image
-        .config
-        .as_deref()
-        .and_then(|path| json(path, "config"));
-    let statements: Vec<Value> = (image.provenance.iter())
-        .filter_map(|path| json(path, &format!("provenance attestation {path}")))
-        .collect();
+    }
+    let mut matches = config::one_per_secret(found);
+    outcome.errors.extend(problems.into_iter().map(error));
     let instructions = config
         .as_ref()
         .map(config::layer_instructions)
@@ -227,20 +239,16 @@ fn scan_one(
         field: None,
         owner: None,
     };
-    if config.is_some() || !statements.is_empty() {
-        let mut matches = config::check(config.as_ref(), &statements, rules);
-        if matches.len() > layer::MAX_MATCHES_PER_FILE {
-            matches.truncate(layer::MAX_MATCHES_PER_FILE);
-            let limit = layer::MAX_MATCHES_PER_FILE;
-            let message =
-                format!("more than {limit} secrets in the config; the rest are not reported");
-            outcome.errors.push(error(message));
-        }
-        for m in matches {
-            outcome
-                .findings
-                .push(config_finding(source, place(None), m));
-        }
+    if matches.len() > layer::MAX_MATCHES_PER_FILE {
+        matches.truncate(layer::MAX_MATCHES_PER_FILE);
+        let limit = layer::MAX_MATCHES_PER_FILE;
+        let message = format!("more than {limit} secrets in the config; the rest are not reported");
+        outcome.errors.push(error(message));
+    }
+    for m in matches {
+        outcome
+            .findings
+            .push(config_finding(source, place(None), m));
     }
     // a blob is read once per input: listed at several positions (an empty layer repeated; a
     // hostile manifest naming one blob a hundred thousand times) or shared by several images (a
