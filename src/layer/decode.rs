@@ -186,6 +186,19 @@ pub fn is_zstd(head: &[u8]) -> bool {
     head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) || skippable
 }
 
+/// libzstd's "Frame requires too much memory" for a frame whose window is over 2^`log_max`,
+/// said in a user's words; any other error as it is.
+pub fn window_refused(e: io::Error, log_max: u32) -> io::Error {
+    if !e.to_string().contains("too much memory") {
+        return e;
+    }
+    let most = 1u64 << (log_max - 20);
+    io::Error::other(format!(
+        "a zstd frame needs a window over {most} MiB, refused (the decoder would hold it in \
+         memory; image tools write 8 MiB windows)"
+    ))
+}
+
 /// A decompressing reader over a hashed blob.
 pub enum Decoder<R: Read> {
     /// Plain tar.
@@ -255,16 +268,7 @@ impl<R: Read> Read for Decoder<R> {
         match self {
             Decoder::Plain(r) => r.read(buf),
             Decoder::Gzip(r) => r.read(buf),
-            Decoder::Zstd(r) => r.read(buf).map_err(|e| match e.to_string() {
-                m if m.contains("too much memory") => {
-                    let most = 1u64 << (ZSTD_WINDOW_LOG_MAX - 20);
-                    io::Error::other(format!(
-                        "a zstd frame needs a window over {most} MiB, refused (the decoder \
-                         would hold it in memory; image tools write 8 MiB windows)"
-                    ))
-                }
-                _ => e,
-            }),
+            Decoder::Zstd(r) => (r.read(buf)).map_err(|e| window_refused(e, ZSTD_WINDOW_LOG_MAX)),
         }
     }
 }

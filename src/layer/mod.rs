@@ -286,11 +286,7 @@ pub fn scan<R: Read>(
     limits: Limits,
     sink: &mut dyn WindowSink,
 ) -> LayerScan {
-    let hashes = match expected {
-        Some(expected) => Hashes::Check(expected),
-        None => Hashes::Skip,
-    };
-    scan_with(raw, hashes, None, rules, limits, sink)
+    scan_with(raw, Hashes::checked(expected), None, rules, limits, sink)
 }
 
 /// Reads and scans a blob that is one file, not a tar (an OCI artifact's: a signature, an SBOM,
@@ -304,11 +300,14 @@ pub fn scan_file<R: Read>(
     limits: Limits,
     sink: &mut dyn WindowSink,
 ) -> LayerScan {
-    let hashes = match expected {
-        Some(expected) => Hashes::Check(expected),
-        None => Hashes::Skip,
-    };
-    scan_with(raw, hashes, Some(name), rules, limits, sink)
+    scan_with(
+        raw,
+        Hashes::checked(expected),
+        Some(name),
+        rules,
+        limits,
+        sink,
+    )
 }
 
 /// Reads and scans one layer blob of an archive read as a stream, whose manifests may come after
@@ -330,6 +329,15 @@ enum Hashes<'a> {
     Skip,
     Check(&'a Expected),
     Compute { tar: bool },
+}
+
+impl Hashes<'_> {
+    fn checked(expected: Option<&Expected>) -> Hashes<'_> {
+        match expected {
+            Some(expected) => Hashes::Check(expected),
+            None => Hashes::Skip,
+        }
+    }
 }
 
 /// A layer blob's digests, computed as it was read.

@@ -1,9 +1,9 @@
 //! Walking a layer's tar and, recursively, the archives inside it. What a file is gets sniffed
 //! from its first bytes, never its name: gzip and zstd are decompressed and looked at again (a
-//! `.tgz` is a tar inside gzip; `changelog.gz` is text; `backup.tar.zst`), a tar is walked, a zip (`.jar`, `.war`, `.whl`) is
-//! read as a stream of entries ([`super::zipstream`]), a git packfile or loose object (where
-//! the name says `.git/objects` too) is inflated object by object ([`super::git`]), anything
-//! else is scanned as bytes. A small `.gz` of plain data (up to 4 MiB compressed: changelogs,
+//! `.tgz` is a tar inside gzip; `changelog.gz` is text; `backup.tar.zst`), a tar is walked, a
+//! zip (`.jar`, `.war`, `.whl`) is read as a stream of entries ([`super::zipstream`]), a git
+//! packfile or loose object (where the name says `.git/objects` too) is inflated object by
+//! object ([`super::git`]), anything else is scanned as bytes. A small `.gz` of plain data (up to 4 MiB compressed: changelogs,
 //! man pages) is handed to the sink whole and inflated where it is scanned, so it does not hold
 //! up the thread reading the layer; larger ones, and those holding archives, are inflated here as
 //! streams. Entries inside an archive are named `outer!/inner`. Depth, entries and decompressed
@@ -14,7 +14,7 @@ use std::io::{self, BufReader, Cursor, Read};
 
 use flate2::read::MultiGzDecoder;
 
-use super::decode::{Capped, is_zstd};
+use super::decode::{Capped, is_zstd, window_refused};
 use super::git;
 use super::targuard::{self, Guard};
 use super::zipstream;
@@ -249,14 +249,8 @@ impl Walker<'_> {
         let mut decoder = zstd::Decoder::with_buffer(compressed)?;
         decoder.window_log_max(NESTED_ZSTD_WINDOW_LOG_MAX)?;
         let mut inflated = self.capped(decoder);
-        self.contents(&mut inflated, path, None, depth + 1)
-            .map_err(|e| match e.to_string() {
-                m if m.contains("too much memory") => io::Error::other(format!(
-                    "a zstd frame needs a window over {} MiB, refused",
-                    1 << (NESTED_ZSTD_WINDOW_LOG_MAX - 20)
-                )),
-                _ => e,
-            })
+        (self.contents(&mut inflated, path, None, depth + 1))
+            .map_err(|e| window_refused(e, NESTED_ZSTD_WINDOW_LOG_MAX))
     }
 
     /// True when `compressed` starts inflating without error into bytes to scan (not an
