@@ -2,11 +2,12 @@
 //! other string of the config (a password in a `Healthcheck` command, `container_config`, an
 //! `Env` that is not a list), the build request BuildKit 0.10 kept in the config
 //! (`moby.buildkit.buildinfo.v1`, base64 JSON), and the provenance attestations BuildKit attaches
-//! to an image (in-toto SLSA statements, v0.2 and v1). Provenance records the build arguments in
-//! both modes (Docker's documentation warns that secrets passed as build arguments end up there),
-//! the build context's URL (credentials in a Git URL included), and with `mode=max` each step's
-//! environment and the Dockerfile itself, base64. Fields are named by their JSON path. Documents
-//! are walked as they are parsed, never held as a tree.
+//! to an image (in-toto SLSA statements, v0.2 and v1; cosign's too, signed in a DSSE envelope).
+//! Provenance records the build arguments in both modes (Docker's documentation warns that
+//! secrets passed as build arguments end up there), the build context's URL (credentials in a Git
+//! URL included), and with `mode=max` each step's environment and the Dockerfile itself, base64.
+//! Fields are named by their JSON path. Documents are walked as they are parsed, never held as a
+//! tree.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -233,6 +234,13 @@ fn statement<'r>(
             [.., Step::Key("env"), Step::Index(_)] => {
                 if let Some((name, val)) = text.split_once('=') {
                     pair(out, name, val, &field, "image.secret-env", rules);
+                }
+            }
+            // a DSSE envelope (cosign's attestations): the statement is its payload, base64
+            [Step::Key("payload")] => {
+                if let Ok(payload) = STANDARD.decode(text.trim()) {
+                    let prefix = format!("{field}:");
+                    let _ = statement(&payload, &prefix, whose, rules, out);
                 }
             }
             // mode=max: the Dockerfile and other sources of the build, base64

@@ -380,3 +380,44 @@ fn provenance_and_healthcheck_findings_point_at_the_dockerfile() {
         "{json}"
     );
 }
+
+/// cosign stores attestations as `sha256-<digest>.att` images whose layers are DSSE envelopes:
+/// the in-toto statement is the base64 `payload`, read like BuildKit's.
+#[test]
+fn a_cosign_attestation_envelope_is_opened() {
+    let mut files: Files = Vec::new();
+    let statement = json!({
+        "_type": "https://in-toto.io/Statement/v0.1",
+        "predicateType": V02,
+        "predicate": { "invocation": { "parameters": { "inputs": { "deploy_token": TOKEN } } } },
+    });
+    let envelope = json!({
+        "payloadType": "application/vnd.in-toto+json",
+        "payload": STANDARD.encode(serde_json::to_vec(&statement).unwrap()),
+        "signatures": [{ "keyid": "", "sig": "MEUCIQDx" }],
+    });
+    let layer = blob(&mut files, serde_json::to_vec(&envelope).unwrap());
+    let config = blob(
+        &mut files,
+        br#"{"architecture":"","os":"","rootfs":{"type":"layers","diff_ids":[]}}"#.to_vec(),
+    );
+    let manifest = json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": descriptor("application/vnd.oci.image.config.v1+json", config),
+        "layers": [descriptor("application/vnd.dsse.envelope.v1+json", layer)],
+    });
+    let manifest = blob(&mut files, serde_json::to_vec(&manifest).unwrap());
+    let mut entry = descriptor("application/vnd.oci.image.manifest.v1+json", manifest);
+    entry["annotations"] = json!({ "org.opencontainers.image.ref.name": "sha256-ab.att" });
+    let index = json!({ "schemaVersion": 2, "manifests": [entry] });
+    files.push(("index.json".into(), serde_json::to_vec(&index).unwrap()));
+    let (code, json) = scan_files(&files, &[]);
+    assert_eq!(code, 1, "{}", error_text(&json));
+    assert_eq!(
+        found(&json),
+        [row(
+            "github.pat",
+            "provenance:payload:predicate.invocation.parameters.inputs.deploy_token"
+        )]
+    );
+}

@@ -266,7 +266,7 @@ impl<'a> Walk<'a> {
             .and_then(|c| read_json(self.store, c).ok())
             .map(|bytes| descriptor::diff_ids(&bytes))
             .unwrap_or_default();
-        let mut refs = Vec::new();
+        let (mut refs, mut provenance) = (Vec::new(), Vec::new());
         for (index, layer) in layers.iter().enumerate() {
             let digest = layer.digest.as_deref();
             let Some(blob) = digest.and_then(self.paths) else {
@@ -274,6 +274,11 @@ impl<'a> Walk<'a> {
                 self.errors.push(message);
                 continue;
             };
+            // a signed in-toto statement (cosign's `.att` images): read like BuildKit's
+            if layer.media_type.as_deref() == Some(DSSE) {
+                provenance.push(blob);
+                continue;
+            }
             let digest = digest.map(str::to_ascii_lowercase);
             refs.push(LayerRef {
                 index,
@@ -289,7 +294,7 @@ impl<'a> Walk<'a> {
             platform,
             config,
             layers: refs,
-            provenance: Vec::new(),
+            provenance,
         });
     }
 
@@ -331,6 +336,9 @@ impl<'a> Walk<'a> {
         }
     }
 }
+
+/// A DSSE envelope: a signed statement, its payload base64 (`cosign attest`).
+const DSSE: &str = "application/vnd.dsse.envelope.v1+json";
 
 /// The media types of an image's config; an artifact's manifest gives its config another.
 const IMAGE_CONFIGS: [&str; 2] = [
