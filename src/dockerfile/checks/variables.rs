@@ -164,13 +164,13 @@ fn arg<'r>(pair: &KeyValue, used: bool, rules: &'r RuleSet) -> Option<Candidate<
         true => (
             Severity::Medium,
             format!(
-                "build argument {name} is used by a later RUN; its value is recorded in that step's history"
+                "build argument {name} is used by a later RUN; its value is recorded in that step's history (and in a provenance attestation, when one is made)"
             ),
         ),
         false => (
             Severity::Low,
             format!(
-                "build argument {name} looks secret; a --build-arg value would be recorded in the image history"
+                "build argument {name} looks secret; a --build-arg value would be recorded in a provenance attestation, when one is made, and in the history of a RUN that uses it"
             ),
         ),
     };
