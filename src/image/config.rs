@@ -78,7 +78,9 @@ fn named_fields<'r>(config: &Value, rules: &'r RuleSet, out: &mut Vec<ConfigMatc
     {
         for (key, val) in labels {
             let Some(val) = val.as_str() else { continue };
-            let field = format!("Labels[{key:?}]");
+            // a key that is itself a secret is reported by the walk over every key, shown `…`
+            let secret_key = !rules.find_matches(key.as_bytes()).is_empty();
+            let field = format!("Labels[{:?}]", if secret_key { "…" } else { key });
             let literal = value::classify(val) == value::ValueKind::Literal;
             if !content(out, val, &field, CONFIG, rules) && literal {
                 pair(out, key, val, &field, "image.secret-label", rules);

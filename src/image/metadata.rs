@@ -53,7 +53,10 @@ fn render(prefix: &str, path: &[Step<'_>]) -> String {
 /// Calls `visit` with the path and text of every string of the JSON document `bytes`, depth
 /// first, as the document is parsed: no tree is built (a 7 MB provenance statement took 230 MB
 /// as a `serde_json::Value`). Strings before a syntax error are visited; the error is returned.
-fn strings(bytes: &[u8], visit: &mut dyn FnMut(&[Step<'_>], &str)) -> serde_json::Result<()> {
+fn strings(
+    bytes: &[u8],
+    visit: &mut dyn FnMut(&[Step<'_>], Found<'_>) -> bool,
+) -> serde_json::Result<()> {
     let mut path = Vec::new();
     let mut reader = serde_json::Deserializer::from_slice(bytes);
     Walk {
@@ -62,6 +65,23 @@ fn strings(bytes: &[u8], visit: &mut dyn FnMut(&[Step<'_>], &str)) -> serde_json
     }
     .deserialize(&mut reader)?;
     reader.end()
+}
+
+/// What the walk hands over: an object's key (the path leads to its object; `visit` answers
+/// whether it is a secret, and it is then shown as `…` in every path under it), or a string.
+enum Found<'t> {
+    Key(&'t str),
+    Text(&'t str),
+}
+
+/// The path as [`Step`]s.
+fn steps(path: &[Owned]) -> Vec<Step<'_>> {
+    (path.iter())
+        .map(|step| match step {
+            Owned::Key(key) => Step::Key(key),
+            Owned::Index(i) => Step::Index(*i),
+        })
+        .collect()
 }
 
 /// One step of a path being walked, its key owned (JSON keys may need unescaping).
@@ -73,7 +93,7 @@ enum Owned {
 /// The streaming walk over one JSON value (serde's nesting limit bounds its depth).
 struct Walk<'w> {
     path: &'w mut Vec<Owned>,
-    visit: &'w mut dyn FnMut(&[Step<'_>], &str),
+    visit: &'w mut dyn FnMut(&[Step<'_>], Found<'_>) -> bool,
 }
 
 impl Walk<'_> {
@@ -101,13 +121,7 @@ impl<'de> Visitor<'de> for Walk<'_> {
     }
 
     fn visit_str<E>(self, text: &str) -> Result<(), E> {
-        let path: Vec<Step<'_>> = (self.path.iter())
-            .map(|step| match step {
-                Owned::Key(key) => Step::Key(key),
-                Owned::Index(i) => Step::Index(*i),
-            })
-            .collect();
-        (self.visit)(&path, text);
+        (self.visit)(&steps(self.path), Found::Text(text));
         Ok(())
     }
 
@@ -145,7 +159,9 @@ impl<'de> Visitor<'de> for Walk<'_> {
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
-            self.path.push(Owned::Key(key));
+            let secret = (self.visit)(&steps(self.path), Found::Key(&key));
+            self.path
+                .push(Owned::Key(if secret { "…".to_owned() } else { key }));
             map.next_value_seed(self.inner())?;
             self.path.pop();
         }
@@ -178,12 +194,13 @@ pub fn config_rest<'r>(
         _ => false,
     };
     // the config was parsed once already: it is JSON
-    let _ = strings(bytes, &mut |path, text| {
-        if let [Step::Key(BUILDINFO)] = path {
+    let _ = strings(bytes, &mut |path, found| match found {
+        Found::Key(key) => secret_key(out, key, &render("", path), CONFIG, rules),
+        Found::Text(text) if matches!(path, [Step::Key(BUILDINFO)]) => {
             build_request(text, rules, out);
-        } else if !named(path) {
-            content(out, text, &render("", path), CONFIG, rules);
+            false
         }
+        Found::Text(text) => !named(path) && content(out, text, &render("", path), CONFIG, rules),
     });
 }
 
@@ -214,10 +231,14 @@ fn statement<'r>(
     rules: &'r RuleSet,
     out: &mut Vec<ConfigMatch<'r>>,
 ) -> serde_json::Result<()> {
-    strings(bytes, &mut |path, text| {
+    strings(bytes, &mut |path, found| {
         let field = render(prefix, path);
+        let text = match found {
+            Found::Key(key) => return secret_key(out, key, &field, whose, rules),
+            Found::Text(text) => text,
+        };
         if content(out, text, &field, whose, rules) {
-            return;
+            return true;
         }
         match path {
             // the frontend's options: `build-arg:NAME`, `label:NAME`, `context`, `source`…
@@ -252,7 +273,20 @@ fn statement<'r>(
             }
             _ => {}
         }
+        false
     })
+}
+
+/// A key of the object at `field` that the content rules call a secret: reported, and true (so
+/// paths show it as `…`).
+fn secret_key<'r>(
+    out: &mut Vec<ConfigMatch<'r>>,
+    key: &str,
+    field: &str,
+    whose: &str,
+    rules: &'r RuleSet,
+) -> bool {
+    content(out, key, &format!("{field} (a key)"), whose, rules)
 }
 
 #[cfg(test)]

@@ -421,3 +421,32 @@ fn a_cosign_attestation_envelope_is_opened() {
         )]
     );
 }
+
+/// A secret used as a JSON key (a label named by a token, an odd statement) is reported, and
+/// every path through it shows `…` instead: field names are printed unredacted.
+#[test]
+fn a_secret_used_as_a_key_is_reported_and_never_shown() {
+    let extra = json!({ "config": {
+        "Labels": { TOKEN: "x" },
+        "Healthcheck": { TOKEN: { "inner": STRIPE } },
+    } });
+    let statement = json!({ "_type": "https://in-toto.io/Statement/v0.1", "predicateType": V02,
+        "predicate": { "invocation": { "parameters": { "args": { TOKEN: "1" } } } } });
+    let (code, json) = scan_files(&image(extra, &[(V02, statement)], None), &[]);
+    assert_eq!(code, 1, "{}", error_text(&json));
+    assert_eq!(
+        found(&json),
+        [
+            row("github.pat", "config.Healthcheck (a key)"),
+            row("stripe.secret-key", r#"config.Healthcheck["…"].inner"#),
+        ]
+    );
+    let text = json.to_string();
+    assert!(
+        !text.contains(&TOKEN[8..30]) && !text.contains(&STRIPE[12..40]),
+        "{text}"
+    );
+    let also =
+        "also in config.Labels (a key), provenance:predicate.invocation.parameters.args (a key)";
+    assert!(text.contains(also), "{text}");
+}
