@@ -203,7 +203,23 @@ pub(super) fn content<'r>(
     whose: &str,
     rules: &'r RuleSet,
 ) -> bool {
+    content_named(out, text, || field.to_owned(), whose, rules)
+}
+
+/// [`content`] with the field named only when something matched: most strings match nothing,
+/// and a walked document's path is an allocation per string.
+pub(super) fn content_named<'r>(
+    out: &mut Vec<ConfigMatch<'r>>,
+    text: &str,
+    field: impl FnOnce() -> String,
+    whose: &str,
+    rules: &'r RuleSet,
+) -> bool {
     let matches = rules.find_matches(text.as_bytes());
+    if matches.is_empty() {
+        return false;
+    }
+    let field = field();
     for m in &matches {
         let rule = &rules.rules()[m.rule];
         out.push(ConfigMatch {
@@ -211,7 +227,7 @@ pub(super) fn content<'r>(
             severity: m.severity,
             confidence: m.confidence,
             secret: Some(m.secret.clone()),
-            field: field.to_owned(),
+            field: field.clone(),
             message: with_note(
                 format!("{} in {whose} ({field})", rule.name),
                 m.note.as_deref(),
@@ -219,7 +235,7 @@ pub(super) fn content<'r>(
             anchor: String::new(),
         });
     }
-    !matches.is_empty()
+    true
 }
 
 /// The name-and-value judgement on one pair.

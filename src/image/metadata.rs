@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::config::{CONFIG, ConfigMatch, content, inner_key, pair};
+use super::config::{CONFIG, ConfigMatch, content, content_named, inner_key, pair};
 use crate::rules::RuleSet;
 use crate::rules::value::{ValueKind, classify};
 
@@ -194,13 +194,16 @@ pub fn config_rest<'r>(
         _ => false,
     };
     // the config was parsed once already: it is JSON
-    let _ = strings(bytes, &mut |path, found| match found {
-        Found::Key(key) => secret_key(out, key, &render("", path), CONFIG, rules),
-        Found::Text(text) if matches!(path, [Step::Key(BUILDINFO)]) => {
-            build_request(text, rules, out);
-            false
+    let _ = strings(bytes, &mut |path, found| {
+        let field = || render("", path);
+        match found {
+            Found::Key(key) => secret_key(out, key, field, CONFIG, rules),
+            Found::Text(text) if matches!(path, [Step::Key(BUILDINFO)]) => {
+                build_request(text, rules, out);
+                false
+            }
+            Found::Text(text) => !named(path) && content_named(out, text, field, CONFIG, rules),
         }
-        Found::Text(text) => !named(path) && content(out, text, &render("", path), CONFIG, rules),
     });
 }
 
@@ -232,35 +235,35 @@ fn statement<'r>(
     out: &mut Vec<ConfigMatch<'r>>,
 ) -> serde_json::Result<()> {
     strings(bytes, &mut |path, found| {
-        let field = render(prefix, path);
+        let field = || render(prefix, path);
         let text = match found {
-            Found::Key(key) => return secret_key(out, key, &field, whose, rules),
+            Found::Key(key) => return secret_key(out, key, field, whose, rules),
             Found::Text(text) => text,
         };
-        if content(out, text, &field, whose, rules) {
+        if content_named(out, text, field, whose, rules) {
             return true;
         }
         match path {
             // the frontend's options: `build-arg:NAME`, `label:NAME`, `context`, `source`…
             [.., Step::Key("args" | "attrs"), Step::Key(key)] => {
                 if let Some(name) = key.strip_prefix("build-arg:") {
-                    pair(out, name, text, &field, "image.secret-build-arg", rules);
+                    pair(out, name, text, &field(), "image.secret-build-arg", rules);
                 } else if let Some(name) = key.strip_prefix("label:")
                     && classify(text) == ValueKind::Literal
                 {
-                    pair(out, name, text, &field, "image.secret-label", rules);
+                    pair(out, name, text, &field(), "image.secret-label", rules);
                 }
             }
             // mode=max: a step's environment (ENV, and ARG values where a RUN used them)
             [.., Step::Key("env"), Step::Index(_)] => {
                 if let Some((name, val)) = text.split_once('=') {
-                    pair(out, name, val, &field, "image.secret-env", rules);
+                    pair(out, name, val, &field(), "image.secret-env", rules);
                 }
             }
             // a DSSE envelope (cosign's attestations): the statement is its payload, base64
             [Step::Key("payload")] => {
                 if let Ok(payload) = STANDARD.decode(text.trim()) {
-                    let prefix = format!("{field}:");
+                    let prefix = format!("{}:", field());
                     let _ = statement(&payload, &prefix, whose, rules, out);
                 }
             }
@@ -268,7 +271,8 @@ fn statement<'r>(
             [.., Step::Key("infos"), Step::Index(_), Step::Key("data")] => {
                 if let Ok(source) = STANDARD.decode(text.trim()) {
                     let source = String::from_utf8_lossy(&source);
-                    content(out, &source, &format!("{field} (decoded)"), whose, rules);
+                    let decoded = || format!("{} (decoded)", field());
+                    content_named(out, &source, decoded, whose, rules);
                 }
             }
             _ => {}
@@ -282,11 +286,11 @@ fn statement<'r>(
 fn secret_key<'r>(
     out: &mut Vec<ConfigMatch<'r>>,
     key: &str,
-    field: &str,
+    field: impl FnOnce() -> String,
     whose: &str,
     rules: &'r RuleSet,
 ) -> bool {
-    content(out, key, &format!("{field} (a key)"), whose, rules)
+    content_named(out, key, || format!("{} (a key)", field()), whose, rules)
 }
 
 #[cfg(test)]
