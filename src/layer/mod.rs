@@ -457,14 +457,7 @@ fn walk(
     out: &mut LayerScan,
     sink: &mut dyn WindowSink,
 ) -> io::Result<()> {
-    let mut walker = nested::Walker {
-        rules,
-        limits,
-        out,
-        sink,
-        files: 0,
-    };
-    walker.tar(reader, "", 0)
+    nested::Walker::new(rules, limits, out, sink).tar(reader, "", 0)
 }
 
 /// A blob that is one file: recorded and judged as `name` at the top of the layer.
@@ -477,14 +470,7 @@ fn walk_file(
     sink: &mut dyn WindowSink,
 ) -> io::Result<()> {
     out.index.record(name, false);
-    let mut walker = nested::Walker {
-        rules,
-        limits,
-        out,
-        sink,
-        files: 0,
-    };
-    walker.file(reader, name, 1, None, 0)
+    nested::Walker::new(rules, limits, out, sink).file(reader, name, 1, None, 0)
 }
 
 /// Most findings reported from one file; past it, an error says the rest were not reported.

@@ -71,7 +71,23 @@ pub struct Walker<'a> {
     pub files: usize,
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
+    /// A walk that has handed no file to `sink` yet.
+    pub fn new(
+        rules: &'a RuleSet,
+        limits: Limits,
+        out: &'a mut LayerScan,
+        sink: &'a mut dyn WindowSink,
+    ) -> Walker<'a> {
+        Walker {
+            rules,
+            limits,
+            out,
+            sink,
+            files: 0,
+        }
+    }
+
     /// Walks a tar. At depth 0 it is the layer itself: entries are recorded in the layer index
     /// (whiteouts included), and a read error ends the layer. Deeper, it is an archive in a file.
     pub fn tar(&mut self, reader: &mut dyn Read, prefix: &str, depth: usize) -> io::Result<()> {
