@@ -579,6 +579,14 @@ fn a_literal_default_of_a_variable_is_the_secret() {
     );
 }
 
+/// The findings of secret files a `RUN` writes: path rules and `dockerfile.run-writes-secret`.
+fn written(report: &stowaway::Report) -> Vec<(String, String, u32, Option<String>)> {
+    summary(&report.findings)
+        .into_iter()
+        .filter(|(rule, ..)| rule.starts_with("file.") || rule == "dockerfile.run-writes-secret")
+        .collect()
+}
+
 #[test]
 fn secret_files_a_run_writes_into_its_layer() {
     let report = scan_text(
@@ -601,10 +609,7 @@ fn secret_files_a_run_writes_into_its_layer() {
          RUN sed -i \"s/@TOKEN@/$API_TOKEN/\" /app/config.js\n\
          RUN echo 'env[S] = $FB_SECRET' >> /etc/php/www.conf && echo \"$API_TOKEN\" > /dev/null\n",
     );
-    let writes: Vec<_> = summary(&report.findings)
-        .into_iter()
-        .filter(|(rule, ..)| rule.starts_with("file.") || rule == "dockerfile.run-writes-secret")
-        .collect();
+    let writes = written(&report);
     assert_eq!(
         writes,
         [
@@ -647,10 +652,7 @@ fn a_secret_mounted_as_a_variable_and_written_is_a_build_secret() {
          RUN --mount=type=secret,id=cfg,env=SETTINGS printf '%s' \"$SETTINGS\" > /etc/app.conf\n\
          RUN --mount=type=cache,target=/x,env=CACHE echo \"$CACHE\" > /etc/cache.conf\n",
     );
-    let writes: Vec<_> = summary(&report.findings)
-        .into_iter()
-        .filter(|(rule, ..)| rule.starts_with("file.") || rule == "dockerfile.run-writes-secret")
-        .collect();
+    let writes = written(&report);
     assert_eq!(
         writes,
         [
