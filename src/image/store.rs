@@ -267,6 +267,10 @@ impl Store {
         match self {
             Store::Dir(root) => {
                 let full = inside(root, &cleaned).ok_or_else(missing)?;
+                // a named pipe or device in a layout would block the read or never end
+                if !full.is_file() {
+                    return Err(invalid(format!("{cleaned} is not a regular file")));
+                }
                 Ok(Box::new(File::open(full)?))
             }
             Store::TarFile { path, entries, .. } => {

@@ -2,7 +2,9 @@
 //! image, a directory with `index.json` or `manifest.json` is an image layout, any other
 //! directory is searched for Dockerfiles (`Dockerfile`, `Containerfile`, `*.Dockerfile`,
 //! `Dockerfile.*`; hidden directories and `node_modules` skipped), any other file is a
-//! Dockerfile, and `-` is standard input (either). Reads are capped.
+//! Dockerfile, and `-` is standard input (either). A path that is neither a file nor a directory
+//! (a named pipe, `<(docker save app)`'s `/dev/fd/N`) is read once as a stream, like standard
+//! input. Reads are capped.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -74,10 +76,18 @@ pub fn expand(inputs: Vec<Input>) -> (Vec<Source>, Vec<ScanError>) {
     for input in inputs {
         match input {
             Input::Image(path, store) => sources.push(image_source(path, store)),
-            Input::Stdin(reader) => match stdin_source(reader) {
+            Input::Stdin(reader) => match stream_source("-".into(), reader) {
                 Ok(source) => sources.push(source),
                 Err(e) => errors.push(ScanError::new("-", e.to_string())),
             },
+            Input::Path(path) if is_stream(&path) => {
+                let name = path.display().to_string();
+                let opened = std::fs::File::open(&path);
+                match opened.and_then(|file| stream_source(name.clone(), Box::new(file))) {
+                    Ok(source) => sources.push(source),
+                    Err(e) => errors.push(ScanError::new(name, format!("cannot read: {e}"))),
+                }
+            }
             Input::Path(path) if path.is_dir() => {
                 if let Some(store) = image::open_dir(&path) {
                     sources.push(image_source(path, store));
@@ -152,9 +162,17 @@ fn dockerfiles_of_ignore_file(path: &Path) -> Vec<PathBuf> {
     found
 }
 
-fn stdin_source(reader: Box<dyn Read + Send>) -> std::io::Result<Source> {
+/// True for a path that exists and is neither a regular file nor a directory (links followed):
+/// a named pipe, a character device, a socket. It cannot be sought or read twice.
+fn is_stream(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// A source read from a stream (standard input, a named pipe): an image on it is read once as it
+/// goes by; anything else is kept as a Dockerfile with no directory (so no build context).
+fn stream_source(name: String, reader: Box<dyn Read + Send>) -> std::io::Result<Source> {
     let mut source = Source {
-        name: "-".into(),
+        name,
         path: None,
         stdin: None,
         image: None,
@@ -221,6 +239,21 @@ pub fn audit(paths: &[PathBuf]) -> (Vec<Input>, Vec<ScanError>) {
     for path in paths {
         if path.is_dir() {
             find_images(path, 0, &mut found, &mut errors);
+            continue;
+        }
+        if is_stream(path) {
+            let opened = std::fs::File::open(path);
+            match opened.and_then(|file| image::open_stream(Box::new(file))) {
+                Ok(image::Sniffed::Image(store)) => found.push(Input::Image(path.clone(), store)),
+                Ok(image::Sniffed::Other(_)) => errors.push(ScanError::new(
+                    path.display().to_string(),
+                    "not an image (a docker save or OCI tar, plain or compressed)",
+                )),
+                Err(e) => errors.push(ScanError::new(
+                    path.display().to_string(),
+                    format!("cannot read: {e}"),
+                )),
+            }
             continue;
         }
         match image::open_file(path) {

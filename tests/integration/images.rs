@@ -3,7 +3,7 @@
 //! right status; config, labels and history build args; multi-platform indexes; stdin.
 
 use crate::builder::{self, Compression, Entry, Format, ImageBuilder, file, layer};
-use crate::common::{context, run_in};
+use crate::common::{context, run_in, run_or_hang};
 
 const TOKEN: &str = "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";
 const AWS: &str = "aws_secret_access_key = TOlUcR64cXQLioDnkHIfxIq2HZt+PlJhx2jIclHk";
@@ -1152,6 +1152,30 @@ fn layout_symlinks_never_leave_the_image() {
         Vec::<u64>::new(),
         "layer 1 held every layer finding"
     );
+}
+
+#[test]
+fn a_named_pipe_in_a_layout_is_an_error_not_a_wait() {
+    // a layer blob replaced by a named pipe no one writes to: opening it would wait forever
+    let image = leaky();
+    let dir = context(&[]);
+    let layout = dir.path().join("layout");
+    let files = image.files(Format::OciArchive);
+    builder::write_dir(&layout, &files);
+    let layer = layout.join(&layer_blobs(&files)[1]);
+    std::fs::remove_file(&layer).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&layer).status();
+    assert!(made.unwrap().success());
+    let out = run_or_hang(dir.path(), &["scan", "layout", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let errors = error_text(&json);
+    assert!(
+        errors.contains("layer 1") && errors.contains("not a regular file"),
+        "{errors}"
+    );
+    // the other layers and the config are still scanned
+    assert!(!json["findings"].as_array().unwrap().is_empty());
 }
 
 #[test]

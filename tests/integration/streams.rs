@@ -3,7 +3,7 @@
 //! name after them; links followed either way; blobs no manifest names ignored, errors and all.
 
 use crate::builder::{self, Compression, Entry, Files, Format};
-use crate::common::{Run, context, run_in};
+use crate::common::{Run, context, run_in, run_or_hang};
 use crate::images::{error_text, leaky, rows};
 
 /// `scan -` of `stdin`, in JSON.
@@ -236,4 +236,60 @@ fn a_global_pax_header_before_the_first_member_is_skipped() {
     let out = scan_stdin(&stream, &[]);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert_eq!(sorted_rows(&out), want);
+}
+
+/// A named pipe at `dir/name` fed `bytes` by a thread, as `<(docker save app)` feeds
+/// `/dev/fd/N`: it can be read once and never sought.
+fn pipe(dir: &std::path::Path, name: &str, bytes: Vec<u8>) -> std::thread::JoinHandle<()> {
+    let path = dir.join(name);
+    let made = std::process::Command::new("mkfifo").arg(&path).status();
+    assert!(made.unwrap().success(), "mkfifo {}", path.display());
+    std::thread::spawn(move || {
+        // opening blocks until the scan opens the other end; a scan that stops reading early
+        // (or never opens it, on failure) must not fail the writer
+        if let Ok(mut fifo) = std::fs::OpenOptions::new().write(true).open(&path) {
+            let _ = std::io::Write::write_all(&mut fifo, &bytes);
+        }
+    })
+}
+
+#[test]
+fn a_named_pipe_is_read_as_a_stream_by_scan_and_audit() {
+    let files = leaky().files(Format::Docker25);
+    let want = from_file(&files);
+    let tar = builder::archive(&files);
+    let dir = context(&[]);
+    let writers = [
+        pipe(dir.path(), "plain", tar.clone()),
+        pipe(dir.path(), "gzip", builder::gzip(&tar)),
+        pipe(
+            dir.path(),
+            "dockerfile",
+            b"FROM alpine\nENV GITHUB_TOKEN=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\n".to_vec(),
+        ),
+    ];
+    let out = run_or_hang(dir.path(), &["scan", "plain", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert_eq!(sorted_rows(&out), want);
+    let out = run_or_hang(dir.path(), &["audit", "gzip", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert_eq!(sorted_rows(&out), want);
+    // a Dockerfile on a pipe is scanned under the pipe's name, with no build context
+    let out = run_or_hang(dir.path(), &["scan", "dockerfile", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["rule_id"] == "github.pat"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        findings.iter().all(|f| f["source"] == "dockerfile"),
+        "{}",
+        out.stdout
+    );
+    for writer in writers {
+        writer.join().unwrap();
+    }
 }
