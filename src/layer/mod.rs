@@ -54,6 +54,13 @@ pub enum FileMatch {
         /// The located match.
         found: chunk::Located,
     },
+    /// A content rule matched the file's path (a token used as a file or directory name).
+    InName {
+        /// The file's path in the image.
+        path: String,
+        /// The match, its offsets in the path.
+        found: crate::rules::Match,
+    },
     /// The file's name is a secret file (`id_rsa`, `.npmrc`).
     Name {
         /// The file's path in the image.
@@ -61,6 +68,17 @@ pub enum FileMatch {
         /// Index of the path rule.
         rule: usize,
     },
+}
+
+impl FileMatch {
+    /// The file's path in the image.
+    pub fn path(&self) -> &str {
+        match self {
+            FileMatch::Content { path, .. }
+            | FileMatch::InName { path, .. }
+            | FileMatch::Name { path, .. } => path,
+        }
+    }
 }
 
 /// One window of a file, as the walk hands it to a [`WindowSink`].

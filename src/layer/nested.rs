@@ -10,6 +10,7 @@
 //! bytes are capped per nested archive (its entries together), so a zip bomb inside a layer ends
 //! with an error naming it, and the layer's other files are still read.
 
+use std::collections::HashSet;
 use std::io::{self, BufReader, Cursor, Read};
 
 use flate2::read::MultiGzDecoder;
@@ -18,7 +19,9 @@ use super::decode::{Capped, is_zstd, window_refused};
 use super::git;
 use super::targuard::{self, Guard};
 use super::zipstream;
-use super::{FileMatch, LayerScan, Limits, Window, WindowSink, chunk, entry_path};
+use super::{
+    FileMatch, LayerScan, Limits, MAX_MATCHES_PER_LAYER, Window, WindowSink, chunk, entry_path,
+};
 use crate::image::packages;
 use crate::rules::RuleSet;
 
@@ -69,6 +72,9 @@ pub struct Walker<'a> {
     pub sink: &'a mut dyn WindowSink,
     /// Files handed to the sink so far (the next file's number).
     pub files: usize,
+    /// Secrets already found in file names, by rule: each is reported once per layer, not for
+    /// every file under a directory named by it.
+    named: HashSet<(usize, String)>,
 }
 
 impl<'a> Walker<'a> {
@@ -85,6 +91,7 @@ impl<'a> Walker<'a> {
             out,
             sink,
             files: 0,
+            named: HashSet::new(),
         }
     }
 
@@ -131,7 +138,9 @@ impl<'a> Walker<'a> {
 
     /// Judges one file by name, then by content (recursing into archives). `size` is what the
     /// archive declares (the name is judged only for non-empty files); `exact` is the length of
-    /// `reader` when known, so windows are allocated once at the right size.
+    /// `reader` when known, so windows are allocated once at the right size. The path itself
+    /// meets the content rules too: a token used as a file or directory name is a leak, and
+    /// reporting it lets every output redact the path.
     pub fn file(
         &mut self,
         reader: &mut dyn Read,
@@ -140,6 +149,14 @@ impl<'a> Walker<'a> {
         exact: Option<u64>,
         depth: usize,
     ) -> io::Result<()> {
+        for found in self.rules.find_matches(path.as_bytes()) {
+            if self.out.matches.len() < MAX_MATCHES_PER_LAYER
+                && self.named.insert((found.rule, found.secret.clone()))
+            {
+                let path = path.to_owned();
+                self.out.matches.push(FileMatch::InName { path, found });
+            }
+        }
         if size > 0
             && let Some(rule) = self.rules.match_path(path)
         {

@@ -115,12 +115,15 @@ impl Report {
         }
     }
 
-    /// Replaces every secret, wherever it appears in a finding (secret, instruction, message),
-    /// with its redacted form. One Aho-Corasick pass per text over all secrets (longest first),
-    /// so the cost stays linear however many findings and secrets there are. An instruction is
-    /// the user's text and loses every secret; a message is ours, quoting names, paths and
-    /// fields, and loses every secret but a plain lowercase word: a value like `password` or
-    /// `admin` is weak, but reads as our own word there ("a hard-coded password-like value").
+    /// Replaces every secret, wherever it appears in a finding (secret, instruction, path, field,
+    /// message) or an error, with its redacted form. One Aho-Corasick pass per text over all
+    /// secrets (longest first), so the cost stays linear however many findings and secrets there
+    /// are. An instruction is the user's text and loses every secret; a path or a field loses
+    /// every secret of 8 characters or more but a plain lowercase word (a token used as a
+    /// directory name is found there by the content rules); a message is ours, quoting names,
+    /// paths and fields, and loses every secret but a plain lowercase word: a value like
+    /// `password` or `admin` is weak, but reads as our own word there ("a hard-coded
+    /// password-like value").
     pub fn redact(&mut self) {
         // Placeholders (info) are not secrets. Every finding's own secret field is redacted
         // regardless.
@@ -146,6 +149,10 @@ impl Report {
         };
         let everywhere = matcher(secrets.iter().collect());
         let in_messages = matcher(secrets.iter().filter(|s| !word(s)).collect());
+        // a path keeps its words: a weak value found somewhere (`auth`) is no reason to cut
+        // `apt_auth.conf` in every path; a token used as a name is long and not a word
+        let long = |s: &&String| !word(s) && s.chars().count() >= 8;
+        let in_paths = matcher(secrets.iter().filter(long).collect());
         let redact = |text: &mut String, with: &Option<(AhoCorasick, Vec<String>)>| {
             if let Some((matcher, replacements)) = with
                 && matcher.is_match(text.as_str())
@@ -161,8 +168,21 @@ impl Report {
         for finding in findings {
             finding.secret = finding.secret.as_deref().map(finding::redact);
             redact(&mut finding.message, &in_messages);
-            if let Some(instruction) = finding.location.instruction.as_mut() {
+            let location = &mut finding.location;
+            let image = location.image.as_mut();
+            let field = image.and_then(|image| image.field.as_mut());
+            if let Some(instruction) = location.instruction.as_mut() {
                 redact(instruction, &everywhere);
+            }
+            let names = [field, location.dockerfile.as_mut()].into_iter().flatten();
+            for name in names.chain([&mut location.path]) {
+                redact(name, &in_paths);
+            }
+        }
+        for error in self.errors.iter_mut().chain(&mut self.vendor_errors) {
+            redact(&mut error.message, &in_messages);
+            if let Some(path) = error.path.as_mut() {
+                redact(path, &in_paths);
             }
         }
     }

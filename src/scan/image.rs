@@ -330,9 +330,7 @@ fn scan_one(
         }
         let instruction = instructions.get(layer.index);
         for found in &scan.matches {
-            let path = match found {
-                FileMatch::Content { path, .. } | FileMatch::Name { path, .. } => path,
-            };
+            let path = found.path();
             let (status, by) = status(path, last[position], &scans);
             let mut at = place(Some(layer));
             at.status = Some(status);
@@ -428,16 +426,27 @@ fn layer_finding(
                 Some(found.column),
             )
         }
+        FileMatch::InName { path, found } => {
+            let rule = &rules.rules()[found.rule];
+            let secret = Some(found.secret.clone());
+            (path, rule, found.severity, secret, None, None)
+        }
         FileMatch::Name { path, rule } => {
             let rule = &rules.rules()[*rule];
             (path, rule, rule.severity, None, None, None)
         }
     };
-    let (confidence, note) = match found {
-        FileMatch::Content { found, .. } => (found.found.confidence, found.found.note.as_deref()),
-        FileMatch::Name { .. } => (rule.confidence, None),
+    let (confidence, note, place) = match found {
+        FileMatch::Content { found, .. } => {
+            let found = &found.found;
+            (found.confidence, found.note.as_deref(), "in")
+        }
+        FileMatch::InName { found, .. } => {
+            (found.confidence, found.note.as_deref(), "in the name of")
+        }
+        FileMatch::Name { .. } => (rule.confidence, None, "in"),
     };
-    let mut message = with_note(format!("{} in /{path}", rule.name), note);
+    let mut message = with_note(format!("{} {place} /{path}", rule.name), note);
     match (at.status, at.changed_by_layer) {
         (Some(Status::Deleted), Some(by)) => message.push_str(&format!(
             "; deleted by layer {by}, but still readable from layer {}",
@@ -450,7 +459,7 @@ fn layer_finding(
         _ => {}
     }
     let anchor = match found {
-        FileMatch::Content { .. } => String::new(),
+        FileMatch::Content { .. } | FileMatch::InName { .. } => String::new(),
         FileMatch::Name { .. } => finding::file_key(path),
     };
     Finding {

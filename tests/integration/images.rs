@@ -1155,6 +1155,94 @@ fn layout_symlinks_never_leave_the_image() {
 }
 
 #[test]
+fn a_secret_used_as_a_path_is_reported_and_never_shown() {
+    // a token as a directory name (its files' paths carry it), as a file name, and a file under
+    // it that cannot be read (its error names the path)
+    const GITLAB: &str = "glpat-AbCdEfGh1234567890xy";
+    let mut broken = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+    broken.extend_from_slice(&[0xAB; 64]);
+    let mut image = leaky();
+    image.layers.insert(
+        0,
+        layer(
+            "COPY . /app",
+            vec![
+                file(&format!("app/{GITLAB}/x.env"), AWS),
+                file(&format!("app/{GITLAB}/y.txt"), "hello\n"),
+                Entry::File(format!("app/{GITLAB}/notes.gz"), broken),
+                file(&format!("app/{TOKEN}.txt"), "hello\n"),
+            ],
+        ),
+    );
+    let dir = context(&[]);
+    std::fs::write(
+        dir.path().join("img.tar"),
+        builder::archive(&image.files(Format::OciArchive)),
+    )
+    .unwrap();
+    let (code, json) = scan_files(&image.files(Format::OciArchive), &[]);
+    assert_eq!(code, 2, "{json}");
+    // each name is reported once, in the layer it appears in, however many paths carry it
+    let mut in_names: Vec<(String, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains(" in the name of /app/")
+        })
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_owned(),
+                f["location"]["layer_index"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    in_names.sort();
+    assert_eq!(
+        in_names,
+        [("github.pat".into(), 0), ("gitlab.pat".into(), 0)],
+        "{json}"
+    );
+    assert!(
+        error_text(&json).contains("notes.gz"),
+        "{}",
+        error_text(&json)
+    );
+    let mut outputs = Vec::new();
+    for format in crate::common::FORMATS {
+        outputs.push(run_in(
+            dir.path(),
+            &["scan", "img.tar", "--format", format],
+            b"",
+        ));
+    }
+    outputs.push(run_in(
+        dir.path(),
+        &["baseline", "img.tar", "-o", "base.json"],
+        b"",
+    ));
+    let written = std::fs::read_to_string(dir.path().join("base.json")).unwrap();
+    for out in &outputs {
+        for text in [&out.stdout, &out.stderr, &written] {
+            assert!(
+                !text.contains(&GITLAB[6..]) && !text.contains(&TOKEN[4..]),
+                "{text}"
+            );
+        }
+    }
+    // with --show-secrets the paths are whole
+    let shown = run_in(dir.path(), &["scan", "img.tar", "--show-secrets"], b"");
+    assert!(
+        shown.stdout.contains(&format!("/app/{GITLAB}/x.env")),
+        "{}",
+        shown.stdout
+    );
+}
+
+#[test]
 fn a_named_pipe_in_a_layout_is_an_error_not_a_wait() {
     // a layer blob replaced by a named pipe no one writes to: opening it would wait forever
     let image = leaky();
@@ -1276,14 +1364,7 @@ fn zips_are_read_as_streams_whatever_their_size_and_writer() {
     let rules = stowaway::RuleSet::builtin().unwrap();
     let mut sink = Inline(Vec::new(), stowaway::RuleSet::builtin().unwrap());
     let scan = stowaway::layer::scan(&layer[..], None, &rules, Default::default(), &mut sink);
-    let paths: Vec<String> = scan
-        .matches
-        .iter()
-        .map(|m| match m {
-            stowaway::layer::FileMatch::Content { path, .. }
-            | stowaway::layer::FileMatch::Name { path, .. } => path.clone(),
-        })
-        .collect();
+    let paths: Vec<String> = scan.matches.iter().map(|m| m.path().to_owned()).collect();
     assert_eq!(
         paths,
         [
