@@ -35,8 +35,8 @@ pub enum Store {
         path: PathBuf,
         /// Path → content span.
         entries: HashMap<String, SpanRef>,
-        /// Why the archive is incomplete, when it is (cut short).
-        truncated: Option<String>,
+        /// What is wrong with the archive itself: cut short, an entry named outside its root.
+        problems: Vec<String>,
     },
     /// An image tar on a stream (standard input, a compressed tarball), not read yet: the scan
     /// opens and reads it once ([`Store::take_stream`]) into a [`Store::Streamed`].
@@ -52,8 +52,9 @@ pub enum Store {
         layers: HashMap<String, (usize, u64)>,
         /// Path → why of each file neither kept nor scanned.
         skipped: HashMap<String, String>,
-        /// Why the archive is incomplete, when it is (cut short, unreadable).
-        truncated: Option<String>,
+        /// What is wrong with the archive itself: cut short, unreadable, an entry named outside
+        /// its root.
+        problems: Vec<String>,
     },
 }
 
@@ -78,6 +79,7 @@ pub struct Gathered {
     layers: HashMap<String, (usize, u64)>,
     skipped: HashMap<String, String>,
     links: Vec<(String, String)>,
+    outside: Option<String>,
 }
 
 impl Gathered {
@@ -112,6 +114,14 @@ impl Gathered {
         self.links.push(link(path, target, symbolic));
     }
 
+    /// Notes an entry whose name is no safe path: the first that climbs out of the root is
+    /// reported ([`outside_root`]); it is never read.
+    pub fn unsafe_name(&mut self, name: &str) {
+        if self.outside.is_none() {
+            self.outside = outside_root(name);
+        }
+    }
+
     /// Bytes kept so far.
     pub fn kept(&self) -> usize {
         self.bytes.len()
@@ -129,11 +139,11 @@ pub struct SpanRef(Span);
 impl Store {
     /// Indexes a tar archive on disk.
     pub fn tar_file(path: &Path) -> io::Result<Store> {
-        let (entries, truncated) = index(File::open(path)?)?;
+        let (entries, problems) = index(File::open(path)?)?;
         Ok(Store::TarFile {
             path: path.to_owned(),
             entries,
-            truncated,
+            problems,
         })
     }
 
@@ -158,6 +168,7 @@ impl Store {
             mut layers,
             skipped,
             links,
+            outside,
         } = gathered;
         follow_links(&links, &mut entries);
         follow_links(&links, &mut layers);
@@ -166,7 +177,7 @@ impl Store {
             entries,
             layers,
             skipped,
-            truncated,
+            problems: outside.into_iter().chain(truncated).collect(),
         }
     }
 
@@ -184,14 +195,12 @@ impl Store {
         }
     }
 
-    /// Why the archive is incomplete: a tar cut short loses the blobs past the cut (they are
-    /// missing; this says why).
-    pub fn truncated(&self) -> Option<&str> {
+    /// What is wrong with the archive itself: a tar cut short loses the blobs past the cut (they
+    /// are missing; this says why); an entry named outside the archive's root is never read.
+    pub fn problems(&self) -> &[String] {
         match self {
-            Store::Dir(_) | Store::Stream(_) => None,
-            Store::TarFile { truncated, .. } | Store::Streamed { truncated, .. } => {
-                truncated.as_deref()
-            }
+            Store::Dir(_) | Store::Stream(_) => &[],
+            Store::TarFile { problems, .. } | Store::Streamed { problems, .. } => problems,
         }
     }
 
@@ -342,6 +351,32 @@ pub fn clean(path: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
+/// The problem with an archive entry named `name`, when `..` takes it out of the archive's root
+/// (path traversal: an extractor that trusts it writes outside its directory).
+fn outside_root(name: &str) -> Option<String> {
+    leaves_root(name).then(|| {
+        let name = name.escape_debug();
+        format!(
+            "the archive has an entry named \"{name}\", outside its root (path traversal); it is \
+             not read"
+        )
+    })
+}
+
+/// True when `path` (relative to a root) climbs above it: `../x`, `a/../../x`.
+pub fn leaves_root(path: &str) -> bool {
+    let mut depth = 0usize;
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if depth == 0 => return true,
+            ".." => depth -= 1,
+            _ => depth += 1,
+        }
+    }
+    false
+}
+
 /// A path resolved inside the image: `..` pops a component, never above the root.
 pub fn resolve(path: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
@@ -365,14 +400,16 @@ fn inside(root: &Path, path: &str) -> Option<PathBuf> {
 }
 
 /// Lists a tar's regular files (and resolves its links within the archive).
-/// Entries of an archive, and why it is incomplete when a member runs past its end.
-type Index = (HashMap<String, SpanRef>, Option<String>);
+/// Entries of an archive, and what is wrong with it (a member running past its end, a name
+/// outside its root).
+type Index = (HashMap<String, SpanRef>, Vec<String>);
 
 fn index<R: Read + Seek>(mut reader: R) -> io::Result<Index> {
     let len = reader.seek(SeekFrom::End(0))?;
     reader.seek(SeekFrom::Start(0))?;
     let mut archive = tar::Archive::new(reader);
     let mut truncated = None;
+    let mut outside = None;
     let mut entries = HashMap::new();
     let mut links: Vec<(String, String)> = Vec::new();
     for (count, entry) in archive.entries_with_seek()?.enumerate() {
@@ -380,7 +417,9 @@ fn index<R: Read + Seek>(mut reader: R) -> io::Result<Index> {
             return Err(invalid(format!("more than {MAX_ARCHIVE_ENTRIES} entries")));
         }
         let entry = entry.map_err(targuard::quiet)?;
-        let Some(path) = clean(&String::from_utf8_lossy(&entry.path_bytes())) else {
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let Some(path) = clean(&name) else {
+            outside = outside.or_else(|| outside_root(&name));
             continue;
         };
         let kind = entry.header().entry_type();
@@ -407,7 +446,7 @@ fn index<R: Read + Seek>(mut reader: R) -> io::Result<Index> {
         }
     }
     follow_links(&links, &mut entries);
-    Ok((entries, truncated))
+    Ok((entries, outside.into_iter().chain(truncated).collect()))
 }
 
 /// A link entry as `(path, target relative to the archive's root, unresolved)`: a symbolic
@@ -457,5 +496,31 @@ mod tests {
         assert_eq!(clean("."), None);
         assert_eq!(resolve("a/../b/layer.tar").as_deref(), Some("b/layer.tar"));
         assert_eq!(resolve("a/../../x"), None);
+    }
+
+    #[test]
+    fn names_that_climb_out_of_the_root() {
+        for out in [
+            "..",
+            "../x",
+            "a/../../x",
+            "./../x",
+            "a/b/../../../etc/passwd",
+            "/../x",
+        ] {
+            assert!(leaves_root(out), "{out}");
+        }
+        for inside in [
+            "x",
+            "a/../b",
+            "a/b/../../c",
+            "..a/b",
+            "a/..b",
+            "./a/./b",
+            "",
+            "/abs",
+        ] {
+            assert!(!leaves_root(inside), "{inside}");
+        }
     }
 }

@@ -23,6 +23,7 @@ use super::{
     FileMatch, LayerScan, Limits, MAX_MATCHES_PER_LAYER, Window, WindowSink, chunk, entry_path,
 };
 use crate::image::packages;
+use crate::image::store::leaves_root;
 use crate::rules::RuleSet;
 
 /// Largest gzip file (compressed) handed to the sink whole instead of inflated while walking.
@@ -107,6 +108,9 @@ impl<'a> Walker<'a> {
             let mut entry = entry.map_err(targuard::quiet)?;
             let name = entry_path(&entry.path_bytes());
             let kind = entry.header().entry_type();
+            if depth == 0 {
+                self.breakout(&name, &entry);
+            }
             if depth == 0 && self.out.index.record(&name, kind.is_dir()) {
                 continue; // a whiteout marker, not a file
             }
@@ -134,6 +138,25 @@ impl<'a> Walker<'a> {
             }
         }
         Ok(())
+    }
+
+    /// A layer entry whose name, or hard link target, climbs out of the image root with `..`
+    /// (path traversal: Docker refuses to apply such a layer, a naive extractor writes outside
+    /// its directory) is an error naming it; the entry is still read where it says, nothing is
+    /// ever written. Symbolic links may point anywhere: they are never followed.
+    fn breakout<R: Read>(&mut self, name: &str, entry: &tar::Entry<'_, R>) {
+        let link = match entry.header().entry_type().is_hard_link() {
+            true => entry.link_name_bytes().map(|l| entry_path(&l)),
+            false => None,
+        };
+        let message = if leaves_root(name) {
+            "its name leaves the image root (path traversal)".to_owned()
+        } else if let Some(target) = link.filter(|l| leaves_root(l)) {
+            format!("a hard link to {target}, outside the image root (path traversal)")
+        } else {
+            return;
+        };
+        self.out.file_error(name, message);
     }
 
     /// Judges one file by name, then by content (recursing into archives). `size` is what the

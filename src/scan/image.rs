@@ -92,7 +92,7 @@ pub fn scan(
         }
         None => (store, Vec::new()),
     };
-    if let Some(why) = store.truncated() {
+    for why in store.problems() {
         outcome.errors.push(ScanError::new(source, why));
     }
     let (images, errors) = layout::read(store, options.platform, options.filesystem_tars);

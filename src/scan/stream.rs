@@ -99,6 +99,7 @@ fn gather(
         };
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let Some(path) = store::clean(&name) else {
+            gathered.unsafe_name(&name);
             continue;
         };
         let kind = entry.header().entry_type();

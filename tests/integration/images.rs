@@ -829,12 +829,27 @@ fn hostile_entry_names_are_reported_safely() {
                 Entry::Raw(b"/abs/.netrc".to_vec(), b"x=1".to_vec()),
                 Entry::Raw(b"bad\xff\xfe/.env".to_vec(), b"A=1".to_vec()),
                 Entry::Raw(b"esc\x1b]0;pwned\x07/.env".to_vec(), b"A=1".to_vec()),
+                Entry::Hardlink("etc/hard".into(), "../../etc/passwd".into()),
+                // a symbolic link may point anywhere (it is never followed)
+                Entry::Symlink("etc/soft".into(), "../../../../etc/shadow".into()),
             ],
         )],
         ..ImageBuilder::default()
     };
     let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
-    assert_eq!(code, 1, "{stdout}");
+    // the name that climbs out of the root is an error (exit 2); its file is still judged
+    assert_eq!(code, 2, "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let errors = error_text(&json);
+    assert!(
+        errors.contains("in /../../etc/.npmrc: its name leaves the image root (path traversal)"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("in /etc/hard: a hard link to ../../etc/passwd, outside the image root"),
+        "{errors}"
+    );
+    assert_eq!(json["errors"].as_array().unwrap().len(), 2, "{errors}");
     assert_eq!(
         found,
         [

@@ -293,3 +293,34 @@ fn a_named_pipe_is_read_as_a_stream_by_scan_and_audit() {
         writer.join().unwrap();
     }
 }
+
+#[test]
+fn an_export_entry_named_outside_its_root_is_an_error_and_the_image_is_still_scanned() {
+    for format in [Format::DockerLegacy, Format::OciArchive] {
+        let files = leaky().files(format);
+        let want = from_file(&files);
+        let mut entries: Vec<Entry> = files
+            .iter()
+            .map(|(path, bytes)| Entry::File(path.clone(), bytes.clone()))
+            .collect();
+        entries.insert(
+            1,
+            Entry::Raw(
+                b"../../etc/cron.d/evil".to_vec(),
+                b"* * * * * root x".to_vec(),
+            ),
+        );
+        let tar = builder::tar_of(&entries);
+        let dir = context(&[]);
+        std::fs::write(dir.path().join("img.tar"), &tar).unwrap();
+        let file = run_in(dir.path(), &["scan", "img.tar", "--format", "json"], b"");
+        for (how, out) in [("file", file), ("stream", scan_stdin(&tar, &[]))] {
+            assert_eq!(out.code, 2, "{format:?} {how}: {}", out.stdout);
+            assert_eq!(sorted_rows(&out), want, "{format:?} {how}");
+            let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+            let why = "the archive has an entry named \"../../etc/cron.d/evil\", outside its root \
+                       (path traversal); it is not read";
+            assert_eq!(error_text(&json), why, "{format:?} {how}");
+        }
+    }
+}
