@@ -114,7 +114,9 @@ impl<'a> Walker<'a> {
             if depth == 0 && self.out.index.record(&name, kind.is_dir()) {
                 continue; // a whiteout marker, not a file
             }
-            if !kind.is_file() {
+            // a GNU sparse file is a file too: its holes are zeros the tar reader makes up
+            let sparse = kind.is_gnu_sparse();
+            if !(kind.is_file() || kind.is_contiguous() || sparse) {
                 continue;
             }
             if depth == 0 && packages::is_database(&name) {
@@ -130,7 +132,11 @@ impl<'a> Walker<'a> {
             }
             let path = format!("{prefix}{name}");
             let size = entry.size();
-            if let Err(e) = self.file(&mut entry, &path, size, Some(size), depth) {
+            let read = match sparse {
+                false => self.file(&mut entry, &path, size, Some(size), depth),
+                true => self.sparse(&mut entry, &path, size, depth),
+            };
+            if let Err(e) = read {
                 if depth == 0 && !is_nested(&e) {
                     return Err(e);
                 }
@@ -138,6 +144,28 @@ impl<'a> Walker<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Reads a GNU sparse file as the tar reader expands it, up to the nested cap: its declared
+    /// size may be a TiB of holes around a few bytes of data (`tar --sparse` stores only the
+    /// data), and every hole byte costs a read. Past the cap the file is an error (the layer
+    /// goes on).
+    fn sparse(
+        &mut self,
+        entry: &mut dyn Read,
+        path: &str,
+        size: u64,
+        depth: usize,
+    ) -> io::Result<()> {
+        let limit = self.nested_limit();
+        let mut capped = Capped::new(entry, limit);
+        match self.file(&mut capped, path, size, None, depth) {
+            Err(_) if capped.read > limit => Err(nested(io::Error::other(format!(
+                "a sparse file of {size} bytes, holes included: read up to {limit} bytes \
+                 (limit), the rest not scanned"
+            )))),
+            read => read,
+        }
     }
 
     /// A layer entry whose name, or hard link target, climbs out of the image root with `..`

@@ -27,6 +27,14 @@ pub enum Entry {
     /// A regular file whose name bytes are written as given (no path checks): `../`, absolute,
     /// non-UTF-8 or control characters.
     Raw(Vec<u8>, Vec<u8>),
+    /// A GNU sparse file (`tar --sparse`): `data` stored at `offset` of a file of `real` bytes,
+    /// the rest holes.
+    Sparse {
+        path: String,
+        data: Vec<u8>,
+        offset: u64,
+        real: u64,
+    },
 }
 
 pub fn file(path: &str, text: &str) -> Entry {
@@ -107,6 +115,25 @@ pub fn tar_of(entries: &[Entry]) -> Vec<u8> {
                 field[..name.len()].copy_from_slice(name);
                 header.set_cksum();
                 builder.append(&header, &data[..]).unwrap();
+            }
+            Entry::Sparse {
+                path,
+                data,
+                offset,
+                real,
+            } => {
+                header.set_entry_type(tar::EntryType::GNUSparse);
+                header.set_size(data.len() as u64);
+                let gnu = header.as_gnu_mut().unwrap();
+                gnu.sparse[0].set_offset(*offset);
+                gnu.sparse[0].set_length(data.len() as u64);
+                // trailing holes end with an empty chunk at the real size, as GNU tar writes it
+                if offset + (data.len() as u64) < *real {
+                    gnu.sparse[1].set_offset(*real);
+                    gnu.sparse[1].set_length(0);
+                }
+                gnu.set_real_size(*real);
+                builder.append_data(&mut header, path, &data[..]).unwrap();
             }
             Entry::Symlink(path, target) | Entry::Hardlink(path, target) => {
                 let kind = match entry {

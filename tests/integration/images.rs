@@ -1258,6 +1258,50 @@ fn a_secret_used_as_a_path_is_reported_and_never_shown() {
 }
 
 #[test]
+fn sparse_files_are_read_and_their_holes_are_capped() {
+    // `tar --sparse` stores only a file's data; the holes are zeros the reader makes up
+    let sparse = |path: &str, offset: u64, real: u64| {
+        let data = format!("GITHUB_TOKEN={TOKEN}\n").into_bytes();
+        Entry::Sparse {
+            path: path.into(),
+            data,
+            offset,
+            real,
+        }
+    };
+    let image = ImageBuilder {
+        layers: vec![layer(
+            "a",
+            vec![
+                sparse("var/lib/app/small.db", 4096, 1 << 20),
+                // 64 GiB of holes in front of the data: read up to the cap (here 2 MiB), then
+                // an error for that file, and the layer goes on
+                sparse("var/lib/app/huge.db", 64 << 30, (64 << 30) + 4096),
+                file("etc/after.env", TOKEN),
+            ],
+        )],
+        ..ImageBuilder::default()
+    };
+    let (code, found, stdout) = scan_image(&image, Format::OciArchive, &["--max-layer-size", "2M"]);
+    assert_eq!(code, 2, "{stdout}");
+    assert_eq!(
+        found,
+        [
+            "github.pat layer /etc/after.env layer=0 present line=1",
+            "github.pat layer /var/lib/app/small.db layer=0 present line=1",
+        ],
+        "{stdout}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let errors = error_text(&json);
+    assert!(
+        errors.contains("in /var/lib/app/huge.db: a sparse file of 68719480832 bytes"),
+        "{errors}"
+    );
+    assert_eq!(json["errors"].as_array().unwrap().len(), 1, "{errors}");
+}
+
+#[test]
 fn a_named_pipe_in_a_layout_is_an_error_not_a_wait() {
     // a layer blob replaced by a named pipe no one writes to: opening it would wait forever
     let image = leaky();
