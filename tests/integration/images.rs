@@ -526,8 +526,10 @@ fn multi_platform_indexes_attestations_and_missing_platforms() {
                 .unwrap();
         index["manifests"][0].clone()
     };
+    // as a multi-platform index lists them: a platform, no name of their own
     let with_platform = |mut d: serde_json::Value, arch: &str| {
         d["platform"] = serde_json::json!({"os": "linux", "architecture": arch});
+        d.as_object_mut().unwrap().remove("annotations");
         d
     };
     let attestation = serde_json::json!({
@@ -545,7 +547,8 @@ fn multi_platform_indexes_attestations_and_missing_platforms() {
     let inner_bytes = serde_json::to_vec(&inner).unwrap();
     let inner_digest = builder::sha256(&inner_bytes);
     let outer = serde_json::json!({"schemaVersion": 2, "manifests": [
-        {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": inner_digest, "size": inner_bytes.len()}]});
+        {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": inner_digest, "size": inner_bytes.len(),
+         "annotations": {"io.containerd.image.name": "docker.io/library/app:1"}}]});
     let mut files: builder::Files = amd
         .into_iter()
         .chain(arm)
@@ -565,6 +568,15 @@ fn multi_platform_indexes_attestations_and_missing_platforms() {
     assert_eq!(
         platforms.into_iter().collect::<Vec<_>>(),
         ["linux/amd64", "linux/arm64"]
+    );
+    // the platforms' manifests carry no name: they take the name of the index that lists them
+    let layer_findings = json["findings"].as_array().unwrap().iter();
+    let names: std::collections::BTreeSet<&str> = layer_findings
+        .filter_map(|f| f["location"]["image"].as_str())
+        .collect();
+    assert_eq!(
+        names.into_iter().collect::<Vec<_>>(),
+        ["docker.io/library/app:1"]
     );
     let (_, arm_only) = scan_files(&files, &["--platform", "linux/arm64"]);
     let paths: Vec<&str> = arm_only["findings"]

@@ -124,7 +124,7 @@ pub fn read(
         match document(store, "index.json") {
             Ok(Document::Index(entries)) => {
                 let mut walk = Walk::new(store, platform, &mut images, &mut errors, blob_path);
-                walk.index(&entries, "index.json", 0);
+                walk.index(&entries, "index.json", 0, None);
                 walk.join_attestations();
             }
             Ok(Document::Manifest { .. }) => errors.push("index.json is not an index".to_owned()),
@@ -192,7 +192,10 @@ impl<'a> Walk<'a> {
         }
     }
 
-    fn index(&mut self, entries: &[Descriptor], at: &str, depth: usize) {
+    /// Walks an index's entries; `named` is the name of the index itself, from the entry that
+    /// led to it (a multi-platform image: `docker save` with the containerd store names the
+    /// index, not its platforms' manifests).
+    fn index(&mut self, entries: &[Descriptor], at: &str, depth: usize, named: Option<&str>) {
         if depth > MAX_INDEX_DEPTH {
             let message = format!("{at}: indexes nested deeper than {MAX_INDEX_DEPTH}");
             self.errors.push(message);
@@ -229,9 +232,14 @@ impl<'a> Walk<'a> {
                 continue; // a multi-platform index whose other platforms were not exported
             }
             match document(self.store, &path) {
-                Ok(Document::Index(inner)) => self.index(&inner, &path, depth + 1),
+                Ok(Document::Index(inner)) => {
+                    let name = reference_name(entry);
+                    let name = name.as_deref().or(named);
+                    self.index(&inner, &path, depth + 1, name)
+                }
                 Ok(Document::Manifest { config, layers }) => {
-                    let name = reference_name(entry).unwrap_or_else(|| digest.to_owned());
+                    let name = reference_name(entry).or_else(|| named.map(str::to_owned));
+                    let name = name.unwrap_or_else(|| digest.to_owned());
                     let platform = entry.platform.as_ref().map(PlatformRef::text);
                     let image = self.images.len();
                     self.manifests.insert(digest.to_ascii_lowercase(), image);
