@@ -230,6 +230,8 @@ pub struct LayerScan {
     pub file_errors_dropped: usize,
     /// Decompressed bytes read.
     pub bytes: u64,
+    /// Matches were refused past [`MAX_MATCHES_PER_LAYER`] (and an error said so).
+    full: bool,
     /// Package database files of this layer, `(path, content)` (read, not scanned).
     pub databases: Vec<(String, Vec<u8>)>,
     /// The digests computed for a later check ([`scan_computing`]).
@@ -251,6 +253,21 @@ impl LayerScan {
             return;
         }
         self.errors.push(clip(&message));
+    }
+
+    /// Adds matches while the layer holds fewer than [`MAX_MATCHES_PER_LAYER`]; the first
+    /// refused is an error saying the rest are not reported.
+    pub fn add_matches(&mut self, found: impl IntoIterator<Item = FileMatch>) {
+        for found in found {
+            if self.matches.len() < MAX_MATCHES_PER_LAYER {
+                self.matches.push(found);
+            } else if !self.full {
+                self.full = true;
+                self.error(format!(
+                    "more than {MAX_MATCHES_PER_LAYER} secrets in this layer; the rest are not reported"
+                ));
+            }
+        }
     }
 
     /// Records a problem inside the file at `path` (see [`LayerScan::file_errors`]): one of
@@ -499,7 +516,6 @@ pub const MAX_MATCHES_PER_LAYER: usize = 10_000;
 /// Turns window scans back into located matches, file by file, in stream order.
 fn collect(mut scans: Vec<Scanned>, out: &mut LayerScan) {
     scans.sort_by_key(|s| (s.file, s.index));
-    let mut layer_full = false;
     let mut scans = scans.into_iter().peekable();
     while let Some(first) = scans.next() {
         let (file, path) = (first.file, first.path);
@@ -520,21 +536,10 @@ fn collect(mut scans: Vec<Scanned>, out: &mut LayerScan) {
                 format!("more than {MAX_MATCHES_PER_FILE} secrets; the rest are not reported");
             out.file_error(&path, message);
         }
-        let room = MAX_MATCHES_PER_LAYER.saturating_sub(out.matches.len());
-        if found.len() > room {
-            found.truncate(room);
-            if !layer_full {
-                layer_full = true;
-                out.error(format!(
-                    "more than {MAX_MATCHES_PER_LAYER} secrets in this layer; the rest are not reported"
-                ));
-            }
-        }
-        out.matches
-            .extend(found.into_iter().map(|found| FileMatch::Content {
-                path: path.to_string(),
-                found,
-            }));
+        out.add_matches(found.into_iter().map(|found| FileMatch::Content {
+            path: path.to_string(),
+            found,
+        }));
     }
 }
 

@@ -19,9 +19,7 @@ use super::decode::{Capped, is_zstd, window_refused};
 use super::git;
 use super::targuard::{self, Guard};
 use super::zipstream;
-use super::{
-    FileMatch, LayerScan, Limits, MAX_MATCHES_PER_LAYER, Window, WindowSink, chunk, entry_path,
-};
+use super::{FileMatch, LayerScan, Limits, Window, WindowSink, chunk, entry_path};
 use crate::image::packages;
 use crate::image::store::leaves_root;
 use crate::rules::RuleSet;
@@ -200,14 +198,13 @@ impl<'a> Walker<'a> {
         exact: Option<u64>,
         depth: usize,
     ) -> io::Result<()> {
-        for found in self.rules.find_matches(path.as_bytes()) {
-            if self.out.matches.len() < MAX_MATCHES_PER_LAYER
-                && self.named.insert((found.rule, found.secret.clone()))
-            {
-                let path = path.to_owned();
-                self.out.matches.push(FileMatch::InName { path, found });
-            }
-        }
+        let mut named = self.rules.find_matches(path.as_bytes());
+        named.retain(|found| self.named.insert((found.rule, found.secret.clone())));
+        let path_owned = |found| FileMatch::InName {
+            path: path.to_owned(),
+            found,
+        };
+        self.out.add_matches(named.into_iter().map(path_owned));
         if size > 0
             && let Some(rule) = self.rules.match_path(path)
         {

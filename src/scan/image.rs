@@ -378,10 +378,11 @@ fn scan_layer(
                 }
             })
         }
-        Err(e) => LayerScan {
-            errors: vec![format!("cannot open the blob: {e}")],
-            ..LayerScan::default()
-        },
+        Err(e) => {
+            let mut scan = LayerScan::default();
+            scan.error(format!("cannot open the blob: {e}"));
+            scan
+        }
     }
 }
 

@@ -1492,6 +1492,17 @@ fn a_file_or_layer_of_countless_secrets_is_capped_and_says_so() {
     assert_eq!(code, 2);
     assert!(error_text(&json).contains("more than 10000 secrets in this layer"));
     assert_eq!(flood(&json), 10_000);
+
+    // files named by tokens count against the same cap, and say so past it
+    let named: Vec<Entry> = tokens(10_500, 40)
+        .lines()
+        .map(|token| file(&format!("srv/{token}.txt"), "x"))
+        .collect();
+    image.layers[0] = layer("flood", named);
+    let (code, json) = scan_files(&image.files(Format::OciArchive), &[]);
+    assert_eq!(code, 2);
+    assert!(error_text(&json).contains("more than 10000 secrets in this layer"));
+    assert_eq!(flood(&json), 10_000);
 }
 
 #[test]
