@@ -122,13 +122,18 @@ fn labels_with_secret_keys() {
 #[test]
 fn env_copying_a_build_arg_bakes_it_into_the_config() {
     let report = scan_text(
-        "FROM x\nARG master_key\nENV RAILS_MASTER_KEY=$master_key\nARG PORT\nENV PORT=$PORT\n",
+        "FROM x\nARG master_key\nENV RAILS_MASTER_KEY=$master_key\nARG PORT\nENV PORT=$PORT\n\
+         ARG NPM_TOKEN\nENV PRIVATE_REGISTRY=${NPM_TOKEN:+yes} SET=${NPM_TOKEN+1}\n\
+         ENV TOKEN_OR=${NPM_TOKEN:-none}\n",
     );
+    // `${NPM_TOKEN:+yes}` gives `yes`, never the token; `${NPM_TOKEN:-none}` gives the token
     assert_eq!(
         summary(&report.findings),
         [
             row("dockerfile.secret-build-arg", "low", 2, None),
             row("dockerfile.secret-arg-to-env", "medium", 3, None),
+            row("dockerfile.secret-build-arg", "low", 6, None),
+            row("dockerfile.secret-arg-to-env", "medium", 8, None),
         ]
     );
 }

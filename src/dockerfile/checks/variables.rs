@@ -94,7 +94,7 @@ pub fn check<'r>(
 fn env<'r>(pair: &KeyValue, state: &StageState, rules: &'r RuleSet) -> Option<Candidate<'r>> {
     let name = &pair.key.value;
     let value = pair.value.as_ref()?;
-    let from_args: Vec<&str> = referenced(&value.value)
+    let from_args: Vec<&str> = copied(&value.value)
         .filter(|v| state.args.contains(*v))
         .collect();
     let secret_arg = from_args.iter().find(|a| is_secret_name(a));
@@ -246,6 +246,21 @@ fn at<'r>(
         context_file: None,
         confidence: None,
     }
+}
+
+/// Variable names whose value `text` takes on when expanded: `$NAME`, `${NAME}`,
+/// `${NAME:-default}`, `${NAME#prefix}`; not `${NAME:+word}` or `${NAME+word}`, which give
+/// `word` when NAME is set, never its value (a variable inside `word` is still copied).
+fn copied(text: &str) -> impl Iterator<Item = &str> {
+    VARIABLE
+        .captures_iter(text)
+        .filter_map(move |c| match (c.get(1), c.get(2)) {
+            (Some(braced), _) => {
+                let after = &text[braced.end()..];
+                (!after.starts_with(":+") && !after.starts_with('+')).then_some(braced.as_str())
+            }
+            (None, bare) => bare.map(|m| m.as_str()),
+        })
 }
 
 /// Variable names referenced as `$NAME` or `${NAME…}`.
