@@ -41,6 +41,9 @@ pub struct Descriptor {
     pub platform: Option<PlatformRef>,
     /// Annotations.
     pub annotations: HashMap<String, String>,
+    /// Where else the blob may be fetched from: a foreign (non-distributable) layer, such as a
+    /// Windows base layer, names its URLs and is often left out of exports.
+    pub urls: Vec<String>,
 }
 
 /// An index or a manifest.
@@ -118,6 +121,7 @@ fn typed(descriptor: &oci_spec::image::Descriptor) -> Descriptor {
             variant: p.variant().clone(),
         }),
         annotations: descriptor.annotations().clone().unwrap_or_default(),
+        urls: descriptor.urls().clone().unwrap_or_default(),
     }
 }
 
@@ -137,11 +141,15 @@ fn lenient(value: &Value) -> Descriptor {
                 .collect()
         })
         .unwrap_or_default();
+    let urls = (value.get("urls").and_then(Value::as_array))
+        .map(|urls| urls.iter().filter_map(|u| text(Some(u))).collect())
+        .unwrap_or_default();
     Descriptor {
         media_type: text(value.get("mediaType")),
         digest: text(value.get("digest")),
         platform,
         annotations,
+        urls,
     }
 }
 

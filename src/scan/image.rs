@@ -299,6 +299,21 @@ fn scan_one(
             store::ARCHIVE => "the whole archive",
             blob => blob,
         };
+        // a foreign layer (a Windows base layer) is the vendor's, and exports often leave it out
+        if let Some(owner) = layer
+            .foreign
+            .as_ref()
+            .filter(|_| !store.contains(&layer.blob))
+        {
+            let message = format!(
+                "layer {} ({blob}): a foreign layer, not in the export: not scanned",
+                layer.index
+            );
+            let mut missing = error(message);
+            missing.owner = Some(owner.clone());
+            outcome.errors.push(missing);
+            continue;
+        }
         let digest = match (&layer.expected, streamed_scan(layer)) {
             (Some(expected), Some(scan)) if !options.skip_digest_check => {
                 scan.check_digest(expected)

@@ -1314,6 +1314,52 @@ fn sparse_files_are_read_and_their_holes_are_capped() {
 }
 
 #[test]
+fn a_foreign_layer_left_out_of_the_export_is_set_apart_not_an_error() {
+    // a Windows image as `skopeo copy` exports it: the base layer names its URL and is left out
+    let files = leaky().files(Format::OciArchive);
+    let json_of = |files: &builder::Files, path: &str| -> serde_json::Value {
+        serde_json::from_slice(&files.iter().find(|(p, _)| p == path).unwrap().1).unwrap()
+    };
+    let mut index = json_of(&files, "index.json");
+    let old = format!(
+        "blobs/sha256/{}",
+        &index["manifests"][0]["digest"].as_str().unwrap()[7..]
+    );
+    let mut manifest = json_of(&files, &old);
+    let base = &mut manifest["layers"][0];
+    base["mediaType"] = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip".into();
+    base["urls"] = serde_json::json!(["https://mcr.microsoft.com/v2/windows/servercore/blobs/x"]);
+    let left_out = layer_blobs(&files)[0].clone();
+    let bytes = serde_json::to_vec(&manifest).unwrap();
+    let digest = builder::sha256(&bytes);
+    index["manifests"][0]["digest"] = digest.clone().into();
+    index["manifests"][0]["size"] = bytes.len().into();
+    let mut files: builder::Files = files
+        .into_iter()
+        .filter(|(p, _)| p != &left_out && p != &old && p != "index.json")
+        .collect();
+    files.push((format!("blobs/sha256/{}", &digest[7..]), bytes));
+    files.push(("index.json".into(), serde_json::to_vec(&index).unwrap()));
+    let (code, json) = scan_files(&files, &[]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        layers_with_findings(&json),
+        [1],
+        "the other layers are scanned"
+    );
+    let set_apart = &json["vendor_errors"];
+    assert_eq!(set_apart.as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(set_apart[0]["owner"], "foreign:mcr.microsoft.com");
+    let message = set_apart[0]["message"].as_str().unwrap();
+    assert!(message.contains("layer 0") && message.contains("a foreign layer, not in the export"));
+    // an ordinary layer left out is still an error
+    let mut files = leaky().files(Format::OciArchive);
+    files.retain(|(p, _)| p != &layer_blobs(&leaky().files(Format::OciArchive))[0]);
+    let (code, json) = scan_files(&files, &[]);
+    assert_eq!(code, 2, "{json}");
+}
+
+#[test]
 fn a_named_pipe_in_a_layout_is_an_error_not_a_wait() {
     // a layer blob replaced by a named pipe no one writes to: opening it would wait forever
     let image = leaky();

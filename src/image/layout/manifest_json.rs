@@ -91,6 +91,7 @@ fn docker_manifest(store: &Store, images: &mut Vec<ImageRef>, errors: &mut Vec<S
                     diff_id: diff_ids.get(index).cloned(),
                     expected: diff_ids.get(index).cloned().map(Expected::Uncompressed),
                     file: None,
+                    foreign: None,
                 })
             })
             .collect();

@@ -56,6 +56,9 @@ pub struct LayerRef {
     /// an SBOM, a file pushed with `oras`): the name it is scanned under as one file (its
     /// `org.opencontainers.image.title`, else its digest).
     pub file: Option<String>,
+    /// For a foreign (non-distributable) layer, which exports may leave out: where it comes
+    /// from (its first URL's host, else `foreign`).
+    pub foreign: Option<String>,
 }
 
 /// The digest a layer is checked against.
@@ -293,6 +296,7 @@ impl<'a> Walk<'a> {
                 blob,
                 expected: digest.clone().map(Expected::Blob),
                 file: artifact_file(layer, artifact),
+                foreign: foreign(layer),
                 digest,
                 diff_id: diff_ids.get(index).cloned(),
             });
@@ -371,6 +375,26 @@ fn artifact_file(layer: &Descriptor, artifact: bool) -> Option<String> {
     }
 }
 
+/// Where a foreign layer comes from: Docker's `…rootfs.foreign.diff.tar.gzip` and OCI's
+/// deprecated `…layer.nondistributable.…` types, or any layer that names URLs (Windows base
+/// layers: `mcr.microsoft.com`); `None` for an ordinary layer.
+fn foreign(layer: &Descriptor) -> Option<String> {
+    let media = layer.media_type.as_deref().unwrap_or("");
+    let typed = media.contains(".foreign.") || media.contains(".nondistributable.");
+    if layer.urls.is_empty() && !typed {
+        return None;
+    }
+    let url = layer.urls.first().map(String::as_str).unwrap_or("");
+    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = authority.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    let host = host.split(':').next().unwrap_or("");
+    Some(match host.is_empty() {
+        true => "foreign".to_owned(),
+        false => format!("foreign:{host}"),
+    })
+}
+
 /// Attestation manifests (BuildKit provenance/SBOM) carry no filesystem of the image.
 fn is_attestation(entry: &Descriptor) -> bool {
     let annotation = entry.annotations.get("vnd.docker.reference.type");
@@ -408,6 +432,7 @@ fn filesystem() -> ImageRef {
             diff_id: None,
             expected: None,
             file: None,
+            foreign: None,
         }],
         provenance: Vec::new(),
     }
