@@ -9,6 +9,7 @@ pub mod decode;
 mod git;
 mod nested;
 pub mod targuard;
+mod utf16;
 pub mod whiteout;
 mod zipstream;
 

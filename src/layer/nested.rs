@@ -18,6 +18,7 @@ use flate2::read::MultiGzDecoder;
 use super::decode::{Capped, is_zstd, window_refused};
 use super::git;
 use super::targuard::{self, Guard};
+use super::utf16;
 use super::zipstream;
 use super::{FileMatch, LayerScan, Limits, Window, WindowSink, chunk, entry_path};
 use crate::image::packages;
@@ -233,6 +234,10 @@ impl<'a> Walker<'a> {
     ) -> io::Result<()> {
         let mut head = Vec::with_capacity(512);
         reader.take(512).read_to_end(&mut head)?;
+        if let Some(order) = utf16::byte_order(&head) {
+            let mut text = utf16::Utf16::new(Cursor::new(head).chain(reader), order);
+            return self.content(&mut text, path, None);
+        }
         match self.kind(&head, path, depth) {
             Kind::Gzip => self.gzip(head, reader, path, exact, depth),
             Kind::Zstd => self.zstd(head, reader, path, depth).map_err(nested),

@@ -1360,6 +1360,68 @@ fn a_foreign_layer_left_out_of_the_export_is_set_apart_not_an_error() {
 }
 
 #[test]
+fn utf16_text_is_read_as_text() {
+    // PowerShell 5 writes `>` and Out-File as UTF-16LE with a byte order mark
+    let utf16 = |text: &str, little: bool| -> Vec<u8> {
+        let mut bytes = if little {
+            vec![0xFF, 0xFE]
+        } else {
+            vec![0xFE, 0xFF]
+        };
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&if little {
+                unit.to_le_bytes()
+            } else {
+                unit.to_be_bytes()
+            });
+        }
+        bytes
+    };
+    // binary data that opens like UTF-16 but holds NUL units is still read as bytes
+    let mut binary = vec![0xFF, 0xFE, 0, 0, 0, 0];
+    binary.extend_from_slice(TOKEN.as_bytes());
+    let image = ImageBuilder {
+        layers: vec![layer(
+            "RUN powershell -Command echo ... > C:\\app\\app.conf",
+            vec![
+                Entry::File(
+                    "Files/app/app.conf".into(),
+                    utf16(&format!("[app]\r\ntoken = {TOKEN}\r\n"), true),
+                ),
+                Entry::File(
+                    "Files/app/big-endian.txt".into(),
+                    utf16(&format!("x\n{TOKEN}"), false),
+                ),
+                Entry::File("Files/app/blob.bin".into(), binary),
+            ],
+        )],
+        ..ImageBuilder::default()
+    };
+    let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        found,
+        [
+            "github.pat layer /Files/app/app.conf layer=0 present line=2",
+            "github.pat layer /Files/app/big-endian.txt layer=0 present line=2",
+            "github.pat layer /Files/app/blob.bin layer=0 present line=1",
+        ],
+        "{stdout}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let conf = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["location"]["path"] == "/Files/app/app.conf");
+    assert_eq!(
+        conf.unwrap()["location"]["column"],
+        9,
+        "columns count characters of the text"
+    );
+}
+
+#[test]
 fn a_named_pipe_in_a_layout_is_an_error_not_a_wait() {
     // a layer blob replaced by a named pipe no one writes to: opening it would wait forever
     let image = leaky();
