@@ -14,16 +14,13 @@ fn the_entries_of_one_archive_share_its_cap() {
     let entries: Vec<(String, &[u8])> = (0..4).map(|i| (format!("f{i}.bin"), &zeros[..])).collect();
     let named: Vec<(&str, &[u8])> = entries.iter().map(|(n, b)| (n.as_str(), *b)).collect();
     let bomb = zip_of(&named, zip::CompressionMethod::Deflated);
-    let image = ImageBuilder {
-        layers: vec![layer(
-            "a",
-            vec![
-                Entry::File("a/flat.zip".into(), bomb),
-                file("b/.env", &format!("GITHUB_TOKEN={TOKEN}\n")),
-            ],
-        )],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![layer(
+        "a",
+        vec![
+            Entry::File("a/flat.zip".into(), bomb),
+            file("b/.env", &format!("GITHUB_TOKEN={TOKEN}\n")),
+        ],
+    )]);
     // each entry (600 KiB) is under the 1 MiB cap; the four together are not
     let (code, found, stdout) = scan_image(&image, Format::OciArchive, &["--max-layer-size", "1M"]);
     assert_eq!(code, 2, "{stdout}");
@@ -39,16 +36,13 @@ fn the_entries_of_one_archive_share_its_cap() {
     );
     // under the cap in all: no error
     let small: Vec<(&str, &[u8])> = named.iter().take(1).copied().collect();
-    let fine = ImageBuilder {
-        layers: vec![layer(
-            "a",
-            vec![Entry::File(
-                "a/ok.zip".into(),
-                zip_of(&small, zip::CompressionMethod::Deflated),
-            )],
+    let fine = ImageBuilder::with(vec![layer(
+        "a",
+        vec![Entry::File(
+            "a/ok.zip".into(),
+            zip_of(&small, zip::CompressionMethod::Deflated),
         )],
-        ..ImageBuilder::default()
-    };
+    )]);
     let (code, _, stdout) = scan_image(&fine, Format::OciArchive, &["--max-layer-size", "1M"]);
     assert_eq!(code, 0, "{stdout}");
 }
@@ -76,15 +70,14 @@ fn pack_of_zeros(count: u32, size: usize) -> Vec<u8> {
 
 #[test]
 fn the_objects_of_one_packfile_share_its_cap() {
-    let image = |count| ImageBuilder {
-        layers: vec![layer(
+    let image = |count| {
+        ImageBuilder::with(vec![layer(
             "COPY . /app",
             vec![Entry::File(
                 "app/.git/objects/pack/pack-1.pack".into(),
                 pack_of_zeros(count, 600 << 10),
             )],
-        )],
-        ..ImageBuilder::default()
+        )])
     };
     let (code, _, stdout) = scan_image(&image(4), Format::OciArchive, &["--max-layer-size", "1M"]);
     assert_eq!(code, 2, "{stdout}");

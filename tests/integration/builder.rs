@@ -170,6 +170,14 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
 pub type Files = Vec<(String, Vec<u8>)>;
 
 impl ImageBuilder {
+    /// An image of `layers`, with no environment, labels or extra history.
+    pub fn with(layers: Vec<Layer>) -> ImageBuilder {
+        ImageBuilder {
+            layers,
+            ..ImageBuilder::default()
+        }
+    }
+
     fn config(&self, diff_ids: &[String]) -> Value {
         let mut history: Vec<Value> = Vec::new();
         for layer in &self.layers {

@@ -46,10 +46,7 @@ fn entries(dir: &Path) -> Vec<Entry> {
 
 /// The paths of the findings of rule `github.pat`, after scanning the repo as an image layer.
 fn token_paths(dir: &Path) -> Vec<String> {
-    let image = ImageBuilder {
-        layers: vec![layer("COPY . /app", entries(dir))],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![layer("COPY . /app", entries(dir))]);
     let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
     assert!(code <= 1, "{stdout}");
     found

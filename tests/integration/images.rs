@@ -221,23 +221,20 @@ fn layer_findings_say_where_and_what_happened() {
 
 #[test]
 fn opaque_directories_and_overwrites() {
-    let image = ImageBuilder {
-        layers: vec![
-            layer(
-                "a",
-                vec![file("opt/app/.npmrc", "x=1"), file("srv/id_rsa", "k")],
-            ),
-            layer(
-                "b",
-                vec![
-                    file("opt/app/.wh..wh..opq", ""),
-                    file("srv/id_rsa", "again"),
-                ],
-            ),
-            layer("c", vec![file("opt/app/.npmrc", "y=2")]),
-        ],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![
+        layer(
+            "a",
+            vec![file("opt/app/.npmrc", "x=1"), file("srv/id_rsa", "k")],
+        ),
+        layer(
+            "b",
+            vec![
+                file("opt/app/.wh..wh..opq", ""),
+                file("srv/id_rsa", "again"),
+            ],
+        ),
+        layer("c", vec![file("opt/app/.npmrc", "y=2")]),
+    ]);
     let (_, found, _) = scan_image(&image, Format::DockerLegacy, &[]);
     assert_eq!(
         found,
@@ -256,18 +253,15 @@ fn long_names_links_and_binary_files() {
     let mut binary = vec![0u8, 159, 146, 150, 255];
     binary.extend_from_slice(TOKEN.as_bytes());
     binary.extend_from_slice(&[0, 1, 2]);
-    let image = ImageBuilder {
-        layers: vec![layer(
-            "a",
-            vec![
-                file(&long, TOKEN),
-                Entry::Symlink("etc/link".into(), "../../../../etc/shadow".into()),
-                Entry::Hardlink("etc/hard".into(), long.clone()),
-                Entry::File("usr/bin/tool".into(), binary),
-            ],
-        )],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![layer(
+        "a",
+        vec![
+            file(&long, TOKEN),
+            Entry::Symlink("etc/link".into(), "../../../../etc/shadow".into()),
+            Entry::Hardlink("etc/hard".into(), long.clone()),
+            Entry::File("usr/bin/tool".into(), binary),
+        ],
+    )]);
     let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
     assert_eq!(code, 1, "{stdout}");
     assert_eq!(found.len(), 2, "{found:?}");
@@ -515,11 +509,8 @@ fn layers_that_are_not_tars_and_hostile_digests() {
 #[test]
 fn multi_platform_indexes_attestations_and_missing_platforms() {
     let amd = leaky().files(Format::OciArchive);
-    let arm = ImageBuilder {
-        layers: vec![layer("arm", vec![file("arm/.npmrc", "x=1")])],
-        ..ImageBuilder::default()
-    }
-    .files(Format::OciArchive);
+    let arm = ImageBuilder::with(vec![layer("arm", vec![file("arm/.npmrc", "x=1")])])
+        .files(Format::OciArchive);
     let manifest_of = |files: &builder::Files| -> serde_json::Value {
         let index: serde_json::Value =
             serde_json::from_slice(&files.iter().find(|(p, _)| p == "index.json").unwrap().1)
@@ -635,17 +626,14 @@ fn archives_nested_in_layers_are_opened() {
         file("pkg/a.txt", AWS),
     ]));
     let changelog = builder::gzip(format!("fixed\n{TOKEN}\n").as_bytes());
-    let image = ImageBuilder {
-        layers: vec![layer(
-            "a",
-            vec![
-                Entry::File("srv/app.war".into(), war),
-                Entry::File("opt/bundle.tgz".into(), tgz),
-                Entry::File("usr/share/doc/x/changelog.gz".into(), changelog),
-            ],
-        )],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![layer(
+        "a",
+        vec![
+            Entry::File("srv/app.war".into(), war),
+            Entry::File("opt/bundle.tgz".into(), tgz),
+            Entry::File("usr/share/doc/x/changelog.gz".into(), changelog),
+        ],
+    )]);
     let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
     assert_eq!(code, 1, "{stdout}");
     assert_eq!(
@@ -670,10 +658,7 @@ fn errors_per_layer_are_capped_and_counted() {
     let mut entries: Vec<Entry> = vec![Entry::File(long, corrupt.clone())];
     entries.extend((1..150).map(|i| Entry::File(format!("bad/{i:03}.gz"), corrupt.clone())));
     entries.push(file("z/app.env", TOKEN));
-    let image = ImageBuilder {
-        layers: vec![layer("a", entries)],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![layer("a", entries)]);
     let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
     assert_eq!(code, 2, "{stdout}");
     assert_eq!(
@@ -735,19 +720,16 @@ fn gzip_files_in_a_layer_small_and_large() {
     let mut corrupt = builder::gzip(format!("{}\n{TOKEN}\n", "word ".repeat(20_000)).as_bytes());
     let middle = corrupt.len() / 2;
     corrupt[middle..middle + 64].fill(0xff);
-    let image = ImageBuilder {
-        layers: vec![layer(
-            "a",
-            vec![
-                Entry::File("doc/large.gz".into(), large),
-                Entry::File("doc/small.gz".into(), small),
-                Entry::File("doc/two.gz".into(), two),
-                Entry::File("doc/corrupt.gz".into(), corrupt),
-                file("doc/z.txt", TOKEN),
-            ],
-        )],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![layer(
+        "a",
+        vec![
+            Entry::File("doc/large.gz".into(), large),
+            Entry::File("doc/small.gz".into(), small),
+            Entry::File("doc/two.gz".into(), two),
+            Entry::File("doc/corrupt.gz".into(), corrupt),
+            file("doc/z.txt", TOKEN),
+        ],
+    )]);
     let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
     assert_eq!(code, 2, "{stdout}");
     assert_eq!(
@@ -765,16 +747,13 @@ fn gzip_files_in_a_layer_small_and_large() {
     assert_eq!(json["errors"].as_array().unwrap().len(), 1, "{errors}");
 
     let zeros = builder::gzip(&vec![0u8; 2 << 20]);
-    let bomb = ImageBuilder {
-        layers: vec![layer(
-            "a",
-            vec![
-                Entry::File("doc/zeros.gz".into(), zeros),
-                file("doc/z.txt", TOKEN),
-            ],
-        )],
-        ..ImageBuilder::default()
-    };
+    let bomb = ImageBuilder::with(vec![layer(
+        "a",
+        vec![
+            Entry::File("doc/zeros.gz".into(), zeros),
+            file("doc/z.txt", TOKEN),
+        ],
+    )]);
     let (code, found, stdout) = scan_image(&bomb, Format::OciArchive, &["--max-layer-size", "1M"]);
     assert_eq!(code, 2, "{stdout}");
     assert_eq!(
@@ -799,17 +778,14 @@ fn a_bomb_nested_in_a_layer_is_an_error_and_the_layer_goes_on() {
     let deep = builder::gzip(&builder::gzip(&builder::gzip(&builder::gzip(
         repeated.as_bytes(),
     ))));
-    let image = ImageBuilder {
-        layers: vec![layer(
-            "a",
-            vec![
-                Entry::File("a/bomb.zip".into(), bomb),
-                Entry::File("b/deep.gz".into(), deep),
-                file("c/.env", "A=1"),
-            ],
-        )],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![layer(
+        "a",
+        vec![
+            Entry::File("a/bomb.zip".into(), bomb),
+            Entry::File("b/deep.gz".into(), deep),
+            file("c/.env", "A=1"),
+        ],
+    )]);
     let (code, _, stdout) = scan_image(&image, Format::OciArchive, &["--max-layer-size", "1M"]);
     assert_eq!(code, 2);
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -833,21 +809,18 @@ fn a_bomb_nested_in_a_layer_is_an_error_and_the_layer_goes_on() {
 
 #[test]
 fn hostile_entry_names_are_reported_safely() {
-    let image = ImageBuilder {
-        layers: vec![layer(
-            "a",
-            vec![
-                Entry::Raw(b"../../etc/.npmrc".to_vec(), b"x=1".to_vec()),
-                Entry::Raw(b"/abs/.netrc".to_vec(), b"x=1".to_vec()),
-                Entry::Raw(b"bad\xff\xfe/.env".to_vec(), b"A=1".to_vec()),
-                Entry::Raw(b"esc\x1b]0;pwned\x07/.env".to_vec(), b"A=1".to_vec()),
-                Entry::Hardlink("etc/hard".into(), "../../etc/passwd".into()),
-                // a symbolic link may point anywhere (it is never followed)
-                Entry::Symlink("etc/soft".into(), "../../../../etc/shadow".into()),
-            ],
-        )],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![layer(
+        "a",
+        vec![
+            Entry::Raw(b"../../etc/.npmrc".to_vec(), b"x=1".to_vec()),
+            Entry::Raw(b"/abs/.netrc".to_vec(), b"x=1".to_vec()),
+            Entry::Raw(b"bad\xff\xfe/.env".to_vec(), b"A=1".to_vec()),
+            Entry::Raw(b"esc\x1b]0;pwned\x07/.env".to_vec(), b"A=1".to_vec()),
+            Entry::Hardlink("etc/hard".into(), "../../etc/passwd".into()),
+            // a symbolic link may point anywhere (it is never followed)
+            Entry::Symlink("etc/soft".into(), "../../../../etc/shadow".into()),
+        ],
+    )]);
     let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
     // the name that climbs out of the root is an error (exit 2); its file is still judged
     assert_eq!(code, 2, "{stdout}");
@@ -888,28 +861,25 @@ fn findings_in_package_files_are_kept_apart() {
         MIFgeUK98iEG8IR3YvDzy012TccHIFEVmg+J8sbayuNEuzESRf1vhN+a18Wz0Has\n\
         Do9TpzVsiJE/IPb3LbAi0k0KltrUPBYXwamOeBKeAyc3EGXQlYZPFa2guEbBwOvFNIrc\n\
         -----END RSA PRIVATE KEY-----\n";
-    let image = ImageBuilder {
-        layers: vec![
-            layer(
-                "base",
-                vec![
-                    file("usr/lib/libtls.so.1", key),
-                    file(
-                        "var/lib/dpkg/info/libtls1:amd64.list",
-                        "/.\n/usr/lib/libtls.so.1\n",
-                    ),
-                ],
-            ),
-            layer(
-                "app",
-                vec![
-                    file("app/node_modules/@acme/sdk/test/fixture.pem", key),
-                    file("app/config/key.pem", key),
-                ],
-            ),
-        ],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![
+        layer(
+            "base",
+            vec![
+                file("usr/lib/libtls.so.1", key),
+                file(
+                    "var/lib/dpkg/info/libtls1:amd64.list",
+                    "/.\n/usr/lib/libtls.so.1\n",
+                ),
+            ],
+        ),
+        layer(
+            "app",
+            vec![
+                file("app/node_modules/@acme/sdk/test/fixture.pem", key),
+                file("app/config/key.pem", key),
+            ],
+        ),
+    ]);
     let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
     assert_eq!(code, 1, "the owner's own key still fails the run");
     assert_eq!(
@@ -1281,19 +1251,16 @@ fn sparse_files_are_read_and_their_holes_are_capped() {
             real,
         }
     };
-    let image = ImageBuilder {
-        layers: vec![layer(
-            "a",
-            vec![
-                sparse("var/lib/app/small.db", 4096, 1 << 20),
-                // 64 GiB of holes in front of the data: read up to the cap (here 2 MiB), then
-                // an error for that file, and the layer goes on
-                sparse("var/lib/app/huge.db", 64 << 30, (64 << 30) + 4096),
-                file("etc/after.env", TOKEN),
-            ],
-        )],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![layer(
+        "a",
+        vec![
+            sparse("var/lib/app/small.db", 4096, 1 << 20),
+            // 64 GiB of holes in front of the data: read up to the cap (here 2 MiB), then
+            // an error for that file, and the layer goes on
+            sparse("var/lib/app/huge.db", 64 << 30, (64 << 30) + 4096),
+            file("etc/after.env", TOKEN),
+        ],
+    )]);
     let (code, found, stdout) = scan_image(&image, Format::OciArchive, &["--max-layer-size", "2M"]);
     assert_eq!(code, 2, "{stdout}");
     assert_eq!(
@@ -1380,23 +1347,20 @@ fn utf16_text_is_read_as_text() {
     // binary data that opens like UTF-16 but holds NUL units is still read as bytes
     let mut binary = vec![0xFF, 0xFE, 0, 0, 0, 0];
     binary.extend_from_slice(TOKEN.as_bytes());
-    let image = ImageBuilder {
-        layers: vec![layer(
-            "RUN powershell -Command echo ... > C:\\app\\app.conf",
-            vec![
-                Entry::File(
-                    "Files/app/app.conf".into(),
-                    utf16(&format!("[app]\r\ntoken = {TOKEN}\r\n"), true),
-                ),
-                Entry::File(
-                    "Files/app/big-endian.txt".into(),
-                    utf16(&format!("x\n{TOKEN}"), false),
-                ),
-                Entry::File("Files/app/blob.bin".into(), binary),
-            ],
-        )],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![layer(
+        "RUN powershell -Command echo ... > C:\\app\\app.conf",
+        vec![
+            Entry::File(
+                "Files/app/app.conf".into(),
+                utf16(&format!("[app]\r\ntoken = {TOKEN}\r\n"), true),
+            ),
+            Entry::File(
+                "Files/app/big-endian.txt".into(),
+                utf16(&format!("x\n{TOKEN}"), false),
+            ),
+            Entry::File("Files/app/blob.bin".into(), binary),
+        ],
+    )]);
     let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
     assert_eq!(code, 1, "{stdout}");
     assert_eq!(
@@ -1742,10 +1706,7 @@ fn a_blob_listed_twice_is_read_once() {
         vec![file("app/.env", &format!("GITHUB_TOKEN={TOKEN}\n"))],
     );
     let delete = layer("RUN rm /app/.env", vec![file("app/.wh..env", "")]);
-    let image = ImageBuilder {
-        layers: vec![leak.clone(), delete, leak],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![leak.clone(), delete, leak]);
     for format in [Format::DockerLegacy, Format::OciArchive] {
         let (code, json) = scan_files(&image.files(format), &[]);
         assert_eq!(code, 1, "{}", error_text(&json));
@@ -1783,10 +1744,7 @@ fn a_blob_listed_twice_is_read_once() {
 fn images_sharing_a_blob_read_it_once_and_each_reports_it() {
     let mut big = "x".repeat(1 << 20);
     big.push_str(&format!("\nGITHUB_TOKEN={TOKEN}\n"));
-    let image = ImageBuilder {
-        layers: vec![layer("COPY . /app", vec![file("app/data.txt", &big)])],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![layer("COPY . /app", vec![file("app/data.txt", &big)])]);
     let mut files = image.files(Format::OciArchive);
     let index = files.iter().position(|(p, _)| p == "index.json").unwrap();
     let mut json: serde_json::Value = serde_json::from_slice(&files[index].1).unwrap();
@@ -1828,10 +1786,7 @@ fn findings_of_one_input_are_capped() {
     let files: Vec<Entry> = (0..10)
         .map(|i| file(&format!("app/tokens{i}.txt"), &tokens(1000, i)))
         .collect();
-    let image = ImageBuilder {
-        layers: vec![layer("COPY . /app", files)],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![layer("COPY . /app", files)]);
     let mut files = image.files(Format::OciArchive);
     let index = files.iter().position(|(p, _)| p == "index.json").unwrap();
     let mut json: serde_json::Value = serde_json::from_slice(&files[index].1).unwrap();
@@ -1884,20 +1839,17 @@ fn zstd_files_in_a_layer_are_opened() {
     };
     let backup = builder::tar_of(&[file("etc/app/.env", &format!("GITHUB_TOKEN={TOKEN}\n"))]);
     let notes = format!("deploy notes\ntoken {TOKEN}\n");
-    let image = ImageBuilder {
-        layers: vec![layer(
-            "a",
-            vec![
-                Entry::File("var/backups/app.tar.zst".into(), zstd(&backup, 20)),
-                Entry::File(
-                    "usr/share/doc/app/notes.txt.zst".into(),
-                    zstd(notes.as_bytes(), 20),
-                ),
-                Entry::File("opt/huge-window.zst".into(), zstd(notes.as_bytes(), 26)),
-            ],
-        )],
-        ..ImageBuilder::default()
-    };
+    let image = ImageBuilder::with(vec![layer(
+        "a",
+        vec![
+            Entry::File("var/backups/app.tar.zst".into(), zstd(&backup, 20)),
+            Entry::File(
+                "usr/share/doc/app/notes.txt.zst".into(),
+                zstd(notes.as_bytes(), 20),
+            ),
+            Entry::File("opt/huge-window.zst".into(), zstd(notes.as_bytes(), 26)),
+        ],
+    )]);
     let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
     assert_eq!(code, 2, "{stdout}");
     assert_eq!(

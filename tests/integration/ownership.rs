@@ -15,19 +15,16 @@ fn corrupt_tar() -> Vec<u8> {
 
 /// One layer holding the corrupt tar at `path`, and a dpkg list that owns the Go copy.
 fn image_with_corrupt_tar_at(path: &str) -> ImageBuilder {
-    ImageBuilder {
-        layers: vec![layer(
-            "base",
-            vec![
-                Entry::File(path.into(), corrupt_tar()),
-                file(
-                    "var/lib/dpkg/info/golang-1.19-src.list",
-                    "/.\n/usr/share/go-1.19/src/archive/tar/testdata/bad.tar\n",
-                ),
-            ],
-        )],
-        ..ImageBuilder::default()
-    }
+    ImageBuilder::with(vec![layer(
+        "base",
+        vec![
+            Entry::File(path.into(), corrupt_tar()),
+            file(
+                "var/lib/dpkg/info/golang-1.19-src.list",
+                "/.\n/usr/share/go-1.19/src/archive/tar/testdata/bad.tar\n",
+            ),
+        ],
+    )])
 }
 
 #[test]

@@ -135,13 +135,10 @@ fn image(at: &str, db: &[u8]) -> ImageBuilder {
     ];
     let mut base: Vec<Entry> = vendor.iter().map(|path| file(path, KEY)).collect();
     base.push(Entry::File(at.into(), db.to_vec()));
-    ImageBuilder {
-        layers: vec![
-            layer("base", base),
-            layer("app", vec![file("app/certs/server-key.pem", KEY)]),
-        ],
-        ..ImageBuilder::default()
-    }
+    ImageBuilder::with(vec![
+        layer("base", base),
+        layer("app", vec![file("app/certs/server-key.pem", KEY)]),
+    ])
 }
 
 #[test]
