@@ -11,6 +11,7 @@ use crate::attribution::{self, Origin};
 use crate::error::ScanError;
 use crate::finding::{self, Finding, ImageLocation, Location, LocationKind, Status, with_note};
 use crate::image::config::{self, ConfigMatch};
+use crate::image::descriptor::{self, MAX_JSON_VALUES};
 use crate::image::layout::{self, ImageRef, LayerRef, Platform};
 use crate::image::metadata;
 use crate::image::packages::Ownership;
@@ -95,7 +96,16 @@ pub fn scan(
     for why in store.problems() {
         outcome.errors.push(ScanError::new(source, why));
     }
-    let (images, errors) = layout::read(store, options.platform, options.filesystem_tars);
+    let (images, mut errors) = layout::read(store, options.platform, options.filesystem_tars);
+    // a hostile manifest of 100,000 broken descriptors is one line per layer error cap, not
+    // 100,000 lines of CI log
+    if errors.len() > layer::MAX_ERRORS_PER_LAYER {
+        let more = errors.len() - layer::MAX_ERRORS_PER_LAYER;
+        errors.truncate(layer::MAX_ERRORS_PER_LAYER);
+        errors.push(format!(
+            "{more} more problems with the image's documents, not reported"
+        ));
+    }
     outcome
         .errors
         .extend(errors.into_iter().map(|e| ScanError::new(source, e)));
@@ -203,14 +213,25 @@ fn scan_one(
     let mut problems = Vec::new();
     let config_bytes =
         (image.config.as_deref()).and_then(|path| read_json(store, path, "config", &mut problems));
-    let config: Option<Value> = config_bytes.as_deref().and_then(|bytes| {
+    // a config of millions of values would take gigabytes as a tree: its strings are still
+    // walked as it parses, but its named fields are not read
+    let whole = |bytes: &&Vec<u8>| descriptor::json_values(bytes) <= MAX_JSON_VALUES;
+    let config: Option<Value> = config_bytes.as_ref().filter(whole).and_then(|bytes| {
         serde_json::from_slice(bytes)
             .map_err(|e| problems.push(format!("config is not valid JSON: {e}")))
             .ok()
     });
     let mut found = Vec::new();
-    if let (Some(config), Some(bytes)) = (&config, &config_bytes) {
-        config::check(config, bytes, rules, &mut found);
+    match (&config, &config_bytes) {
+        (Some(config), Some(bytes)) => config::check(config, bytes, rules, &mut found),
+        (None, Some(bytes)) if !whole(&bytes) => {
+            problems.push(format!(
+                "the config holds more than {MAX_JSON_VALUES} JSON values: its strings are \
+                 scanned, its fields (Env, Labels, history) are not read as such"
+            ));
+            metadata::config_rest(&Value::Null, bytes, rules, &mut found);
+        }
+        _ => {}
     }
     // each statement is read, walked as it parses and dropped, in turn
     for path in &image.provenance {

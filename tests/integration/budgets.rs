@@ -4,7 +4,10 @@
 use std::io::Write;
 
 use crate::builder::{Entry, Format, ImageBuilder, file, layer};
-use crate::images::{error_text, scan_image, zip_of};
+use crate::images::{
+    edit_manifest, error_text, layers_with_findings, leaky, replace_config, scan_files, scan_image,
+    zip_of,
+};
 
 const TOKEN: &str = "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";
 
@@ -85,4 +88,62 @@ fn the_objects_of_one_packfile_share_its_cap() {
     assert!(error_text(&json).contains("pack-1.pack: its entries decompress to more than 1048576"));
     let (code, _, stdout) = scan_image(&image(1), Format::OciArchive, &["--max-layer-size", "1M"]);
     assert_eq!(code, 0, "{stdout}");
+}
+
+#[test]
+fn documents_of_millions_of_values_are_not_parsed_whole() {
+    // a 16 MiB manifest of `{},{},…` took 1.8 GB and printed five million errors
+    let files = leaky().files(Format::OciArchive);
+    let huge = edit_manifest(files.clone(), |manifest| {
+        let empty = vec![serde_json::json!({}); 300_000];
+        manifest["layers"].as_array_mut().unwrap().extend(empty);
+    });
+    let (code, json) = scan_files(&huge, &[]);
+    assert_eq!(code, 2);
+    let errors = error_text(&json);
+    assert!(
+        errors.contains("holds more than 200000 JSON values; not read"),
+        "{errors}"
+    );
+
+    // many broken descriptors under that: their errors are capped
+    let broken = edit_manifest(files.clone(), |manifest| {
+        let bad = vec![serde_json::json!({"digest": "x"}); 50_000];
+        manifest["layers"].as_array_mut().unwrap().extend(bad);
+    });
+    let (code, json) = scan_files(&broken, &[]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        json["errors"].as_array().unwrap().len(),
+        101,
+        "{}",
+        error_text(&json)
+    );
+    assert!(error_text(&json).contains("49900 more problems with the image's documents"));
+    assert_eq!(
+        layers_with_findings(&json),
+        [1],
+        "the image's own layers are scanned"
+    );
+
+    // a config of millions of values: its strings are still scanned, a token among them found
+    let mut config = String::from(r#"{"architecture":"amd64","os":"linux","junk":["#);
+    config.push_str(&"0,".repeat(300_000));
+    config.push_str(&format!(
+        r#""{TOKEN}"],"rootfs":{{"type":"layers","diff_ids":[]}}}}"#
+    ));
+    let (code, json) = scan_files(&replace_config(files, config.into_bytes()), &[]);
+    assert_eq!(code, 2);
+    let errors = error_text(&json);
+    assert!(
+        errors.contains("the config holds more than 200000 JSON values"),
+        "{errors}"
+    );
+    let fields: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["location"]["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["junk[300000]"], "{json}");
 }

@@ -308,6 +308,46 @@ pub fn replace(files: &mut builder::Files, path: &str, bytes: Vec<u8>) {
 }
 
 /// Scans an OCI archive made of `files`; returns (exit code, JSON).
+/// An OCI archive's files with its (first) manifest changed by `edit`, the index naming the
+/// new manifest by its digest.
+pub fn edit_manifest(
+    files: builder::Files,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> builder::Files {
+    let json_of = |path: &str| -> serde_json::Value {
+        serde_json::from_slice(&files.iter().find(|(p, _)| p == path).unwrap().1).unwrap()
+    };
+    let mut index = json_of("index.json");
+    let digest = index["manifests"][0]["digest"].as_str().unwrap().to_owned();
+    let old = format!("blobs/sha256/{}", &digest[7..]);
+    let mut manifest = json_of(&old);
+    edit(&mut manifest);
+    let bytes = serde_json::to_vec(&manifest).unwrap();
+    let digest = builder::sha256(&bytes);
+    index["manifests"][0]["digest"] = digest.clone().into();
+    index["manifests"][0]["size"] = bytes.len().into();
+    let mut files: builder::Files = files
+        .into_iter()
+        .filter(|(p, _)| p != &old && p != "index.json")
+        .collect();
+    files.push((format!("blobs/sha256/{}", &digest[7..]), bytes));
+    files.push(("index.json".into(), serde_json::to_vec(&index).unwrap()));
+    files
+}
+
+/// An OCI archive's files with its config replaced by `config` (bytes as given).
+pub fn replace_config(files: builder::Files, config: Vec<u8>) -> builder::Files {
+    let digest = builder::sha256(&config);
+    let path = format!("blobs/sha256/{}", &digest[7..]);
+    let size = config.len();
+    let mut files = edit_manifest(files, |manifest| {
+        manifest["config"]["digest"] = digest.clone().into();
+        manifest["config"]["size"] = size.into();
+    });
+    files.push((path, config));
+    files
+}
+
 pub fn scan_files(files: &builder::Files, args: &[&str]) -> (i32, serde_json::Value) {
     let dir = context(&[]);
     std::fs::write(dir.path().join("img.tar"), builder::archive(files)).unwrap();
@@ -353,7 +393,7 @@ fn only_layer_0_failed_at(code: i32, json: &serde_json::Value, why: &str, rest: 
     assert_eq!(layers_with_findings(json), [rest]);
 }
 
-fn layers_with_findings(json: &serde_json::Value) -> Vec<u64> {
+pub fn layers_with_findings(json: &serde_json::Value) -> Vec<u64> {
     let mut layers: Vec<u64> = json["findings"]
         .as_array()
         .unwrap()
@@ -1284,29 +1324,14 @@ fn sparse_files_are_read_and_their_holes_are_capped() {
 fn a_foreign_layer_left_out_of_the_export_is_set_apart_not_an_error() {
     // a Windows image as `skopeo copy` exports it: the base layer names its URL and is left out
     let files = leaky().files(Format::OciArchive);
-    let json_of = |files: &builder::Files, path: &str| -> serde_json::Value {
-        serde_json::from_slice(&files.iter().find(|(p, _)| p == path).unwrap().1).unwrap()
-    };
-    let mut index = json_of(&files, "index.json");
-    let old = format!(
-        "blobs/sha256/{}",
-        &index["manifests"][0]["digest"].as_str().unwrap()[7..]
-    );
-    let mut manifest = json_of(&files, &old);
-    let base = &mut manifest["layers"][0];
-    base["mediaType"] = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip".into();
-    base["urls"] = serde_json::json!(["https://mcr.microsoft.com/v2/windows/servercore/blobs/x"]);
     let left_out = layer_blobs(&files)[0].clone();
-    let bytes = serde_json::to_vec(&manifest).unwrap();
-    let digest = builder::sha256(&bytes);
-    index["manifests"][0]["digest"] = digest.clone().into();
-    index["manifests"][0]["size"] = bytes.len().into();
-    let mut files: builder::Files = files
-        .into_iter()
-        .filter(|(p, _)| p != &left_out && p != &old && p != "index.json")
-        .collect();
-    files.push((format!("blobs/sha256/{}", &digest[7..]), bytes));
-    files.push(("index.json".into(), serde_json::to_vec(&index).unwrap()));
+    let mut files = edit_manifest(files, |manifest| {
+        let base = &mut manifest["layers"][0];
+        base["mediaType"] = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip".into();
+        base["urls"] =
+            serde_json::json!(["https://mcr.microsoft.com/v2/windows/servercore/blobs/x"]);
+    });
+    files.retain(|(p, _)| p != &left_out);
     let (code, json) = scan_files(&files, &[]);
     assert_eq!(code, 1, "{json}");
     assert_eq!(

@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::descriptor::{self, Descriptor, Document, PlatformRef};
+use super::descriptor::{self, Descriptor, Document, MAX_JSON_VALUES, PlatformRef};
 use super::store::Store;
 
 /// The largest index, manifest or config read (bytes).
@@ -146,10 +146,18 @@ pub fn read(
     (images, errors)
 }
 
+/// An index, manifest or config, up to [`MAX_JSON_BYTES`] and [`MAX_JSON_VALUES`] (it is
+/// parsed whole).
 fn read_json(store: &Store, path: &str) -> Result<Vec<u8>, String> {
-    store
+    let bytes = store
         .read_small(path, MAX_JSON_BYTES)
-        .map_err(|e| format!("cannot read {path}: {e}"))
+        .map_err(|e| format!("cannot read {path}: {e}"))?;
+    if descriptor::json_values(&bytes) > MAX_JSON_VALUES {
+        return Err(format!(
+            "{path} holds more than {MAX_JSON_VALUES} JSON values; not read"
+        ));
+    }
+    Ok(bytes)
 }
 
 fn document(store: &Store, path: &str) -> Result<Document, String> {
