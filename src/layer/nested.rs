@@ -201,11 +201,11 @@ impl<'a> Walker<'a> {
     ) -> io::Result<()> {
         let mut named = self.rules.find_matches(path.as_bytes());
         named.retain(|found| self.named.insert((found.rule, found.secret.clone())));
-        let path_owned = |found| FileMatch::InName {
+        let in_name = |found| FileMatch::InName {
             path: path.to_owned(),
             found,
         };
-        self.out.add_matches(named.into_iter().map(path_owned));
+        self.out.add_matches(named.into_iter().map(in_name));
         if size > 0
             && let Some(rule) = self.rules.match_path(path)
         {
