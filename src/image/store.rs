@@ -115,7 +115,7 @@ impl Gathered {
     }
 
     /// Notes an entry whose name is no safe path: the first that climbs out of the root is
-    /// reported ([`outside_root`]); it is never read.
+    /// reported (a name that `..` takes out of the archive, [`leaves_root`]); it is never read.
     pub fn unsafe_name(&mut self, name: &str) {
         if self.outside.is_none() {
             self.outside = outside_root(name);
