@@ -97,8 +97,8 @@ pub fn scan(
         outcome.errors.push(ScanError::new(source, why));
     }
     let (images, mut errors) = layout::read(store, options.platform, options.filesystem_tars);
-    // a hostile manifest of 100,000 broken descriptors is one line per layer error cap, not
-    // 100,000 lines of CI log
+    // capped like a layer's errors: a hostile manifest of 100,000 broken descriptors gives 100
+    // lines and a count, not 100,000 lines of CI log
     if errors.len() > layer::MAX_ERRORS_PER_LAYER {
         let more = errors.len() - layer::MAX_ERRORS_PER_LAYER;
         errors.truncate(layer::MAX_ERRORS_PER_LAYER);
