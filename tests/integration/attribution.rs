@@ -21,6 +21,19 @@ fn json(stdout: &str) -> Value {
     serde_json::from_str(stdout).unwrap()
 }
 
+/// `scan --dockerfile Dockerfile img.tar --format json` in `dir`, as JSON.
+pub fn scan_attributed(dir: &std::path::Path) -> Value {
+    let args = [
+        "scan",
+        "--dockerfile",
+        "Dockerfile",
+        "img.tar",
+        "--format",
+        "json",
+    ];
+    json(&run_in(dir, &args, b"").stdout)
+}
+
 fn findings(report: &Value) -> &Vec<Value> {
     report["findings"].as_array().unwrap()
 }
@@ -230,16 +243,7 @@ fn a_multistage_build_on_a_base_image_is_attributed_to_the_final_stage() {
     let dir = context(&[("Dockerfile", dockerfile)]);
     for format in [Format::DockerLegacy, Format::Docker25, Format::OciArchive] {
         std::fs::write(dir.path().join("img.tar"), image.tar(format)).unwrap();
-        let args = [
-            "scan",
-            "--dockerfile",
-            "Dockerfile",
-            "img.tar",
-            "--format",
-            "json",
-        ];
-        let out = run_in(dir.path(), &args, b"");
-        let report = json(&out.stdout);
+        let report = scan_attributed(dir.path());
         let mut rows = attributed(&report);
         rows.sort();
         assert_eq!(

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::builder::{self, Files, file};
-use super::common::{context, run_in};
+use super::common::context;
 use super::images::{error_text, scan_files};
 
 const TOKEN: &str = "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";
@@ -347,16 +347,7 @@ fn provenance_and_healthcheck_findings_point_at_the_dockerfile() {
     let dir = context(&[("Dockerfile", dockerfile)]);
     let tar = builder::archive(&image(extra, &statements, None));
     std::fs::write(dir.path().join("img.tar"), tar).unwrap();
-    let args = [
-        "scan",
-        "--dockerfile",
-        "Dockerfile",
-        "img.tar",
-        "--format",
-        "json",
-    ];
-    let out = run_in(dir.path(), &args, b"");
-    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    let json = super::attribution::scan_attributed(dir.path());
     let mut lines: Vec<(String, u64)> = json["findings"]
         .as_array()
         .unwrap()
