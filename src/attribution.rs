@@ -152,7 +152,7 @@ fn config_step(
         return last("ARG", Some(name.split('"').next()?));
     }
     match field {
-        _ if field.starts_with("config.Healthcheck.") => last("HEALTHCHECK", None),
+        "Healthcheck" => last("HEALTHCHECK", None),
         "Cmd" => last("CMD", None),
         "Entrypoint" => last("ENTRYPOINT", None),
         _ if field.starts_with("OnBuild[") => last("ONBUILD", None),

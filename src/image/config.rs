@@ -1,4 +1,4 @@
-//! The image config: secrets in `Env`, `Labels`, `Cmd`/`Entrypoint`, `OnBuild` and
+//! The image config: secrets in `Env`, `Labels`, `Cmd`/`Entrypoint`, `Healthcheck`, `OnBuild` and
 //! `history[].created_by` (including the build arguments BuildKit and buildah record there as
 //! `|N KEY=value … /bin/sh -c …`), and the history ↔ layer join that names the instruction
 //! behind each layer. The same name-and-value judgement as the Dockerfile audit applies. The
@@ -51,7 +51,8 @@ pub(super) fn inner_key(config: &Value) -> &'static str {
     }
 }
 
-/// The fields of the config with a meaning: `Env`, `Labels`, `Entrypoint`/`Cmd`, `OnBuild`,
+/// The fields of the config with a meaning: `Env`, `Labels`, `Entrypoint`/`Cmd`,
+/// `Healthcheck.Test` (its arguments joined, like `Cmd`'s), `OnBuild`,
 /// `history[].created_by`.
 fn named_fields<'r>(config: &Value, rules: &'r RuleSet, out: &mut Vec<ConfigMatch<'r>>) {
     let inner = config.get(inner_key(config));
@@ -91,6 +92,9 @@ fn named_fields<'r>(config: &Value, rules: &'r RuleSet, out: &mut Vec<ConfigMatc
         let joined = strings(inner.and_then(|c| c.get(key))).join(" ");
         content(out, &joined, key, CONFIG, rules);
     }
+    // `["CMD", "redis-cli", "-a", "…"]` or `["CMD-SHELL", "…"]`, as the process sees them
+    let test = inner.and_then(|c| c.get("Healthcheck")?.get("Test"));
+    content(out, &strings(test).join(" "), "Healthcheck", CONFIG, rules);
     for (i, trigger) in strings(inner.and_then(|c| c.get("OnBuild")))
         .iter()
         .enumerate()

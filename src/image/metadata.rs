@@ -190,7 +190,13 @@ pub fn config_rest<'r>(
             Step::Key("Env" | "Cmd" | "Entrypoint" | "OnBuild"),
             Step::Index(_),
         ]
-        | [Step::Key(c), Step::Key("Labels"), Step::Key(_)] => *c == inner,
+        | [Step::Key(c), Step::Key("Labels"), Step::Key(_)]
+        | [
+            Step::Key(c),
+            Step::Key("Healthcheck"),
+            Step::Key("Test"),
+            Step::Index(_),
+        ] => *c == inner,
         _ => false,
     };
     // the config was parsed once already: it is JSON

@@ -45,3 +45,6 @@ RUN openssl req -x509 -newkey rsa:2048 -passout pass:Wq5rTz8nLk3M -keyout /app/k
 RUN echo "$DEPLOY_SSH_KEY" | base64 -d > /root/.ssh/id_ed25519 && chmod 600 /root/.ssh/id_ed25519
 RUN --mount=type=secret,id=npmrc cp /run/secrets/npmrc /app/.npmrc && npm ci --omit=dev
 RUN echo "export NPM_TOKEN=$NPM_TOKEN" >> /root/.bashrc && npm ci
+CMD ["/srv/app", "--admin-password", "Rq4mXw8zLp2K"]
+HEALTHCHECK --interval=30s CMD ["redis-cli", "-h", "cache", "-a", "Nc7vBt3yQw9P", "ping"]
+RUN htpasswd -c -B -b /etc/nginx/.htpasswd ops Mv5tGh8kWq3Z && nginx -t

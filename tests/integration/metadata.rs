@@ -313,7 +313,7 @@ fn every_config_string_is_read_and_buildkit_build_info_too() {
     assert_eq!(
         found(&json),
         [
-            row("generic.url-credentials", "config.Healthcheck.Test[1]"),
+            row("generic.url-credentials", "Healthcheck"),
             row("github.pat", "config.Env"),
             row(
                 "image.secret-build-arg",
@@ -325,6 +325,25 @@ fn every_config_string_is_read_and_buildkit_build_info_too() {
         json.to_string()
             .contains("also in moby.buildkit.buildinfo.v1:attrs.context"),
         "{json}"
+    );
+}
+
+/// An exec-form healthcheck is read as the command line it runs: a password split from its
+/// option (`"-a", "…"`) is found, as in `Cmd`.
+#[test]
+fn an_exec_form_healthcheck_is_read_as_one_command_line() {
+    let extra = json!({ "config": {
+        "Healthcheck": { "Test": ["CMD", "redis-cli", "-a", "Nc7vBt3yQw9P", "ping"] },
+        "Cmd": ["mongosh", "--password", "Rq4mXw8zLp2K"],
+    } });
+    let (code, json) = scan_files(&image(extra, &[], None), &[]);
+    assert_eq!(code, 1, "{}", error_text(&json));
+    assert_eq!(
+        found(&json),
+        [
+            row("cli.redis-password", "Healthcheck"),
+            row("generic.password-flag", "Cmd"),
+        ]
     );
 }
 
