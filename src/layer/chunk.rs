@@ -185,8 +185,20 @@ fn count(bytes: &[u8], newlines: &mut u64, chars: &mut u64) {
     }
 }
 
+/// Characters in `bytes`: the bytes that are not UTF-8 continuations (`0b10xx_xxxx`), eight at
+/// a time. It runs over every byte after a window's last newline, which in a binary's runs of
+/// zeros is most of the window: byte by byte into a `u64` it took 15 % of a real image's scan.
 fn lead_bytes(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut continuations = 0;
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        // bit 7 set and bit 6 (shifted up to bit 7 of the same byte) clear
+        continuations += u64::from((w & !(w << 1) & HIGH).count_ones());
+    }
+    let rest = words.remainder();
+    bytes.len() as u64 - continuations - rest.iter().filter(|&&b| b & 0xC0 == 0x80).count() as u64
 }
 
 /// Positions of a file's matches, from its window scans in stream order.
@@ -234,6 +246,25 @@ mod tests {
     use super::*;
 
     const TOKEN: &str = "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";
+
+    #[test]
+    fn lead_bytes_counts_characters_at_every_length_and_alignment() {
+        let text = "aé€😀\u{80}x".repeat(7);
+        for start in 0..8 {
+            for end in start..text.len() {
+                let bytes = &text.as_bytes()[start..end];
+                let expected = bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64;
+                assert_eq!(lead_bytes(bytes), expected, "{start}..{end}");
+            }
+        }
+        let valid = &text[..text.len() - 1];
+        assert_eq!(lead_bytes(valid.as_bytes()), valid.chars().count() as u64);
+        let binary: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let expected = binary.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64;
+        assert_eq!(lead_bytes(&binary), expected);
+    }
 
     fn positions(text: &[u8]) -> Vec<(u32, u32)> {
         let rules = RuleSet::builtin().unwrap();
