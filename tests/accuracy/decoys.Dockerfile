@@ -34,10 +34,13 @@ RUN echo 'password: <your-password>' > /etc/app/config.yml.example
 HEALTHCHECK CMD curl -f http://localhost:8080/health || exit 1
 RUN echo "root:${ROOT_PASSWORD}" | chpasswd && htpasswd -ic /etc/nginx/.htpasswd admin < /run/secrets/pw
 RUN openssl passwd -6 -stdin < /run/secrets/pw > /tmp/hash && redis-cli -a "$REDIS_PASSWORD" ping
-RUN curl -H "Authorization: Bearer $API_TOKEN" https://api.internal/ && docker login --password-stdin < /run/secrets/reg
+RUN curl -H "Authorization: Bearer $API_TOKEN" https://api.internal/ && docker login --password-stdin < /run/secrets/reg && docker pull r.example.org/x && docker logout
 RUN find /var/lib/mysql ! -uid "$(id -u mysql)" -print0 | xargs -0 -r chown mysql
 RUN echo "tzdata tzdata/Areas select Europe" | debconf-set-selections && keytool -list -storepass:env STORE_PASS
 RUN echo "$DEPLOY_SSH_KEY" > /root/.ssh/id_rsa && git clone git@github.com:org/app.git && rm -f /root/.ssh/id_rsa
 RUN echo "registry=$NPM_REGISTRY" > /app/.npmrc && echo 'fund=false' >> /app/.npmrc
 RUN printf '#!/bin/sh\necho "$DB_PASSWORD" > ~/.pgpass\nexec app\n' > /entrypoint.sh
 RUN echo 'env[API_SECRET] = $API_SECRET' >> /usr/local/etc/php-fpm.d/www.conf
+RUN --mount=type=secret,id=npm,env=NPM_TOKEN npm config set //registry.npmjs.org/:_authToken "$NPM_TOKEN" && npm ci && npm config delete //registry.npmjs.org/:_authToken
+RUN npm config set registry "$NPM_REGISTRY" && git config --global user.email "$GIT_EMAIL" && bundle config --global frozen 1
+RUN --mount=type=secret,id=reg cat /run/secrets/reg | docker login -u ci --password-stdin r.example.org && docker pull r.example.org/x && docker logout r.example.org

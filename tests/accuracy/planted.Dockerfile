@@ -48,3 +48,6 @@ RUN echo "export NPM_TOKEN=$NPM_TOKEN" >> /root/.bashrc && npm ci
 CMD ["/srv/app", "--admin-password", "Rq4mXw8zLp2K"]
 HEALTHCHECK --interval=30s CMD ["redis-cli", "-h", "cache", "-a", "Nc7vBt3yQw9P", "ping"]
 RUN htpasswd -c -B -b /etc/nginx/.htpasswd ops Mv5tGh8kWq3Z && nginx -t
+RUN --mount=type=secret,id=npm,env=NPM_TOKEN npm config set //registry.npmjs.org/:_authToken "$NPM_TOKEN" && npm ci --omit=dev
+RUN --mount=type=secret,id=reg cat /run/secrets/reg | docker login -u ci --password-stdin registry.example.org
+RUN git config --global url."https://x-access-token:${GITHUB_TOKEN}@github.com/".insteadOf "https://github.com/" && go mod download

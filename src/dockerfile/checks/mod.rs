@@ -12,6 +12,7 @@
 pub mod content;
 pub mod copy;
 pub mod run;
+pub mod tools;
 pub mod variables;
 pub mod writes;
 

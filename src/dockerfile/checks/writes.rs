@@ -1,7 +1,9 @@
 //! Secret files a `RUN` writes into its layer: `echo "$SSH_KEY" > ~/.ssh/id_rsa`,
 //! `echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" >> ~/.npmrc`, `… | tee .env`,
 //! `cp /run/secrets/npmrc ~/.npmrc`, `cat <<EOF > ~/.npmrc` with a heredoc that expands one,
-//! `sed -i "s/@TOKEN@/$API_TOKEN/" config.js`. The file is named by the path rules (as
+//! `sed -i "s/@TOKEN@/$API_TOKEN/" config.js`, and a tool keeping what it is given in its own
+//! file (`npm config set //…/:_authToken $NPM_TOKEN` into `~/.npmrc`, `docker login`; see
+//! [`super::tools`], reported only for a build secret or a secret-named variable). The file is named by the path rules (as
 //! `COPY`'s are); its content comes from a build secret (`/run/secrets/…`) or a variable, so no
 //! content rule can see the value, but the layer keeps it. Written from a variable whose name
 //! does not look secret (`echo "registry=$REGISTRY" > .npmrc`), a file is reported only when its
@@ -16,6 +18,7 @@
 use std::collections::HashMap;
 
 use super::Candidate;
+use super::tools;
 use crate::dockerfile::instruction::{Args, Command, Instruction, Kind};
 use crate::finding::{self, Severity};
 use crate::rules::RuleSet;
@@ -151,6 +154,11 @@ fn candidate<'r>(write: &Write, span: (usize, usize), rules: &'r RuleSet) -> Opt
         (false, None) => return None,
     };
     let secret_source = source.secret_mount || source.secret.is_some();
+    // a tool's file holds many settings: only a secret given to it makes it a leak
+    // (`npm config set registry $REGISTRY` is none)
+    if write.via.is_some() && !secret_source {
+        return None;
+    }
     let (rule, severity, what) = match rules.match_path(path) {
         // a secret file: from a secret, or (keys, credential files) from any variable
         Some(rule) if secret_source || rule.severity >= Severity::High => {
@@ -177,8 +185,12 @@ fn candidate<'r>(write: &Write, span: (usize, usize), rules: &'r RuleSet) -> Opt
         rule,
         severity,
         message: format!(
-            "RUN writes {from} into {}{what}; the file stays in this layer of the image",
-            write.target
+            "RUN writes {from} into {}{what}{}; the file stays in this layer of the image",
+            write.target,
+            write
+                .via
+                .map(|via| format!(" through {via}"))
+                .unwrap_or_default(),
         ),
         span,
         anchor: finding::file_key(path),
@@ -198,6 +210,8 @@ struct Write {
     end: usize,
     /// What the writing pipeline reads.
     source: Source,
+    /// The tool that keeps it in its file (`npm config set`), when no redirection writes it.
+    via: Option<&'static str>,
 }
 
 /// A shell word with its byte range.
@@ -236,8 +250,22 @@ fn writes(text: &str) -> Vec<Write> {
             // a hash of the secret is written, not the secret (`openssl passwd -6 -stdin <
             // /run/secrets/pw > hash`, `echo "$PW" | sha256sum > sum`)
             source.derived |= derives(stage);
+            // a tool keeping what it is given in its own file (`npm config set`, `docker login`)
+            let words: Vec<&str> = stage.words.iter().map(|w| w.text.as_str()).collect();
+            let store = tools::stored(&words).map(|store| {
+                let (start, end) = (stage.words[0].start, stage.words[words.len() - 1].end);
+                let word = Word {
+                    text: store.file,
+                    start,
+                    end,
+                };
+                (word, store.via)
+            });
             let mut targets: Vec<(&Word, &Source)> =
                 stage.redirects.iter().map(|w| (w, &source)).collect();
+            if let Some((word, _)) = &store {
+                targets.push((word, &source));
+            }
             match (command, args.split_last()) {
                 (Some("tee"), _) => targets.extend(
                     args.iter()
@@ -263,11 +291,13 @@ fn writes(text: &str) -> Vec<Write> {
                 if from.derived || removed_after(&removed, &target.text, p) {
                     continue;
                 }
+                let via = store.as_ref().filter(|(w, _)| std::ptr::eq(w, target));
                 out.push(Write {
                     target: target.text.clone(),
                     start: target.start,
                     end: target.end,
                     source: from.clone(),
+                    via: via.map(|(_, via)| *via),
                 });
             }
         }
@@ -322,6 +352,10 @@ fn removals(pipelines: &[Vec<Stage>]) -> HashMap<String, usize> {
         .enumerate()
         .flat_map(|(p, stages)| stages.iter().map(move |s| (p, s)))
     {
+        let words: Vec<&str> = stage.words.iter().map(|w| w.text.as_str()).collect();
+        if let Some(file) = tools::undone(&words) {
+            out.insert(format!("path:{}", normalize(&file)), p);
+        }
         let Some((command, args)) = stage.words.split_first() else {
             continue;
         };
@@ -589,6 +623,31 @@ mod tests {
         let write = &writes("echo \"$HOME $USER $NPM_TOKEN $API_KEY\" >> .npmrc")[0];
         assert_eq!(write.source.first.as_deref(), Some("HOME"));
         assert_eq!(write.source.secret.as_deref(), Some("NPM_TOKEN"));
+    }
+
+    #[test]
+    fn a_tool_keeps_what_it_is_given_in_its_own_file() {
+        let stores = writes("npm config set //r/:_authToken $NPM_TOKEN && npm ci");
+        assert_eq!(stores.len(), 1);
+        assert_eq!(stores[0].target, "~/.npmrc");
+        assert_eq!(stores[0].via, Some("npm config set"));
+        assert_eq!(stores[0].source.secret.as_deref(), Some("NPM_TOKEN"));
+        // standard input counts: the pipeline before the tool is its source
+        let login = writes("cat /run/secrets/reg | docker login -u ci --password-stdin r.io");
+        assert!(login[0].source.secret_mount, "{login:?}");
+        // undone by the same RUN, by the tool or by rm
+        for text in [
+            "npm config set //r/:_authToken $T && npm ci && npm config delete //r/:_authToken",
+            "docker login -u x -p $T r.io && docker push r.io/x && docker logout r.io",
+            "git config --global url.https://$T@github.com/.insteadOf https://github.com/ && go mod download && rm ~/.gitconfig",
+        ] {
+            assert!(writes(text).is_empty(), "{text}");
+        }
+        // undoing another file leaves this one
+        assert_eq!(
+            writes("npm config set a $T && npm config delete --location=project a").len(),
+            1
+        );
     }
 
     #[test]
