@@ -192,6 +192,9 @@ pub fn is_secret_name(name: &str) -> bool {
     if EXEMPT_NAMES.contains(&lower.as_str()) {
         return false;
     }
+    if bundler_credential(&lower) {
+        return true;
+    }
     let tokens = tokens(name);
     let Some(last) = tokens.last() else {
         return false;
@@ -211,6 +214,24 @@ pub fn is_secret_name(name: &str) -> bool {
         .windows(2)
         .any(|w| SECRET_PAIRS.contains(&(w[0].as_str(), w[1].as_str())));
     whole || compound || pair
+}
+
+/// Bundler's credentials for a gem source, `BUNDLE_GEMS__CONTRIBSYS__COM=user:password` (the
+/// host with `.` as `__`, ending in a top-level domain); `BUNDLE_BUILD__NOKOGIRI` and
+/// `BUNDLE_MIRROR__…` are settings, and names without `__` (`BUNDLE_PATH`) are too.
+fn bundler_credential(lower: &str) -> bool {
+    let Some(host) = lower.strip_prefix("bundle_") else {
+        return false;
+    };
+    let Some((_, tld)) = host.rsplit_once("__") else {
+        return false;
+    };
+    !host.starts_with("__")
+        && !["build", "mirror"]
+            .iter()
+            .any(|s| host.starts_with(&format!("{s}__")))
+        && (2..=6).contains(&tld.len())
+        && tld.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 /// True when `name` looks secret and names a password (`ROOT_PASSWORD`, `dbPasswd`, `PGPASS`):
@@ -300,6 +321,8 @@ mod tests {
             "COOKIE_SECRET",
             "MAXMIND_LICENSE_KEY",
             "ConnectionString",
+            "BUNDLE_GEMS__CONTRIBSYS__COM",
+            "bundle_rubygems__pkg__github__com",
         ] {
             assert!(is_secret_name(name), "{name} should look secret");
         }
@@ -328,6 +351,11 @@ mod tests {
             "TOKENIZERS_PARALLELISM",
             "MONKEY",
             "BYPASS_CACHE",
+            "BUNDLE_PATH",
+            "BUNDLE_BUILD__NOKOGIRI",
+            "BUNDLE_MIRROR__RUBYGEMS__ORG",
+            "BUNDLE_WITHOUT",
+            "BUNDLE_GEMFILE__X__2",
             "PATH",
             "HOME",
             "PASSWORD_HASH",
