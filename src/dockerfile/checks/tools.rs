@@ -405,23 +405,22 @@ mod tests {
 
     #[test]
     fn an_undo_names_the_file_its_store_would_use() {
-        assert_eq!(
-            undo("npm config delete //r/:_authToken").as_deref(),
-            Some("~/.npmrc")
-        );
-        assert_eq!(
-            undo("git config --global --unset url.x.insteadOf").as_deref(),
-            Some("~/.gitconfig")
-        );
-        assert_eq!(
-            undo("docker logout r.example.com").as_deref(),
-            Some("~/.docker/config.json")
-        );
-        assert_eq!(
-            undo("composer config -g --unset github-oauth.github.com").as_deref(),
-            Some("~/.composer/auth.json")
-        );
-        assert_eq!(undo("npm config set a b"), None);
-        assert_eq!(undo("docker login"), None);
+        let cases = [
+            ("npm config delete //r/:_authToken", Some("~/.npmrc")),
+            (
+                "git config --global --unset url.x.insteadOf",
+                Some("~/.gitconfig"),
+            ),
+            ("docker logout r.example.com", Some("~/.docker/config.json")),
+            (
+                "composer config -g --unset github-oauth.github.com",
+                Some("~/.composer/auth.json"),
+            ),
+            ("npm config set a b", None),
+            ("docker login", None),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(undo(line).as_deref(), expected, "{line}");
+        }
     }
 }
