@@ -175,6 +175,26 @@ impl Instruction {
         matches!(self.args, Args::Command(Command::Exec(_)))
     }
 
+    /// The text a shell runs: the shell form's command, or the script of an exec form that
+    /// hands one to a shell (`["/bin/bash", "-c", "…"]`, `["sh", "-exc", "…"]`).
+    pub fn shell_script(&self) -> Option<&str> {
+        match &self.args {
+            Args::Command(Command::Shell(shell)) => Some(shell),
+            Args::Command(Command::Exec(list)) => match list.as_slice() {
+                [shell, flag, script, ..]
+                    if ["sh", "bash", "dash", "ash", "zsh", "ksh"]
+                        .contains(&shell.rsplit('/').next().unwrap_or(shell))
+                        && flag.starts_with('-')
+                        && flag.ends_with('c') =>
+                {
+                    Some(script)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// The keyword as messages name it: see [`shown_keyword`].
     pub fn shown_keyword(&self) -> String {
         shown_keyword(&self.keyword)
@@ -443,4 +463,32 @@ fn parse_healthcheck(args: &str) -> Result<Args, String> {
         return Err("expects NONE or CMD followed by a command".into());
     }
     parse_command(rest).map(Args::Command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn script(line: &str) -> Option<String> {
+        let mut text = Logical::default();
+        text.push(line, 0);
+        let (instruction, _) = build(text, '\\', Vec::new());
+        instruction.shell_script().map(str::to_owned)
+    }
+
+    #[test]
+    fn the_shell_script_of_shell_and_exec_forms() {
+        let cases = [
+            ("RUN echo hi", Some("echo hi")),
+            (r#"RUN ["/bin/bash", "-c", "echo hi"]"#, Some("echo hi")),
+            (r#"RUN ["sh", "-exc", "echo hi", "arg0"]"#, Some("echo hi")),
+            (r#"RUN ["npm", "-c", "x"]"#, None),
+            (r#"RUN ["sh", "script.sh"]"#, None),
+            (r#"RUN ["sh", "-c"]"#, None),
+            ("ENV A=1", None),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(script(line).as_deref(), expected, "{line}");
+        }
+    }
 }

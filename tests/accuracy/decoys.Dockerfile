@@ -44,3 +44,4 @@ RUN echo 'env[API_SECRET] = $API_SECRET' >> /usr/local/etc/php-fpm.d/www.conf
 RUN --mount=type=secret,id=npm,env=NPM_TOKEN npm config set //registry.npmjs.org/:_authToken "$NPM_TOKEN" && npm ci && npm config delete //registry.npmjs.org/:_authToken
 RUN npm config set registry "$NPM_REGISTRY" && git config --global user.email "$GIT_EMAIL" && bundle config --global frozen 1
 RUN --mount=type=secret,id=reg cat /run/secrets/reg | docker login -u ci --password-stdin r.example.org && docker pull r.example.org/x && docker logout r.example.org
+RUN ["npm", "config", "set", "//registry.npmjs.org/:_authToken", "$NPM_TOKEN"]

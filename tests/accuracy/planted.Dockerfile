@@ -51,3 +51,5 @@ RUN htpasswd -c -B -b /etc/nginx/.htpasswd ops Mv5tGh8kWq3Z && nginx -t
 RUN --mount=type=secret,id=npm,env=NPM_TOKEN npm config set //registry.npmjs.org/:_authToken "$NPM_TOKEN" && npm ci --omit=dev
 RUN --mount=type=secret,id=reg cat /run/secrets/reg | docker login -u ci --password-stdin registry.example.org
 RUN git config --global url."https://x-access-token:${GITHUB_TOKEN}@github.com/".insteadOf "https://github.com/" && go mod download
+RUN ["/bin/bash", "-c", "export UPLOAD_TOKEN=C3J27XDCG2LmlZGEONYlgCtj && ./upload.sh"]
+RUN ["/bin/sh", "-c", "echo \"//registry.npmjs.org/:_authToken=${NPM_TOKEN}\" > /root/.npmrc && npm ci"]

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::Candidate;
-use crate::dockerfile::instruction::{Args, Command, Instruction, Kind};
+use crate::dockerfile::instruction::{Instruction, Kind};
 use crate::dockerfile::lexer;
 use crate::rules::RuleSet;
 use crate::rules::value::{self, ValueKind};
@@ -30,8 +30,8 @@ pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate
         return Vec::new();
     }
     let mut out = Vec::new();
-    if let Args::Command(Command::Shell(shell)) = &instruction.args {
-        let base = instruction.text.text.find(shell.as_str()).unwrap_or(0);
+    if let Some(shell) = instruction.shell_script() {
+        let base = instruction.text.text.find(shell).unwrap_or(0);
         for (name, value, start, end) in assignments(shell) {
             let span = (
                 instruction.text.file_offset(base + start),

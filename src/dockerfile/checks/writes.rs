@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use super::Candidate;
 use super::tools;
-use crate::dockerfile::instruction::{Args, Command, Instruction, Kind};
+use crate::dockerfile::instruction::{Instruction, Kind};
 use crate::finding::{self, Severity};
 use crate::rules::RuleSet;
 use crate::rules::names;
@@ -107,8 +107,8 @@ pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate
         return Vec::new();
     }
     let mut out = Vec::new();
-    if let Args::Command(Command::Shell(shell)) = &instruction.args {
-        let base = instruction.text.text.find(shell.as_str()).unwrap_or(0);
+    if let Some(shell) = instruction.shell_script() {
+        let base = instruction.text.text.find(shell).unwrap_or(0);
         // `cat <<EOF > ~/.npmrc`: what the heredocs expand is written too (read once, however
         // many commands read them)
         let mut bodies = Source::default();
