@@ -5,6 +5,7 @@
 //! never fails and never panics; a bad instruction becomes a [`ParseError`] and parsing goes on.
 //! [`checks`] turns the parsed file (and, optionally, its build context) into findings.
 
+pub mod carried;
 pub mod checks;
 pub mod context;
 mod directives;

@@ -365,6 +365,48 @@ fn stages_lower_discarded_builders() {
     assert_eq!(targeted.findings[0].severity.to_string(), "critical");
 }
 
+/// A file a builder stage leaves where a `COPY --from` of the final image takes it is in the
+/// final image: its finding is not lowered; one outside what is copied, or removed by a later
+/// `RUN` of the builder, is.
+#[test]
+fn a_builder_file_a_copy_from_carries_is_not_lowered() {
+    let report = scan_text(
+        "FROM node:20 AS build\n\
+         WORKDIR /app\n\
+         RUN echo \"//registry.npmjs.org/:_authToken=$NPM_TOKEN\" > .npmrc && npm ci\n\
+         RUN echo \"$NPM_TOKEN\" > /tmp/token\n\
+         RUN echo \"$GITHUB_TOKEN\" > /app/.gh-token && go mod download\n\
+         RUN rm -f .gh-token\n\
+         FROM node:20-slim\n\
+         COPY --from=build /app /srv/app\n",
+    );
+    let rows: Vec<(u32, Option<bool>, String)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let line = f.location.line.unwrap();
+            (line, f.location.in_final_image, f.severity.to_string())
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (3, Some(true), "medium".to_owned()),
+            (4, Some(false), "low".to_owned()),
+            (5, Some(false), "low".to_owned()),
+        ],
+        "{:#?}",
+        report.findings
+    );
+    assert!(
+        report.findings[0]
+            .message
+            .contains("the COPY --from on line 8 carries the file into the final image"),
+        "{}",
+        report.findings[0].message
+    );
+}
+
 #[test]
 fn suppression_inline_and_buildkit_check_skip() {
     let report = scan_text(

@@ -22,6 +22,7 @@ pub fn check<'r>(instruction: &Instruction, rules: &'r RuleSet) -> Vec<Candidate
         secret: Some(m.secret),
         context_file: None,
         confidence: Some(m.confidence),
+        written: None,
     };
     for m in rules.find_matches(text.text.as_bytes()) {
         let rule = &rules.rules()[m.rule];

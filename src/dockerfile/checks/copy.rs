@@ -33,7 +33,8 @@ pub fn check<'r>(
         if source.value.starts_with("<<") || source.value.contains("://") {
             continue;
         }
-        let named = named(source, &keyword, "copies", rules);
+        let into = landing(&dest.value, &source.value, sources.len() > 1);
+        let named = named(source, &keyword, "copies", rules, into.clone());
         named_sources += usize::from(named.is_some());
         // with a context, what the source selects there is the evidence (a named secret file
         // that is in the context becomes a context finding, path and all)
@@ -46,6 +47,18 @@ pub fn check<'r>(
             continue;
         }
         for (file, rule) in selected {
+            let source_path = source.value.trim_start_matches("./").trim_end_matches('/');
+            let written = match file.strip_prefix(source_path) {
+                // the source itself, a file
+                Some("") => into.clone(),
+                // a file under a source directory keeps its place below it
+                Some(rest) if rest.starts_with('/') => Some(format!("{}{rest}", dir(&dest.value))),
+                _ if matches!(source_path, "" | ".") => {
+                    Some(format!("{}/{file}", dir(&dest.value)))
+                }
+                // a pattern's match lands in the destination directory
+                _ => landing(&dest.value, file, true),
+            };
             out.push(Candidate {
                 rule,
                 severity: rule.severity,
@@ -58,6 +71,7 @@ pub fn check<'r>(
                 secret: None,
                 context_file: Some(file.to_owned()),
                 confidence: None,
+                written,
             });
         }
     }
@@ -79,13 +93,25 @@ pub fn check<'r>(
         .any(|suffix| s.value.ends_with(suffix))
     });
     if named_sources == 0 && !downloads && !template && !dest.value.ends_with('/') {
-        out.extend(named(dest, &keyword, "writes", rules));
+        out.extend(named(
+            dest,
+            &keyword,
+            "writes",
+            rules,
+            Some(dest.value.clone()),
+        ));
     }
     out
 }
 
 /// A finding when the word itself names a secret file.
-fn named<'r>(word: &Word, keyword: &str, verb: &str, rules: &'r RuleSet) -> Option<Candidate<'r>> {
+fn named<'r>(
+    word: &Word,
+    keyword: &str,
+    verb: &str,
+    rules: &'r RuleSet,
+    written: Option<String>,
+) -> Option<Candidate<'r>> {
     let path = word.value.trim_start_matches("./");
     let rule = rules.match_path(path)?;
     Some(Candidate {
@@ -100,5 +126,24 @@ fn named<'r>(word: &Word, keyword: &str, verb: &str, rules: &'r RuleSet) -> Opti
         secret: None,
         context_file: None,
         confidence: None,
+        written,
     })
+}
+
+/// Where a copied file lands: in `dest` when it is a directory (ends in `/`, or several
+/// sources), else at `dest` itself.
+fn landing(dest: &str, source: &str, several: bool) -> Option<String> {
+    let name = source.trim_end_matches('/').rsplit('/').next()?;
+    Some(match dest.ends_with('/') || several {
+        true => format!("{}/{name}", dir(dest)),
+        false => dest.to_owned(),
+    })
+}
+
+/// `dest` as a directory, without its trailing `/`.
+fn dir(dest: &str) -> &str {
+    match dest.trim_end_matches('/') {
+        "" => "",
+        trimmed => trimmed,
+    }
 }

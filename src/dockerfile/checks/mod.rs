@@ -20,6 +20,7 @@ use super::Dockerfile;
 use std::cmp::Reverse;
 use std::collections::HashSet;
 
+use super::carried::Carried;
 use super::context::Context;
 use super::instruction::{Args, Instruction};
 use super::stages::{Stage, Stages};
@@ -71,6 +72,9 @@ pub struct Candidate<'r> {
     pub context_file: Option<String>,
     /// Confidence when it differs from the rule's (a validated content match).
     pub confidence: Option<Confidence>,
+    /// The file the instruction leaves the secret in, as written (`.npmrc`, `/root/.ssh/id_rsa`):
+    /// a `COPY --from` of the final image may carry it out of a builder stage.
+    pub written: Option<String>,
 }
 
 impl Candidate<'_> {
@@ -112,6 +116,7 @@ pub struct Inputs<'a> {
 /// Runs every check over `dockerfile`.
 pub fn check(dockerfile: &Dockerfile, inputs: Inputs<'_>) -> Checked {
     let stages = Stages::new(dockerfile, inputs.target);
+    let carried = Carried::new(dockerfile, &stages);
     let mut checked = Checked::default();
     for error in dockerfile.errors.iter().take(MAX_PARSE_ERRORS) {
         // messages quote the file (a heredoc name, a directive's value): a bounded piece of it
@@ -173,7 +178,13 @@ pub fn check(dockerfile: &Dockerfile, inputs: Inputs<'_>) -> Checked {
                 .push(too_many(dockerfile, instruction, &inputs, &what));
         }
         for candidate in resolved {
-            let finding = build_finding(dockerfile, instruction, stage, &inputs, candidate);
+            // a file a builder stage leaves, which a COPY --from of the final image takes along
+            let carrier = stage.filter(|s| !s.in_final_image).and_then(|s| {
+                let path = candidate.written.as_deref()?;
+                carried.carrier(s.index, index, &carried.absolute(s.index, index, path))
+            });
+            let finding =
+                build_finding(dockerfile, instruction, stage, &inputs, candidate, carrier);
             match suppression(instruction, &finding.rule_id, skip_names) {
                 Some(reason) => checked.suppressed.push((finding, reason)),
                 None => checked.findings.push(finding),
@@ -243,13 +254,22 @@ fn build_finding(
     stage: Option<&Stage>,
     inputs: &Inputs<'_>,
     candidate: Candidate<'_>,
+    carrier: Option<usize>,
 ) -> Finding {
-    let in_final_image = stage.map(|s| s.in_final_image);
+    let carried_line =
+        carrier.map(|at| dockerfile.position(dockerfile.instructions[at].offset).line);
+    let in_final_image = stage.map(|s| s.in_final_image || carried_line.is_some());
     let mut severity = candidate.severity;
     let mut message = candidate.message;
-    if in_final_image == Some(false) {
-        severity = severity.lowered();
-        message.push_str(" (stage not in the final image: still in build cache and CI logs)");
+    match carried_line {
+        Some(line) => message.push_str(&format!(
+            " (a builder stage, but the COPY --from on line {line} carries the file into the final image)"
+        )),
+        None if in_final_image == Some(false) => {
+            severity = severity.lowered();
+            message.push_str(" (stage not in the final image: still in build cache and CI logs)");
+        }
+        None => {}
     }
     let instruction_line = dockerfile.position(instruction.offset).line;
     let (kind, path, position) = match (&candidate.context_file, inputs.context) {

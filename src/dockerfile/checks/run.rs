@@ -91,6 +91,7 @@ fn candidate<'r>(
         secret: Some(value),
         context_file: None,
         confidence: None,
+        written: None,
     })
 }
 

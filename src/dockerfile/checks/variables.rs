@@ -183,6 +183,7 @@ fn arg<'r>(pair: &KeyValue, used: bool, rules: &'r RuleSet) -> Option<Candidate<
         secret: None,
         context_file: None,
         confidence: None,
+        written: None,
     })
 }
 
@@ -245,6 +246,7 @@ fn at<'r>(
         secret: secret.filter(|s| !s.is_empty()),
         context_file: None,
         confidence: None,
+        written: None,
     }
 }
 

@@ -197,6 +197,7 @@ fn candidate<'r>(write: &Write, span: (usize, usize), rules: &'r RuleSet) -> Opt
         secret: None,
         context_file: None,
         confidence: None,
+        written: Some(write.target.clone()),
     })
 }
 
@@ -352,24 +353,43 @@ fn removals(pipelines: &[Vec<Stage>]) -> HashMap<String, usize> {
         .enumerate()
         .flat_map(|(p, stages)| stages.iter().map(move |s| (p, s)))
     {
-        let words: Vec<&str> = stage.words.iter().map(|w| w.text.as_str()).collect();
-        if let Some(file) = tools::undone(&words) {
-            out.insert(format!("path:{}", normalize(&file)), p);
+        // a tool's undo clears its own file (`npm config delete` edits `~/.npmrc`, not a
+        // `.npmrc` elsewhere): by path only
+        if let Some(file) = undone_by(stage) {
+            out.insert(format!("path:{file}"), p);
         }
-        let Some((command, args)) = stage.words.split_first() else {
-            continue;
-        };
-        if !matches!(command.text.as_str(), "rm" | "shred") {
-            continue;
-        }
-        for arg in args.iter().filter(|w| !w.text.starts_with('-')) {
-            let path = normalize(&arg.text);
+        for path in removed_by(stage) {
             let name = path.rsplit('/').next().unwrap_or(&path);
             out.insert(format!("name:{name}"), p);
             out.insert(format!("path:{path}"), p);
         }
     }
     out
+}
+
+/// The file a stage's tool undo clears (`npm config delete` → `/root/.npmrc`).
+fn undone_by(stage: &Stage) -> Option<String> {
+    let words: Vec<&str> = stage.words.iter().map(|w| w.text.as_str()).collect();
+    tools::undone(&words).map(|file| normalize(&file))
+}
+
+/// The paths (normalised, maybe relative or patterns) a stage's `rm`/`shred` removes.
+fn removed_by(stage: &Stage) -> Vec<String> {
+    match stage.words.split_first() {
+        Some((command, args)) if matches!(command.text.as_str(), "rm" | "shred") => (args.iter())
+            .filter(|w| !w.text.starts_with('-'))
+            .map(|w| normalize(&w.text))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every path a shell script removes or a tool's undo clears, in order.
+pub fn removed(text: &str) -> Vec<String> {
+    let stages = pipelines(text).into_iter().flatten();
+    stages
+        .flat_map(|s| undone_by(&s).into_iter().chain(removed_by(&s)))
+        .collect()
 }
 
 /// True when a pipeline after `p` removes `target`: the same path, a directory holding it, or
