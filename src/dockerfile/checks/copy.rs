@@ -140,10 +140,7 @@ fn landing(dest: &str, source: &str, several: bool) -> Option<String> {
     })
 }
 
-/// `dest` as a directory, without its trailing `/`.
+/// `dest` as a directory, without its trailing `/` (`/` itself is empty, so `{dir}/{name}`).
 fn dir(dest: &str) -> &str {
-    match dest.trim_end_matches('/') {
-        "" => "",
-        trimmed => trimmed,
-    }
+    dest.trim_end_matches('/')
 }

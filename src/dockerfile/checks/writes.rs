@@ -3,11 +3,11 @@
 //! `cp /run/secrets/npmrc ~/.npmrc`, `cat <<EOF > ~/.npmrc` with a heredoc that expands one,
 //! `sed -i "s/@TOKEN@/$API_TOKEN/" config.js`, and a tool keeping what it is given in its own
 //! file (`npm config set //…/:_authToken $NPM_TOKEN` into `~/.npmrc`, `docker login`; see
-//! [`super::tools`], reported only for a build secret or a secret-named variable). The file is named by the path rules (as
-//! `COPY`'s are); its content comes from a build secret (`/run/secrets/…`) or a variable, so no
-//! content rule can see the value, but the layer keeps it. Written from a variable whose name
-//! does not look secret (`echo "registry=$REGISTRY" > .npmrc`), a file is reported only when its
-//! kind is high severity (keys, credential files). Any other file that receives a build secret
+//! [`super::tools`], reported only for a build secret or a secret-named variable). The file is
+//! named by the path rules (as `COPY`'s are); its content comes from a build secret
+//! (`/run/secrets/…`) or a variable, so no content rule can see the value, but the layer keeps
+//! it. Written from a variable whose name does not look secret (`echo "registry=$REGISTRY" >
+//! .npmrc`), a file is reported only when its kind is high severity (keys, credential files). Any other file that receives a build secret
 //! or a secret-named variable (`echo "export NPM_TOKEN=$NPM_TOKEN" >> ~/.bashrc`, `cat
 //! /run/secrets/x >> /etc/environment`) is reported under `dockerfile.run-writes-secret`.
 //! Literal content is left to the content rules (`echo 'sass_binary_site=…' >> ~/.npmrc` is no
