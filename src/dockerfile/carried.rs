@@ -5,23 +5,27 @@
 //! the build cache". This knows each stage's `WORKDIR` (to make a written path absolute) and
 //! every `COPY --from` of the final chain; one hop (a stage copied from a stage that is itself
 //! only copied from is not followed). `COPY --from` sources name paths from the root of the
-//! stage they copy from; `*`, `?` and `[…]` match within one path component.
+//! stage they copy from, as patterns of Go's `filepath.Match` (the build context's selection,
+//! [`dockerignore::glob_regex`] and [`dockerignore::selects`], judges them).
+
+use regex::Regex;
 
 use super::Dockerfile;
 use super::checks::writes;
+use super::dockerignore;
 use super::instruction::{Args, Kind};
 use super::stages::Stages;
 
 /// The `COPY --from`s of the final image's chain.
 #[derive(Debug, Default)]
 pub struct Carried {
-    /// `(stage copied from, source path, index of the COPY)`.
-    copies: Vec<(usize, String, usize)>,
+    /// `(stage copied from, source, index of the COPY)`.
+    copies: Vec<(usize, Paths, usize)>,
     /// Each stage's `WORKDIR`s: `(instruction index, absolute directory)`, in order.
     workdirs: Vec<Vec<(usize, String)>>,
-    /// Each stage's removals by `RUN` (`rm`, a tool's undo): `(instruction index, absolute path
-    /// or pattern)`.
-    removals: Vec<Vec<(usize, String)>>,
+    /// Each stage's removals by `RUN` (`rm`, a tool's undo): `(instruction index, what it
+    /// removes)`.
+    removals: Vec<Vec<(usize, Paths)>>,
 }
 
 impl Carried {
@@ -48,7 +52,7 @@ impl Carried {
                     let scripts = instruction.shell_script().into_iter();
                     let bodies = instruction.heredocs.iter().map(|h| h.body.as_str());
                     for path in scripts.chain(bodies).flat_map(writes::removed) {
-                        removals.push((index, join(&dir, &path)));
+                        removals.push((index, Paths::new(&join(&dir, &path))));
                     }
                 }
                 match (&instruction.kind, &instruction.args) {
@@ -64,7 +68,8 @@ impl Carried {
                             continue;
                         };
                         for source in sources {
-                            carried.copies.push((from, join("/", &source.value), index));
+                            let source = Paths::new(&join("/", &source.value));
+                            carried.copies.push((from, source, index));
                         }
                     }
                     _ => {}
@@ -83,11 +88,7 @@ impl Carried {
             .take_while(|(at, _)| *at < index)
             .last()
             .map_or("/", |(_, dir)| dir.as_str());
-        let home = ["~/", "$HOME/", "${HOME}/"]
-            .iter()
-            .find_map(|h| path.strip_prefix(h))
-            .map(|rest| format!("/root/{rest}"));
-        join(workdir, home.as_deref().unwrap_or(path))
+        join(workdir, &writes::normalize(path))
     }
 
     /// The index of a `COPY --from` of the final chain that carries the absolute `path`, written
@@ -95,112 +96,48 @@ impl Carried {
     /// removed it.
     pub fn carrier(&self, stage: usize, index: usize, path: &str) -> Option<usize> {
         let removed = (self.removals.get(stage).into_iter().flatten())
-            .any(|(at, removed)| *at > index && covers(removed, path));
+            .any(|(at, removed)| *at > index && removed.cover(path));
         if removed {
             return None;
         }
         (self.copies.iter())
-            .find(|(from, source, _)| *from == stage && covers(source, path))
+            .find(|(from, source, _)| *from == stage && source.cover(path))
             .map(|&(_, _, index)| index)
     }
 }
 
-/// `path` under `dir` (or `path` itself when absolute), with `.` and `..` resolved.
+/// `path` under `dir` (or `path` itself when absolute), cleaned as Go's `filepath.Clean` does.
 fn join(dir: &str, path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    let start = if path.starts_with('/') { "" } else { dir };
-    for part in start.split('/').chain(path.split('/')) {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
+    match path.starts_with('/') {
+        true => dockerignore::clean(path),
+        false => dockerignore::clean(&format!("/{dir}/{path}")),
+    }
+}
+
+/// The files an absolute path or pattern takes: itself, or everything under a directory it
+/// names.
+#[derive(Debug)]
+struct Paths {
+    /// `/` (or `.`): every file.
+    everything: bool,
+    /// The pattern, relative, as a regex (`None` for a pattern Go rejects: it takes nothing).
+    regex: Option<Regex>,
+}
+
+impl Paths {
+    fn new(absolute: &str) -> Paths {
+        let relative = absolute.trim_start_matches('/');
+        Paths {
+            everything: relative.is_empty() || relative == ".",
+            regex: Regex::new(&dockerignore::glob_regex(relative, false)).ok(),
         }
     }
-    format!("/{}", parts.join("/"))
-}
 
-/// True when copying `source` (absolute, maybe a pattern) copies the file `path`: the file
-/// itself or a directory above it.
-fn covers(source: &str, path: &str) -> bool {
-    let source: Vec<&str> = source.split('/').filter(|p| !p.is_empty()).collect();
-    let path: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-    source.len() <= path.len() && source.iter().zip(&path).all(|(s, p)| matches(s, p))
-}
-
-/// One path component against a pattern component (`*`, `?`, `[…]`; anything else literal).
-fn matches(pattern: &str, name: &str) -> bool {
-    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
-    // positions reachable in `name` after each pattern step, as a set: linear in both lengths
-    let mut at = vec![false; n.len() + 1];
-    at[0] = true;
-    let mut i = 0;
-    while i < p.len() {
-        let mut next = vec![false; n.len() + 1];
-        let step = match p[i] {
-            '*' => {
-                let mut seen = false;
-                for (k, slot) in next.iter_mut().enumerate() {
-                    seen |= at[k];
-                    *slot = seen;
-                }
-                1
-            }
-            '[' => match p[i + 1..].iter().position(|&c| c == ']') {
-                Some(close) => {
-                    let class = &p[i + 1..i + 1 + close];
-                    let (negated, class) = match class.first() {
-                        Some('^' | '!') => (true, &class[1..]),
-                        _ => (false, class),
-                    };
-                    for k in 0..n.len() {
-                        if at[k] && in_class(class, n[k]) != negated {
-                            next[k + 1] = true;
-                        }
-                    }
-                    close + 2
-                }
-                None => literal(&at, &mut next, &n, '['),
-            },
-            '?' => {
-                next[1..].copy_from_slice(&at[..n.len()]);
-                1
-            }
-            c => literal(&at, &mut next, &n, c),
-        };
-        at = next;
-        i += step;
+    /// True when the absolute, cleaned `path` is taken.
+    fn cover(&self, path: &str) -> bool {
+        let relative = path.trim_start_matches('/');
+        self.everything || (self.regex.as_ref()).is_some_and(|r| dockerignore::selects(r, relative))
     }
-    at[n.len()]
-}
-
-fn literal(at: &[bool], next: &mut [bool], name: &[char], c: char) -> usize {
-    for k in 0..name.len() {
-        if at[k] && name[k] == c {
-            next[k + 1] = true;
-        }
-    }
-    1
-}
-
-/// `c` in a bracket class body (`a-z0-9_`).
-fn in_class(class: &[char], c: char) -> bool {
-    let mut i = 0;
-    while i < class.len() {
-        if i + 2 < class.len() && class[i + 1] == '-' {
-            if (class[i]..=class[i + 2]).contains(&c) {
-                return true;
-            }
-            i += 3;
-        } else {
-            if class[i] == c {
-                return true;
-            }
-            i += 1;
-        }
-    }
-    false
 }
 
 #[cfg(test)]
@@ -250,19 +187,23 @@ mod tests {
 
     #[test]
     fn patterns_match_one_component() {
-        for (pattern, name, expected) in [
-            ("*.json", "credentials.json", true),
-            ("*", ".npmrc", true),
-            ("id_*", "id_rsa", true),
-            ("id_?sa", "id_rsa", true),
-            ("[a-c]x", "bx", true),
-            ("[!a-c]x", "bx", false),
-            ("[abc", "[abc", true),
-            ("*.json", "x.jso", false),
-            ("a*b*c", "aXbYc", true),
-            ("a*b*c", "aXbY", false),
+        for (pattern, path, expected) in [
+            ("/srv/*.json", "/srv/credentials.json", true),
+            ("/srv/*", "/srv/.npmrc", true),
+            ("/root/.ssh/id_*", "/root/.ssh/id_rsa", true),
+            ("/root/.ssh/id_?sa", "/root/.ssh/id_rsa", true),
+            ("/[a-c]x/y", "/bx/y", true),
+            ("/srv/*.json", "/srv/x.jso", false),
+            ("/a*b*c", "/aXbYc/z", true),
+            ("/a*b*c", "/aXbY", false),
+            ("/srv/*", "/srv/sub/x", true),
+            ("/", "/anything", true),
         ] {
-            assert_eq!(matches(pattern, name), expected, "{pattern} {name}");
+            assert_eq!(
+                Paths::new(pattern).cover(path),
+                expected,
+                "{pattern} {path}"
+            );
         }
     }
 }

@@ -110,17 +110,10 @@ impl<'r> Context<'r> {
         };
         self.secret_files
             .iter()
-            .filter(|(file, _)| everything || selects(&regex, file))
+            .filter(|(file, _)| everything || dockerignore::selects(&regex, file))
             .filter(|(file, _)| !excludes.is_excluded(file))
             .collect()
     }
-}
-
-fn selects(regex: &Regex, file: &str) -> bool {
-    regex.is_match(file)
-        || file
-            .match_indices('/')
-            .any(|(i, _)| regex.is_match(&file[..i]))
 }
 
 fn load_ignore(root: &Path, dockerfile: Option<&Path>) -> Dockerignore {

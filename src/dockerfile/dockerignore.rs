@@ -101,6 +101,15 @@ pub fn clean(path: &str) -> String {
     }
 }
 
+/// True when a source pattern compiled by [`glob_regex`] takes `file` (relative, cleaned): the
+/// file itself, or a directory above it (copied with everything under it).
+pub fn selects(regex: &Regex, file: &str) -> bool {
+    regex.is_match(file)
+        || file
+            .match_indices('/')
+            .any(|(i, _)| regex.is_match(&file[..i]))
+}
+
 /// Translates a pattern to an anchored regex the way patternmatcher does: `*` → `[^/]*`,
 /// `?` → `[^/]`, and with `double_star`, `**/` → `(.*/)?` and a trailing `**` → `.*`.
 /// Without `double_star` (Go `filepath.Match`, used for COPY sources) `**` is two `*`s.

@@ -406,7 +406,7 @@ fn removed_after(removed: &HashMap<String, usize>, target: &str, p: usize) -> bo
 }
 
 /// `~/x`, `$HOME/x` and `${HOME}/x` as `/root/x` (the user of most builds).
-fn normalize(path: &str) -> String {
+pub(crate) fn normalize(path: &str) -> String {
     for home in ["~/", "$HOME/", "${HOME}/"] {
         if let Some(rest) = path.strip_prefix(home) {
             return format!("/root/{rest}");
