@@ -8,6 +8,8 @@
 //! stage they copy from, as patterns of Go's `filepath.Match` (the build context's selection,
 //! [`dockerignore::glob_regex`] and [`dockerignore::selects`], judges them).
 
+use std::sync::OnceLock;
+
 use regex::Regex;
 
 use super::Dockerfile;
@@ -115,28 +117,35 @@ fn join(dir: &str, path: &str) -> String {
 }
 
 /// The files an absolute path or pattern takes: itself, or everything under a directory it
-/// names.
+/// names. The regex is built on first use: most `rm` arguments of a Dockerfile are never asked.
 #[derive(Debug)]
 struct Paths {
-    /// `/` (or `.`): every file.
-    everything: bool,
-    /// The pattern, relative, as a regex (`None` for a pattern Go rejects: it takes nothing).
-    regex: Option<Regex>,
+    /// The pattern, relative to `/`.
+    relative: String,
+    /// It as a regex (`None` for a pattern Go rejects: it takes nothing).
+    regex: OnceLock<Option<Regex>>,
 }
 
 impl Paths {
     fn new(absolute: &str) -> Paths {
-        let relative = absolute.trim_start_matches('/');
         Paths {
-            everything: relative.is_empty() || relative == ".",
-            regex: Regex::new(&dockerignore::glob_regex(relative, false)).ok(),
+            relative: absolute.trim_start_matches('/').to_owned(),
+            regex: OnceLock::new(),
         }
     }
 
     /// True when the absolute, cleaned `path` is taken.
     fn cover(&self, path: &str) -> bool {
+        if matches!(self.relative.as_str(), "" | ".") {
+            return true;
+        }
+        let regex = self
+            .regex
+            .get_or_init(|| Regex::new(&dockerignore::glob_regex(&self.relative, false)).ok());
         let relative = path.trim_start_matches('/');
-        self.everything || (self.regex.as_ref()).is_some_and(|r| dockerignore::selects(r, relative))
+        regex
+            .as_ref()
+            .is_some_and(|r| dockerignore::selects(r, relative))
     }
 }
 
