@@ -4,6 +4,7 @@
 //! compiles all of them); user patterns are compiled and checked here, at load.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
@@ -13,38 +14,112 @@ use super::spec::RuleSpec;
 use super::{Matcher, Rule};
 use crate::error::{Error, Result};
 
-/// A content pattern, compiled now or on first use, in one of two builds: while the scan is
-/// small (a Dockerfile in a pre-commit hook, where compiling is most of the run) without the
-/// regex's literal prefilter, and once it is large (an image) with it, for the dense regions
-/// where it skips ahead faster than the lazy DFA.
+/// A content pattern, compiled on first use, in one of three builds that grow with the scan:
+/// while a rule has searched only a few KiB (one Dockerfile in a pre-commit hook, where
+/// compiling is most of the run) with the PikeVM alone, no lazy DFA and so no reverse NFA to
+/// build; past that (a corpus of Dockerfiles, an image's config) with the lazy DFA; and once the
+/// scan is large (an image) with the regex's literal prefilter too, for the dense regions where
+/// it skips ahead faster than the lazy DFA.
 #[derive(Debug)]
 pub struct Compiled {
     pattern: String,
+    pike: OnceLock<Option<(Regex, usize)>>,
     quick: OnceLock<Option<(Regex, usize)>>,
     full: OnceLock<Option<(Regex, usize)>>,
     reach: OnceLock<Option<usize>>,
+    /// Haystack bytes the PikeVM build has been given so far.
+    searched: AtomicUsize,
+}
+
+/// Haystack bytes a rule searches with the PikeVM before its lazy DFA is built: on the demo
+/// Dockerfile the reverse NFA the lazy DFA needs was 40 % of compiling the patterns it uses,
+/// while over the 2,727 corpus Dockerfiles the PikeVM alone made the run 1.7× slower.
+const PIKE_BYTES: usize = 16 << 10;
+
+/// Which of the builds a search asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Build {
+    Pike,
+    Quick,
+    Full,
 }
 
 impl Compiled {
+    pub(super) fn new(pattern: String) -> Compiled {
+        Compiled {
+            pattern,
+            pike: OnceLock::new(),
+            quick: OnceLock::new(),
+            full: OnceLock::new(),
+            reach: OnceLock::new(),
+            searched: AtomicUsize::new(0),
+        }
+    }
+
     /// The longest match the pattern can make, in bytes (`None`: unbounded); worked out on
     /// first use, like the regex, so loading the rules stays cheap.
     pub(super) fn reach(&self) -> Option<usize> {
         *self.reach.get_or_init(|| reach(&self.pattern))
     }
 
-    /// The regex and its `secret` group, for a `large` scan or not; `None` if the pattern does
-    /// not compile (built-in patterns always do: a unit test compiles them).
-    pub(super) fn get(&self, large: bool) -> Option<&(Regex, usize)> {
-        let build = |prefilter| {
-            let regex = build_regex(&self.pattern, prefilter).ok()?;
+    /// The regex and its `secret` group for searching `len` bytes of a `large` scan or not
+    /// (the smallest build that suits, or a larger one already built); `None` if the pattern
+    /// does not compile (built-in patterns always do: a unit test compiles them).
+    pub(super) fn get(&self, large: bool, len: usize) -> Option<&(Regex, usize)> {
+        let want = if large {
+            Build::Full
+        } else if self.quick.get().is_some()
+            || self.full.get().is_some()
+            || self.searched.fetch_add(len, Ordering::Relaxed) + len > PIKE_BYTES
+        {
+            Build::Quick
+        } else {
+            Build::Pike
+        };
+        self.build(want)
+    }
+
+    fn build(&self, want: Build) -> Option<&(Regex, usize)> {
+        let build = |build| {
+            let regex = build_regex(&self.pattern, build).ok()?;
             let group = secret_group(&regex)?;
             Some((regex, group))
         };
-        match (large, self.full.get()) {
-            (true, _) => self.full.get_or_init(|| build(true)).as_ref(),
-            (false, Some(full)) if self.quick.get().is_none() => full.as_ref(),
-            (false, _) => self.quick.get_or_init(|| build(false)).as_ref(),
+        match want {
+            Build::Full => self.full.get_or_init(|| build(Build::Full)).as_ref(),
+            _ if self.full.get().is_some() && self.quick.get().is_none() => {
+                self.full.get().and_then(Option::as_ref)
+            }
+            Build::Quick => self.quick.get_or_init(|| build(Build::Quick)).as_ref(),
+            Build::Pike => self.pike.get_or_init(|| build(Build::Pike)).as_ref(),
         }
+    }
+
+    /// For tests: `None` when every build compiles, has a `secret` group and finds the same
+    /// secrets in `texts`, else what differs.
+    #[cfg(test)]
+    pub(super) fn builds_agree<'a>(
+        &self,
+        texts: impl Iterator<Item = &'a String>,
+    ) -> Option<String> {
+        let builds = [Build::Pike, Build::Quick, Build::Full];
+        let secrets = |build, text: &str| {
+            let (regex, group) = self.build(build)?;
+            let spans = regex.captures_iter(text.as_bytes());
+            Some(
+                spans
+                    .filter_map(|c| c.get_group(*group))
+                    .map(|s| s.range())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        for text in texts {
+            let found = builds.map(|b| secrets(b, text));
+            if found.iter().any(Option::is_none) || found[0] != found[1] || found[1] != found[2] {
+                return Some(format!("builds {builds:?} find {found:?} in {text:?}"));
+            }
+        }
+        None
     }
 }
 
@@ -58,21 +133,40 @@ pub(super) fn rule_error(file: &str, rule: &str, message: impl Into<String>) -> 
 
 /// A content pattern as a byte regex (Unicode off, matches need not be UTF-8), built without
 /// the one-pass DFA (captures come from the bounded backtracker or the PikeVM, over the span
-/// the lazy DFA already found), and with the literal prefilter and the backtracker only for a
-/// large scan (`full`): for one Dockerfile, building those was 40 % of compiling the built-in
-/// patterns; over a real image with npm and pip packages (many matches in package files) the
-/// backtracker's captures save 2 % of the scan against the PikeVM's.
-fn build_regex(pattern: &str, prefilter: bool) -> std::result::Result<Regex, String> {
-    let config = meta::Config::new()
+/// the lazy DFA already found); the lazy DFA (and the reverse NFA it needs) from the `Quick`
+/// build up, the literal prefilter and the backtracker only for a large scan (`Full`): for one
+/// Dockerfile, building those was 40 % of compiling the built-in patterns; over a real image
+/// with npm and pip packages (many matches in package files) the backtracker's captures save
+/// 2 % of the scan against the PikeVM's.
+fn build_regex(pattern: &str, build: Build) -> std::result::Result<Regex, String> {
+    build_many(&[pattern], build, meta::Config::new())
+}
+
+/// The path rules' patterns as one regex that reports every pattern matching (`MatchKind::All`
+/// with an overlapping search), with the lazy DFA or (`pike`) without.
+pub(super) fn build_path_set(patterns: &[&str], pike: bool) -> std::result::Result<Regex, String> {
+    let build = if pike { Build::Pike } else { Build::Quick };
+    let all = meta::Config::new().match_kind(regex_automata::MatchKind::All);
+    build_many(patterns, build, all)
+}
+
+fn build_many(
+    patterns: &[&str],
+    build: Build,
+    config: meta::Config,
+) -> std::result::Result<Regex, String> {
+    let full = build == Build::Full;
+    let config = config
         .utf8_empty(false)
         .nfa_size_limit(Some(16 << 20))
         .onepass(false)
-        .backtrack(prefilter)
-        .auto_prefilter(prefilter);
+        .hybrid(build != Build::Pike)
+        .backtrack(full)
+        .auto_prefilter(full);
     meta::Builder::new()
         .configure(config)
         .syntax(syntax::Config::new().unicode(false).utf8(false))
-        .build(pattern)
+        .build_many(patterns)
         .map_err(|e| match e.syntax_error() {
             // the parser's own message points at the offending part of the pattern
             Some(syntax) => syntax.to_string(),
@@ -99,8 +193,8 @@ fn secret_group(regex: &Regex) -> Option<usize> {
         .to_index(regex_automata::PatternID::ZERO, "secret")
 }
 
-fn compile_regex(spec: &RuleSpec, origin: &str, pattern: &str) -> Result<Regex> {
-    build_regex(pattern, false)
+pub(super) fn compile_regex(spec: &RuleSpec, origin: &str, pattern: &str) -> Result<Regex> {
+    build_regex(pattern, Build::Quick)
         .map_err(|e| rule_error(origin, &spec.id, format!("invalid pattern: {e}")))
 }
 
@@ -142,12 +236,7 @@ pub(super) fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
     }
     let matcher = if let Some(pattern) = &spec.pattern {
         let case_insensitive = pattern.contains("(?i");
-        let compiled = Compiled {
-            pattern: pattern.clone(),
-            quick: OnceLock::new(),
-            full: OnceLock::new(),
-            reach: OnceLock::new(),
-        };
+        let compiled = Compiled::new(pattern.clone());
         if !origin.starts_with(BUILTIN_ORIGIN) {
             let regex = compile_regex(&spec, origin, pattern)?;
             let Some(group) = secret_group(&regex) else {
@@ -184,7 +273,10 @@ pub(super) fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
             validator: spec.validator,
         }
     } else if let Some(path) = &spec.path {
-        Matcher::Path(compile_regex(&spec, origin, path)?)
+        if !origin.starts_with(BUILTIN_ORIGIN) {
+            compile_regex(&spec, origin, path)?;
+        }
+        Matcher::Path(path.clone())
     } else {
         Matcher::Check
     };

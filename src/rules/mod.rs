@@ -10,19 +10,19 @@
 mod builtin;
 mod compile;
 pub mod names;
+mod paths;
 mod prefilter;
 mod spec;
 mod trigram;
 pub mod validate;
 pub mod value;
 
-use regex_automata::meta::Regex;
-
 use crate::error::{Error, Result};
 use crate::finding::{Confidence, Severity};
 pub use builtin::{BUILTIN_FILES, builtin_files};
 pub use compile::Compiled;
 use compile::{compile, rule_error};
+use paths::Paths;
 use prefilter::Prefilter;
 use spec::RuleFileSpec;
 use validate::{Validator, Verdict};
@@ -45,8 +45,9 @@ pub enum Matcher {
         /// Offline validation, if any.
         validator: Option<Validator>,
     },
-    /// A regex over a `/`-separated path.
-    Path(Regex),
+    /// A regex over a `/`-separated path (compiled when loaded to check it, and searched
+    /// together with the others: [`RuleSet::match_path`]).
+    Path(String),
     /// Logic in code; the rule only carries the wording.
     Check,
 }
@@ -103,6 +104,7 @@ pub struct Match {
 pub struct RuleSet {
     rules: Vec<Rule>,
     prefilter: Prefilter,
+    paths: Paths,
     /// For each rule, the index of its `paired_with` partner.
     partners: Vec<Option<usize>>,
 }
@@ -165,6 +167,14 @@ impl RuleSet {
                     _ => None,
                 },
             ))?;
+        let (path_rules, patterns) = rules
+            .iter()
+            .enumerate()
+            .filter_map(|(index, rule)| match &rule.matcher {
+                Matcher::Path(pattern) => Some((index, pattern.clone())),
+                _ => None,
+            })
+            .unzip();
         let mut partners = Vec::with_capacity(rules.len());
         for rule in &rules {
             let partner = rule
@@ -176,6 +186,7 @@ impl RuleSet {
         Ok(RuleSet {
             rules,
             prefilter,
+            paths: Paths::new(path_rules, patterns),
             partners,
         })
     }
@@ -242,14 +253,26 @@ impl RuleSet {
 
     /// The most severe path rule matching `path` (a `/`-separated path), the first on ties.
     pub fn match_path(&self, path: &str) -> Option<&Rule> {
-        self.rules
+        let matching = self.paths.matching(path);
+        matching
             .iter()
-            .filter(|rule| match &rule.matcher {
-                Matcher::Path(regex) => regex.is_match(path.as_bytes()),
-                _ => false,
-            })
+            .map(|&index| &self.rules[index])
             .rev()
             .max_by_key(|rule| rule.severity)
+    }
+
+    /// True when `example` produces a finding above `info` from rule `index` alone (a path
+    /// rule: through the set's one search, as a scan asks).
+    fn proves(&self, index: usize, example: &str) -> bool {
+        let rule = &self.rules[index];
+        match &rule.matcher {
+            Matcher::Content { .. } => rule
+                .find_matches(index, example.as_bytes(), false)
+                .iter()
+                .any(|m| m.severity > Severity::Info),
+            Matcher::Path(_) => self.paths.matching(example).contains(&index),
+            Matcher::Check => false,
+        }
     }
 
     /// Checks every rule's examples; returns one line per problem (empty when all hold).
@@ -257,7 +280,7 @@ impl RuleSet {
         let mut problems = Vec::new();
         for (index, rule) in self.rules.iter().enumerate() {
             for example in &rule.examples {
-                if !rule.proves(index, example) {
+                if !self.proves(index, example) {
                     problems.push(format!("{}: example does not match: {example:?}", rule.id));
                 }
                 if let Matcher::Content {
@@ -280,7 +303,7 @@ impl RuleSet {
                     }
                     // the regex runs only around keywords: a match must hold one
                     let found = compiled
-                        .get(false)
+                        .get(false, example.len())
                         .map(|(regex, _)| regex.find_iter(example.as_bytes()));
                     for m in found.into_iter().flatten() {
                         let whole =
@@ -296,7 +319,7 @@ impl RuleSet {
                 }
             }
             for negative in &rule.negative_examples {
-                if rule.proves(index, negative) {
+                if self.proves(index, negative) {
                     problems.push(format!(
                         "{}: negative example matches: {negative:?}",
                         rule.id
@@ -320,7 +343,7 @@ impl Rule {
         else {
             return Vec::new();
         };
-        let Some((regex, secret_group)) = compiled.get(large) else {
+        let Some((regex, secret_group)) = compiled.get(large, chunk.len()) else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -376,18 +399,6 @@ impl Rule {
         match &self.matcher {
             Matcher::Content { compiled, .. } => compiled.reach(),
             _ => None,
-        }
-    }
-
-    /// True when `example` produces a finding above `info` from this rule alone.
-    fn proves(&self, index: usize, example: &str) -> bool {
-        match &self.matcher {
-            Matcher::Content { .. } => self
-                .find_matches(index, example.as_bytes(), false)
-                .iter()
-                .any(|m| m.severity > Severity::Info),
-            Matcher::Path(regex) => regex.is_match(example.as_bytes()),
-            Matcher::Check => false,
         }
     }
 
@@ -451,10 +462,13 @@ mod tests {
         let rules = RuleSet::builtin().expect("built-in rules are valid");
         for rule in rules.rules() {
             if let Matcher::Content { compiled, .. } = &rule.matcher {
+                let problem =
+                    compiled.builds_agree(rule.examples.iter().chain(&rule.negative_examples));
                 assert!(
-                    compiled.get(false).is_some() && compiled.get(true).is_some(),
-                    "{}: pattern does not compile or lacks a secret group",
-                    rule.id
+                    problem.is_none(),
+                    "{}: {}",
+                    rule.id,
+                    problem.unwrap_or_default()
                 );
             }
         }
