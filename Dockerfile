@@ -6,7 +6,7 @@
 FROM rust:1.88-alpine AS build
 RUN apk add --no-cache build-base
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 COPY rules ./rules
 COPY README.md ./

@@ -46,9 +46,6 @@ fn main() -> ExitCode {
 
 fn load_rules(source: &RuleSource) -> Result<RuleSet, Error> {
     let mut files: Vec<(String, String)> = Vec::new();
-    if !source.no_builtin_rules {
-        files.extend(stowaway::rules::builtin_files());
-    }
     for path in &source.rules {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
             path: path.clone(),
@@ -56,7 +53,7 @@ fn load_rules(source: &RuleSource) -> Result<RuleSet, Error> {
         })?;
         files.push((path.display().to_string(), text));
     }
-    RuleSet::from_files(&files)
+    RuleSet::load(!source.no_builtin_rules, &files)
 }
 
 /// Loads the configuration (named, found, or none) and the rules it selects.

@@ -19,7 +19,7 @@ pub mod value;
 
 use crate::error::{Error, Result};
 use crate::finding::{Confidence, Severity};
-pub use builtin::{BUILTIN_FILES, builtin_files};
+pub use builtin::BUILTIN_FILES;
 pub use compile::Compiled;
 use compile::{compile, rule_error};
 use paths::Paths;
@@ -115,22 +115,36 @@ const PAIR_DISTANCE: usize = 4096;
 impl RuleSet {
     /// The built-in rules.
     pub fn builtin() -> Result<RuleSet> {
-        RuleSet::from_files(&builtin_files())
+        RuleSet::load(true, &[])
     }
 
     /// Parses and validates rule files given as `(origin, text)` pairs.
     pub fn from_files(files: &[(String, String)]) -> Result<RuleSet> {
-        let mut rules: Vec<Rule> = Vec::new();
+        RuleSet::load(false, files)
+    }
+
+    /// The built-in rules (read at build time, see `build.rs`) when `builtin`, then those of
+    /// the rule files given as `(origin, text)` pairs, parsed and validated.
+    pub fn load(builtin: bool, files: &[(String, String)]) -> Result<RuleSet> {
+        let mut specs = if builtin {
+            builtin::builtin_specs()
+        } else {
+            Vec::new()
+        };
         for (origin, text) in files {
             let spec: RuleFileSpec = toml::from_str(text).map_err(|e| Error::RuleFile {
                 file: origin.clone(),
                 message: e.to_string(),
             })?;
-            for rule in spec.rule {
-                let rule = compile(rule, origin)?;
+            specs.push((origin.clone(), spec.rule));
+        }
+        let mut rules: Vec<Rule> = Vec::new();
+        for (origin, specs) in specs {
+            for rule in specs {
+                let rule = compile(rule, &origin)?;
                 if let Some(first) = rules.iter().find(|r| r.id == rule.id) {
                     return Err(rule_error(
-                        origin,
+                        &origin,
                         &rule.id,
                         format!("duplicate id (first defined in {})", first.origin),
                     ));
