@@ -1,29 +1,45 @@
 //! The rule files embedded in the binary (`rules/*.toml`, one per provider): their texts, and
-//! their rules as `RuleSpec`s read at build time by `build.rs` (so a run parses no TOML for
-//! them), and the origin prefix that marks them, so their patterns may compile on first use.
+//! their rules read at build time by `build.rs` into static `(key, value)` lists that
+//! [`RuleSpec`]'s own `Deserialize` turns into specs here (so a run parses no TOML for them);
+//! and the origin prefix that marks them, so their patterns may compile on first use.
 
 use serde::Deserialize;
-use serde::de::value::{Error as ValueError, StrDeserializer};
+use serde::de::value::{Error as ValueError, MapDeserializer, SeqDeserializer};
+use serde::de::{Deserializer, IntoDeserializer, Visitor};
 
 use super::spec::RuleSpec;
-use super::validate::Validator;
-use crate::finding::{Confidence, Severity};
+use crate::error::{Error, Result};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 /// The origin prefix of embedded rule files; their patterns compile on first use.
 pub(super) const BUILTIN_ORIGIN: &str = "builtin:";
 
-/// The embedded rules as `(origin, specs)` pairs, as `toml::from_str` would read them (a unit
+/// The embedded rules as `(origin, specs)` pairs, as `toml::from_str` reads the files (a unit
 /// test holds the two equal).
-pub(super) fn builtin_specs() -> Vec<(String, Vec<RuleSpec>)> {
-    specs()
-        .into_iter()
-        .map(|(name, rules)| (format!("{BUILTIN_ORIGIN}{name}"), rules))
+pub(super) fn builtin_specs() -> Result<Vec<(String, Vec<RuleSpec>)>> {
+    RULES
+        .iter()
+        .map(|(name, rules)| {
+            let origin = format!("{BUILTIN_ORIGIN}{name}");
+            let specs = rules
+                .iter()
+                .map(|fields| RuleSpec::deserialize(MapDeserializer::new(fields.iter().copied())))
+                .collect::<std::result::Result<Vec<_>, ValueError>>()
+                .map_err(|e| Error::RuleFile {
+                    file: origin.clone(),
+                    message: e.to_string(),
+                })?;
+            Ok((origin, specs))
+        })
         .collect()
 }
 
-/// A value as `build.rs` writes it; the field it is given to converts it ([`FromLit`]).
+/// One rule as `build.rs` writes it: its keys and values.
+type Fields = &'static [(&'static str, Lit)];
+
+/// A value as `build.rs` writes it: the kinds a rule file holds.
+#[derive(Debug, Clone, Copy)]
 enum Lit {
     Str(&'static str),
     Bool(bool),
@@ -31,84 +47,55 @@ enum Lit {
     List(&'static [&'static str]),
 }
 
-/// A field of [`RuleSpec`] made from a [`Lit`]; a kind the field cannot hold panics, which the
-/// unit test comparing with the TOML reading would show.
-trait FromLit: Sized {
-    fn from_lit(lit: Lit) -> Self;
-}
+impl<'de> IntoDeserializer<'de, ValueError> for Lit {
+    type Deserializer = Lit;
 
-fn lit<T: FromLit>(lit: Lit) -> T {
-    T::from_lit(lit)
-}
-
-fn text(lit: Lit) -> &'static str {
-    match lit {
-        Lit::Str(s) => s,
-        _ => panic!("a built-in rule field that should be a string is not"),
+    fn into_deserializer(self) -> Lit {
+        self
     }
 }
 
-/// An enum spelled as in the file, through its own `Deserialize`.
-fn variant<T: Deserialize<'static>>(lit: Lit) -> T {
-    let name = text(lit);
-    T::deserialize(StrDeserializer::<ValueError>::new(name))
-        .unwrap_or_else(|e| panic!("built-in rule value {name:?}: {e}"))
-}
+/// A [`Lit`] read as TOML's deserializer would read the value: `Option` fields take it as
+/// present, enum fields (`severity = "high"`) take a string as the variant's name.
+impl<'de> Deserializer<'de> for Lit {
+    type Error = ValueError;
 
-impl FromLit for String {
-    fn from_lit(lit: Lit) -> Self {
-        text(lit).to_owned()
-    }
-}
-
-impl FromLit for Option<String> {
-    fn from_lit(lit: Lit) -> Self {
-        Some(text(lit).to_owned())
-    }
-}
-
-impl FromLit for Vec<String> {
-    fn from_lit(lit: Lit) -> Self {
-        match lit {
-            Lit::List(items) => items.iter().map(|s| (*s).to_owned()).collect(),
-            _ => panic!("a built-in rule field that should be a list is not"),
+    fn deserialize_any<V: Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> std::result::Result<V::Value, ValueError> {
+        match self {
+            Lit::Str(s) => visitor.visit_str(s),
+            Lit::Bool(b) => visitor.visit_bool(b),
+            Lit::Num(n) => visitor.visit_f64(n),
+            Lit::List(items) => visitor.visit_seq(SeqDeserializer::new(items.iter().copied())),
         }
     }
-}
 
-impl FromLit for bool {
-    fn from_lit(lit: Lit) -> Self {
-        match lit {
-            Lit::Bool(b) => b,
-            _ => panic!("a built-in rule field that should be a bool is not"),
+    fn deserialize_option<V: Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> std::result::Result<V::Value, ValueError> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> std::result::Result<V::Value, ValueError> {
+        match self {
+            Lit::Str(s) => s
+                .into_deserializer()
+                .deserialize_enum(name, variants, visitor),
+            other => other.deserialize_any(visitor),
         }
     }
-}
 
-impl FromLit for Option<f64> {
-    fn from_lit(lit: Lit) -> Self {
-        match lit {
-            Lit::Num(n) => Some(n),
-            _ => panic!("a built-in rule field that should be a number is not"),
-        }
-    }
-}
-
-impl FromLit for Severity {
-    fn from_lit(lit: Lit) -> Self {
-        variant(lit)
-    }
-}
-
-impl FromLit for Confidence {
-    fn from_lit(lit: Lit) -> Self {
-        variant(lit)
-    }
-}
-
-impl FromLit for Option<Validator> {
-    fn from_lit(lit: Lit) -> Self {
-        Some(variant(lit))
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
+        unit_struct newtype_struct seq tuple tuple_struct map struct identifier ignored_any
     }
 }
 
@@ -119,7 +106,7 @@ mod tests {
 
     #[test]
     fn the_build_time_reading_equals_the_toml_reading_of_every_file() {
-        let specs = builtin_specs();
+        let specs = builtin_specs().expect("the built-in data deserializes");
         assert_eq!(specs.len(), BUILTIN_FILES.len());
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
         let on_disk = std::fs::read_dir(dir).unwrap().filter(|e| {
@@ -137,5 +124,30 @@ mod tests {
             let parsed: RuleFileSpec = toml::from_str(text).unwrap();
             assert_eq!(rules, parsed.rule, "{name}");
         }
+    }
+
+    #[test]
+    fn a_key_the_spec_lacks_or_a_missing_required_one_is_an_error() {
+        let read = |fields: Fields| {
+            RuleSpec::deserialize(MapDeserializer::new(fields.iter().copied()))
+        };
+        let base: &[(&str, Lit)] = &[
+            ("id", Lit::Str("x.y")),
+            ("name", Lit::Str("X")),
+            ("severity", Lit::Str("high")),
+            ("description", Lit::Str("d")),
+            ("remediation", Lit::Str("r")),
+            ("min_entropy", Lit::Num(3.0)),
+            ("keywords", Lit::List(&["k"])),
+            ("check", Lit::Bool(true)),
+        ];
+        let spec = read(base).unwrap();
+        assert_eq!(
+            (spec.min_entropy, spec.keywords, spec.check),
+            (Some(3.0), vec!["k".into()], true)
+        );
+        assert!(read(&[("id", Lit::Str("x.y")), ("colour", Lit::Str("red"))]).is_err());
+        assert!(read(&base[1..]).is_err(), "id is required");
+        assert!(read(&[("severity", Lit::Str("dire"))]).is_err());
     }
 }

@@ -127,7 +127,7 @@ impl RuleSet {
     /// the rule files given as `(origin, text)` pairs, parsed and validated.
     pub fn load(builtin: bool, files: &[(String, String)]) -> Result<RuleSet> {
         let mut specs = if builtin {
-            builtin::builtin_specs()
+            builtin::builtin_specs()?
         } else {
             Vec::new()
         };

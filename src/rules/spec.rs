@@ -62,29 +62,3 @@ pub struct RuleSpec {
     #[serde(default)]
     pub negative_examples: Vec<String>,
 }
-
-impl RuleSpec {
-    /// The fields a rule file may leave out, as reading it fills them in, and the required
-    /// ones blank; what `build.rs` completes each built-in rule with (a required field it left
-    /// blank shows in the unit test comparing with the TOML reading).
-    pub(super) fn absent() -> RuleSpec {
-        RuleSpec {
-            id: String::new(),
-            name: String::new(),
-            severity: Severity::Info,
-            confidence: Confidence::default(),
-            validator: None,
-            paired_with: None,
-            keywords: Vec::new(),
-            pattern: None,
-            path: None,
-            check: false,
-            min_entropy: None,
-            description: String::new(),
-            remediation: String::new(),
-            references: Vec::new(),
-            examples: Vec::new(),
-            negative_examples: Vec::new(),
-        }
-    }
-}
