@@ -6,15 +6,13 @@
 //! every `COPY --from` of the final chain; one hop (a stage copied from a stage that is itself
 //! only copied from is not followed). `COPY --from` sources name paths from the root of the
 //! stage they copy from, as patterns of Go's `filepath.Match` (the build context's selection,
-//! [`dockerignore::glob_regex`] and [`dockerignore::selects`], judges them).
+//! [`dockerignore::Glob`] and [`dockerignore::selects`], judges them).
 
 use std::sync::OnceLock;
 
-use regex::Regex;
-
 use super::Dockerfile;
 use super::checks::writes;
-use super::dockerignore;
+use super::dockerignore::{self, Glob};
 use super::instruction::{Args, Kind};
 use super::stages::Stages;
 
@@ -117,20 +115,20 @@ fn join(dir: &str, path: &str) -> String {
 }
 
 /// The files an absolute path or pattern takes: itself, or everything under a directory it
-/// names. The regex is built on first use: most `rm` arguments of a Dockerfile are never asked.
+/// names. The glob is built on first use: most `rm` arguments of a Dockerfile are never asked.
 #[derive(Debug)]
 struct Paths {
     /// The pattern, relative to `/`.
     relative: String,
-    /// It as a regex (`None` for a pattern Go rejects: it takes nothing).
-    regex: OnceLock<Option<Regex>>,
+    /// It compiled (`None` for a pattern Go rejects: it takes nothing).
+    glob: OnceLock<Option<Glob>>,
 }
 
 impl Paths {
     fn new(absolute: &str) -> Paths {
         Paths {
             relative: absolute.trim_start_matches('/').to_owned(),
-            regex: OnceLock::new(),
+            glob: OnceLock::new(),
         }
     }
 
@@ -139,12 +137,9 @@ impl Paths {
         if matches!(self.relative.as_str(), "" | ".") {
             return true;
         }
-        let regex = self
-            .regex
-            .get_or_init(|| Regex::new(&dockerignore::glob_regex(&self.relative, false)).ok());
+        let glob = self.glob.get_or_init(|| Glob::new(&self.relative, false));
         let relative = path.trim_start_matches('/');
-        regex
-            .as_ref()
+        glob.as_ref()
             .is_some_and(|r| dockerignore::selects(r, relative))
     }
 }

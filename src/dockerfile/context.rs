@@ -9,9 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use regex::Regex;
-
-use super::dockerignore::{self, Dockerignore};
+use super::dockerignore::{self, Dockerignore, Glob};
 use crate::error::ScanError;
 use crate::rules::{Rule, RuleSet};
 
@@ -105,12 +103,12 @@ impl<'r> Context<'r> {
         let cleaned = dockerignore::clean(source.trim_start_matches('/'));
         let excludes = Dockerignore::parse(&excludes.join("\n"));
         let everything = cleaned == "." || cleaned.is_empty();
-        let Ok(regex) = Regex::new(&dockerignore::glob_regex(&cleaned, false)) else {
+        let Some(glob) = Glob::new(&cleaned, false) else {
             return Vec::new();
         };
         self.secret_files
             .iter()
-            .filter(|(file, _)| everything || dockerignore::selects(&regex, file))
+            .filter(|(file, _)| everything || dockerignore::selects(&glob, file))
             .filter(|(file, _)| !excludes.is_excluded(file))
             .collect()
     }

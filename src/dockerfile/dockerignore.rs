@@ -9,8 +9,42 @@ use regex::Regex;
 /// One compiled pattern.
 #[derive(Debug, Clone)]
 struct Pattern {
-    regex: Regex,
+    glob: Glob,
     exclusion: bool,
+}
+
+/// A pattern ready to match a cleaned, relative path: the text itself when it holds no
+/// wildcard, class or escape (most `.dockerignore` lines and `COPY` sources, which then cost no
+/// regex to build: building them was a tenth of checking one small Dockerfile), else the
+/// anchored regex [`glob_regex`] makes of it.
+#[derive(Debug, Clone)]
+pub enum Glob {
+    /// Matches exactly this path.
+    Literal(String),
+    /// Matches what the regex does.
+    Regex(Regex),
+}
+
+impl Glob {
+    /// The pattern compiled (`double_star`: as [`glob_regex`] says); `None` for one that does
+    /// not compile (Go rejects it, so it takes nothing).
+    pub fn new(pattern: &str, double_star: bool) -> Option<Glob> {
+        if pattern.contains(['*', '?', '[', ']', '\\']) {
+            Regex::new(&glob_regex(pattern, double_star))
+                .ok()
+                .map(Glob::Regex)
+        } else {
+            Some(Glob::Literal(pattern.to_owned()))
+        }
+    }
+
+    /// True when the pattern matches the whole of `path`.
+    pub fn is_match(&self, path: &str) -> bool {
+        match self {
+            Glob::Literal(literal) => literal == path,
+            Glob::Regex(regex) => regex.is_match(path),
+        }
+    }
 }
 
 /// A parsed `.dockerignore`.
@@ -40,8 +74,8 @@ impl Dockerignore {
             if cleaned.len() > 1 && cleaned.starts_with('/') {
                 cleaned.remove(0);
             }
-            if let Ok(regex) = Regex::new(&glob_regex(&cleaned, true)) {
-                patterns.push(Pattern { regex, exclusion });
+            if let Some(glob) = Glob::new(&cleaned, true) {
+                patterns.push(Pattern { glob, exclusion });
             }
         }
         Dockerignore { patterns }
@@ -59,9 +93,9 @@ impl Dockerignore {
             if pattern.exclusion != matched {
                 continue;
             }
-            let mut hit = pattern.regex.is_match(path);
+            let mut hit = pattern.glob.is_match(path);
             if !hit {
-                hit = (1..=parents.len()).any(|n| pattern.regex.is_match(&parents[..n].join("/")));
+                hit = (1..=parents.len()).any(|n| pattern.glob.is_match(&parents[..n].join("/")));
             }
             if hit {
                 matched = !pattern.exclusion;
@@ -101,13 +135,13 @@ pub fn clean(path: &str) -> String {
     }
 }
 
-/// True when a source pattern compiled by [`glob_regex`] takes `file` (relative, cleaned): the
-/// file itself, or a directory above it (copied with everything under it).
-pub fn selects(regex: &Regex, file: &str) -> bool {
-    regex.is_match(file)
+/// True when a source pattern (a [`Glob`] without `double_star`) takes `file` (relative,
+/// cleaned): the file itself, or a directory above it (copied with everything under it).
+pub fn selects(glob: &Glob, file: &str) -> bool {
+    glob.is_match(file)
         || file
             .match_indices('/')
-            .any(|(i, _)| regex.is_match(&file[..i]))
+            .any(|(i, _)| glob.is_match(&file[..i]))
 }
 
 /// Translates a pattern to an anchored regex the way patternmatcher does: `*` → `[^/]*`,
@@ -157,6 +191,35 @@ mod tests {
 
     fn excluded(ignore: &str, path: &str) -> bool {
         Dockerignore::parse(ignore).is_excluded(path)
+    }
+
+    #[test]
+    fn a_literal_glob_matches_what_its_regex_would() {
+        let paths = [
+            "a", "a.b", "a/b", "ab", "a.bc", "xa.b", "a+b", "a(b)", "a$", "a$b", "é/ü",
+        ];
+        for pattern in ["a", "a.b", "a/b", "a+b", "a(b)", "a$", "é/ü", "a{1}"] {
+            let glob = Glob::new(pattern, true).unwrap();
+            assert!(matches!(glob, Glob::Literal(_)), "{pattern} needs no regex");
+            let regex = Regex::new(&glob_regex(pattern, true)).unwrap();
+            for path in paths {
+                assert_eq!(
+                    glob.is_match(path),
+                    regex.is_match(path),
+                    "{pattern} on {path}"
+                );
+            }
+        }
+        for pattern in ["a*", "a?", "[ab]", "a\\*", "a]"] {
+            assert!(
+                matches!(Glob::new(pattern, true), Some(Glob::Regex(_))),
+                "{pattern}"
+            );
+        }
+        assert!(
+            Glob::new("[", false).is_none(),
+            "an unclosed class takes nothing"
+        );
     }
 
     #[test]
