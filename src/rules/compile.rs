@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
+use regex_syntax::hir::Hir;
 
 use super::builtin::BUILTIN_ORIGIN;
 use super::spec::RuleSpec;
@@ -26,7 +27,8 @@ pub struct Compiled {
     pike: OnceLock<Option<(Regex, usize)>>,
     quick: OnceLock<Option<(Regex, usize)>>,
     full: OnceLock<Option<(Regex, usize)>>,
-    reach: OnceLock<Option<usize>>,
+    /// The pattern parsed, once for its reach and every build (`None`: it does not parse).
+    hir: OnceLock<Option<Hir>>,
     /// Haystack bytes the PikeVM build has been given so far.
     searched: AtomicUsize,
 }
@@ -51,7 +53,7 @@ impl Compiled {
             pike: OnceLock::new(),
             quick: OnceLock::new(),
             full: OnceLock::new(),
-            reach: OnceLock::new(),
+            hir: OnceLock::new(),
             searched: AtomicUsize::new(0),
         }
     }
@@ -59,7 +61,19 @@ impl Compiled {
     /// The longest match the pattern can make, in bytes (`None`: unbounded); worked out on
     /// first use, like the regex, so loading the rules stays cheap.
     pub(super) fn reach(&self) -> Option<usize> {
-        *self.reach.get_or_init(|| reach(&self.pattern))
+        self.hir()?.properties().maximum_len()
+    }
+
+    /// The pattern parsed as it is compiled (Unicode off, matches need not be UTF-8).
+    fn hir(&self) -> Option<&Hir> {
+        let parse = || {
+            let mut parser = regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .build();
+            parser.parse(&self.pattern).ok()
+        };
+        self.hir.get_or_init(parse).as_ref()
     }
 
     /// The regex and its `secret` group for searching `len` bytes of a `large` scan or not
@@ -81,7 +95,10 @@ impl Compiled {
 
     fn build(&self, want: Build) -> Option<&(Regex, usize)> {
         let build = |build| {
-            let regex = build_regex(&self.pattern, build).ok()?;
+            let regex = meta::Builder::new()
+                .configure(config(build, meta::Config::new()))
+                .build_from_hir(self.hir()?)
+                .ok()?;
             let group = secret_group(&regex)?;
             Some((regex, group))
         };
@@ -131,15 +148,22 @@ pub(super) fn rule_error(file: &str, rule: &str, message: impl Into<String>) -> 
     }
 }
 
-/// A content pattern as a byte regex (Unicode off, matches need not be UTF-8), built without
-/// the one-pass DFA (captures come from the bounded backtracker or the PikeVM, over the span
-/// the lazy DFA already found); the lazy DFA (and the reverse NFA it needs) from the `Quick`
-/// build up, the literal prefilter and the backtracker only for a large scan (`Full`): for one
-/// Dockerfile, building those was 40 % of compiling the built-in patterns; over a real image
-/// with npm and pip packages (many matches in package files) the backtracker's captures save
-/// 2 % of the scan against the PikeVM's.
-fn build_regex(pattern: &str, build: Build) -> std::result::Result<Regex, String> {
-    build_many(&[pattern], build, meta::Config::new())
+/// The engines a build has, over a base `config`: a byte regex (Unicode off, matches need
+/// not be UTF-8) without the one-pass DFA (captures come from the bounded backtracker or the
+/// PikeVM, over the span the lazy DFA already found); the lazy DFA (and the reverse NFA it
+/// needs) from the `Quick` build up, the literal prefilter and the backtracker only for a
+/// large scan (`Full`): for one Dockerfile, building those was 40 % of compiling the built-in
+/// patterns; over a real image with npm and pip packages (many matches in package files) the
+/// backtracker's captures save 2 % of the scan against the PikeVM's.
+fn config(build: Build, config: meta::Config) -> meta::Config {
+    let full = build == Build::Full;
+    config
+        .utf8_empty(false)
+        .nfa_size_limit(Some(16 << 20))
+        .onepass(false)
+        .hybrid(build != Build::Pike)
+        .backtrack(full)
+        .auto_prefilter(full)
 }
 
 /// The path rules' patterns as one regex that reports every pattern matching (`MatchKind::All`
@@ -147,22 +171,10 @@ fn build_regex(pattern: &str, build: Build) -> std::result::Result<Regex, String
 pub(super) fn build_path_set(patterns: &[&str], pike: bool) -> std::result::Result<Regex, String> {
     let build = if pike { Build::Pike } else { Build::Quick };
     let all = meta::Config::new().match_kind(regex_automata::MatchKind::All);
-    build_many(patterns, build, all)
+    build_many(patterns, config(build, all))
 }
 
-fn build_many(
-    patterns: &[&str],
-    build: Build,
-    config: meta::Config,
-) -> std::result::Result<Regex, String> {
-    let full = build == Build::Full;
-    let config = config
-        .utf8_empty(false)
-        .nfa_size_limit(Some(16 << 20))
-        .onepass(false)
-        .hybrid(build != Build::Pike)
-        .backtrack(full)
-        .auto_prefilter(full);
+fn build_many(patterns: &[&str], config: meta::Config) -> std::result::Result<Regex, String> {
     meta::Builder::new()
         .configure(config)
         .syntax(syntax::Config::new().unicode(false).utf8(false))
@@ -174,18 +186,6 @@ fn build_many(
         })
 }
 
-/// The longest match `pattern` can make, as it is compiled (Unicode off); `None` when
-/// unbounded or unparsable (then compiling it reports the error).
-fn reach(pattern: &str) -> Option<usize> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .ok()?;
-    hir.properties().maximum_len()
-}
-
 /// The index of the pattern's `secret` group.
 fn secret_group(regex: &Regex) -> Option<usize> {
     regex
@@ -194,7 +194,7 @@ fn secret_group(regex: &Regex) -> Option<usize> {
 }
 
 pub(super) fn compile_regex(spec: &RuleSpec, origin: &str, pattern: &str) -> Result<Regex> {
-    build_regex(pattern, Build::Quick)
+    build_many(&[pattern], config(Build::Quick, meta::Config::new()))
         .map_err(|e| rule_error(origin, &spec.id, format!("invalid pattern: {e}")))
 }
 
@@ -256,7 +256,7 @@ pub(super) fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
             ));
         }
         Matcher::Content {
-            compiled,
+            compiled: Box::new(compiled),
             keywords: spec
                 .keywords
                 .iter()

@@ -35,7 +35,7 @@ pub enum Matcher {
     Content {
         /// The pattern, compiled (Unicode off) with the index of its `secret` group: at load for
         /// user rules, on first use for built-in ones (a unit test compiles all of those).
-        compiled: Compiled,
+        compiled: Box<Compiled>,
         /// Prefilter keywords (lowercase when case-insensitive).
         keywords: Vec<String>,
         /// Whether the pattern ignores case somewhere (`(?i`), so keywords must too.
