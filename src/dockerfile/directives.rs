@@ -2,13 +2,27 @@
 //! as BuildKit does: the first line that is not a known directive ends the header, and an
 //! unknown key, a blank line or an instruction ends it too.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
-static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$").expect("directive regex")
-});
+/// A directive line's key and value, as BuildKit's `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`
+/// reads them (Go's `\s`: ASCII space, tab, newline, form feed and carriage return), written
+/// out by hand: compiling that regex was 2–3 % of checking one small Dockerfile.
+fn directive(line: &str) -> Option<(&str, &str)> {
+    let space = |c: char| c.is_ascii_whitespace();
+    let rest = line.strip_prefix('#')?.trim_start_matches(space);
+    let key_len = rest
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(rest.len());
+    let (key, rest) = rest.split_at(key_len);
+    if !key.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let after = rest.trim_start_matches(space).strip_prefix('=')?;
+    let value = after.trim_start_matches(space);
+    if value.is_empty() {
+        // `.+?` takes one of the spaces `\s*` would have eaten, if there is one
+        return after.len().checked_sub(1).map(|last| (key, &after[last..]));
+    }
+    Some((key, value.trim_end_matches(space)))
+}
 
 /// The parser directives of a Dockerfile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,12 +56,12 @@ impl Directives {
         if self.done {
             return Ok(());
         }
-        let Some(caps) = DIRECTIVE.captures(line) else {
+        let Some((key, value)) = directive(line) else {
             self.done = true;
             return Ok(());
         };
-        let key = caps[1].to_ascii_lowercase();
-        let value = caps[2].to_owned();
+        let key = key.to_ascii_lowercase();
+        let value = value.to_owned();
         let slot = match key.as_str() {
             "syntax" => &mut self.syntax,
             "check" => &mut self.check,
@@ -104,6 +118,37 @@ impl Directives {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_directive_reader_agrees_with_buildkits_regex() {
+        // the Go pattern with Go's ASCII `\s`, as an oracle
+        let go = regex::Regex::new(
+            r"^#[\t\n\x0C\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\x0C\r ]*=[\t\n\x0C\r ]*(.+?)[\t\n\x0C\r ]*$",
+        )
+        .unwrap();
+        let parts = [
+            "#", " ", "\t", "syntax", "s1", "1s", "=", "==", "x", " y ", "\u{a0}", "\x0B", "é", "-",
+        ];
+        let mut lines = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = lines
+                .iter()
+                .flat_map(|l| parts.iter().map(move |p| format!("{l}{p}")))
+                .collect();
+            lines.extend(longer);
+        }
+        for line in &lines {
+            let want = go
+                .captures(line)
+                .map(|c| (c.get(1).unwrap().as_str(), c.get(2).unwrap().as_str()));
+            assert_eq!(directive(line), want, "{line:?}");
+        }
+        assert_eq!(
+            directive("# syntax = docker/dockerfile:1 "),
+            Some(("syntax", "docker/dockerfile:1"))
+        );
+        assert_eq!(directive("#escape=   "), Some(("escape", " ")));
+    }
 
     fn feed_all(lines: &[&str]) -> (Directives, Vec<String>) {
         let mut d = Directives::default();

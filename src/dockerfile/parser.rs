@@ -3,18 +3,25 @@
 //! `COPY` or `ADD` that names them. A bad instruction is recorded and the loop goes on; an
 //! unterminated heredoc takes the rest of the file as its body, so its text is still scanned.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use super::directives::Directives;
 use super::instruction::{self, Args, Heredoc, Instruction, Kind};
 use super::lexer;
 use super::text::{LineIndex, Logical};
 use super::{Dockerfile, ParseError};
 
-static HEREDOC: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d*)<<(-?)([^<]*)$").expect("heredoc regex"));
+/// A word that opens a heredoc, as BuildKit's `^(\d*)<<(-?)([^<]*)$` reads it (Go's ASCII
+/// `\d`): whether it chomps tabs (`<<-`) and the rest (the name, maybe quoted). Written out by
+/// hand: compiling the regex cost more than reading every heredoc of a Dockerfile.
+fn heredoc_word(word: &str) -> Option<(bool, &str)> {
+    let rest = word
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .strip_prefix("<<")?;
+    let (chomp, rest) = match rest.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, rest),
+    };
+    (!rest.contains('<')).then_some((chomp, rest))
+}
 
 /// Physical lines with their file offsets; `\n` and a trailing `\r` removed.
 struct Lines<'a> {
@@ -152,10 +159,9 @@ fn can_contain_heredoc(instruction: &Instruction) -> bool {
 pub fn heredoc_names(line: &str) -> Vec<(String, bool, bool)> {
     let mut out = Vec::new();
     for word in lexer::parse_words(line, 0, '\\') {
-        let Some(caps) = HEREDOC.captures(&word.raw) else {
+        let Some((chomp, rest)) = heredoc_word(&word.raw) else {
             continue;
         };
-        let rest = &caps[3];
         if rest.is_empty() || lexer::parse_words(rest, 0, '\\').len() != 1 {
             continue;
         }
@@ -164,7 +170,7 @@ pub fn heredoc_names(line: &str) -> Vec<(String, bool, bool)> {
             continue;
         }
         let expand = !rest.contains(['"', '\'']);
-        out.push((name, expand, &caps[2] == "-"));
+        out.push((name, expand, chomp));
     }
     out
 }
@@ -200,6 +206,26 @@ fn read_heredoc(lines: &mut Lines<'_>, name: String, expand: bool, chomp: bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_heredoc_word_reader_agrees_with_buildkits_regex() {
+        let go = regex::Regex::new(r"^([0-9]*)<<(-?)([^<]*)$").unwrap();
+        let parts = ["<", "<<", "-", "1", "٣", "EOF", "'E'", "\"", " ", "\n"];
+        let mut words = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = words
+                .iter()
+                .flat_map(|w| parts.iter().map(move |p| format!("{w}{p}")))
+                .collect();
+            words.extend(longer);
+        }
+        for word in &words {
+            let want = go
+                .captures(word)
+                .map(|c| (&c[2] == "-", c.get(3).unwrap().as_str()));
+            assert_eq!(heredoc_word(word), want, "{word:?}");
+        }
+    }
 
     #[test]
     fn heredoc_words() {
