@@ -128,9 +128,8 @@ mod tests {
 
     #[test]
     fn a_key_the_spec_lacks_or_a_missing_required_one_is_an_error() {
-        let read = |fields: Fields| {
-            RuleSpec::deserialize(MapDeserializer::new(fields.iter().copied()))
-        };
+        let read =
+            |fields: Fields| RuleSpec::deserialize(MapDeserializer::new(fields.iter().copied()));
         let base: &[(&str, Lit)] = &[
             ("id", Lit::Str("x.y")),
             ("name", Lit::Str("X")),

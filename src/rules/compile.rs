@@ -166,14 +166,6 @@ fn config(build: Build, config: meta::Config) -> meta::Config {
         .auto_prefilter(full)
 }
 
-/// The path rules' patterns as one regex that reports every pattern matching (`MatchKind::All`
-/// with an overlapping search), with the lazy DFA or (`pike`) without.
-pub(super) fn build_path_set(patterns: &[&str], pike: bool) -> std::result::Result<Regex, String> {
-    let build = if pike { Build::Pike } else { Build::Quick };
-    let all = meta::Config::new().match_kind(regex_automata::MatchKind::All);
-    build_many(patterns, config(build, all))
-}
-
 fn build_many(patterns: &[&str], config: meta::Config) -> std::result::Result<Regex, String> {
     meta::Builder::new()
         .configure(config)
@@ -274,7 +266,8 @@ pub(super) fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
         }
     } else if let Some(path) = &spec.path {
         if !origin.starts_with(BUILTIN_ORIGIN) {
-            compile_regex(&spec, origin, path)?;
+            super::paths::check(path)
+                .map_err(|e| rule_error(origin, &spec.id, format!("invalid path pattern: {e}")))?;
         }
         Matcher::Path(path.clone())
     } else {

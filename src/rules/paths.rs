@@ -1,28 +1,23 @@
-//! The path rules as one multi-pattern regex: which secret-file rules a path matches, in one
-//! search instead of one per rule. Built on first use, and in two builds like the content
-//! patterns: the PikeVM alone for the first few paths (a Dockerfile's `COPY` sources, where
-//! compiling is most of the work), the lazy DFA once many paths have been asked about (the
-//! files of an image).
+//! The path rules as one lazy DFA: which secret-file rules a path matches, in one forward
+//! search instead of one search per rule. Built on first use, forward only (the lazy DFA needs
+//! no reverse NFA and no capture groups to say which patterns match), so a Dockerfile's few
+//! `COPY` sources pay little to build it and the files of an image little to search it.
 
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
-use regex_automata::meta::Regex;
-use regex_automata::{Input, PatternSet};
-
-use super::compile::build_path_set;
-
-/// Path bytes matched with the PikeVM build before the lazy DFA is built.
-const PIKE_BYTES: usize = 4 << 10;
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::nfa::thompson;
+use regex_automata::util::syntax;
+use regex_automata::{Input, MatchKind, PatternSet};
 
 /// The path rules of a set, by rule index, with their patterns in the same order.
 #[derive(Debug, Default)]
 pub(super) struct Paths {
     rules: Vec<usize>,
     patterns: Vec<String>,
-    pike: OnceLock<Option<Regex>>,
-    lazy: OnceLock<Option<Regex>>,
-    searched: AtomicUsize,
+    dfa: OnceLock<Option<DFA>>,
+    /// Caches of the lazy DFA not in use, one per thread that has searched at once.
+    caches: Mutex<Vec<Cache>>,
 }
 
 impl Paths {
@@ -39,25 +34,56 @@ impl Paths {
         if self.rules.is_empty() {
             return Vec::new();
         }
-        let many = self.lazy.get().is_some()
-            || self.searched.fetch_add(path.len(), Ordering::Relaxed) + path.len() > PIKE_BYTES;
-        let build = |pike| {
-            let patterns: Vec<&str> = self.patterns.iter().map(String::as_str).collect();
-            // each pattern compiled alone when its rule was loaded, so together they do too
-            build_path_set(&patterns, pike).ok()
-        };
-        let regex = if many {
-            self.lazy.get_or_init(|| build(false))
-        } else {
-            self.pike.get_or_init(|| build(true))
-        };
-        let Some(regex) = regex else {
+        // each pattern was built alone when its rule was loaded (`check`), so together they are
+        let Some(dfa) = self.dfa.get_or_init(|| build(&self.patterns)) else {
             return Vec::new();
         };
-        let mut found = PatternSet::new(regex.pattern_len());
-        regex.which_overlapping_matches(&Input::new(path.as_bytes()), &mut found);
+        let taken = self.caches.lock().ok().and_then(|mut idle| idle.pop());
+        let mut cache = taken.unwrap_or_else(|| dfa.create_cache());
+        let mut found = PatternSet::new(dfa.pattern_len());
+        let searched =
+            dfa.try_which_overlapping_matches(&mut cache, &Input::new(path.as_bytes()), &mut found);
+        if let Ok(mut idle) = self.caches.lock() {
+            idle.push(cache);
+        }
+        // the configuration never gives up (no quit bytes: `check` refused Unicode word
+        // boundaries; no cache-clear limit)
+        debug_assert!(
+            searched.is_ok(),
+            "lazy DFA search of {path:?}: {searched:?}"
+        );
         found.iter().map(|p| self.rules[p.as_usize()]).collect()
     }
+}
+
+/// The patterns as one lazy DFA reporting every pattern that matches (`MatchKind::All`),
+/// compiled as content patterns are (Unicode off, matches need not be UTF-8).
+fn build(patterns: &[String]) -> Option<DFA> {
+    builder().build_many(patterns).ok()
+}
+
+/// Why `pattern` cannot be a path rule's (it does not parse, or needs what a lazy DFA lacks: a
+/// Unicode word boundary), for a user's rule file.
+pub(super) fn check(pattern: &str) -> std::result::Result<(), String> {
+    // the parser's own message points at the offending part of the pattern
+    let mut parser = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build();
+    parser.parse(pattern).map_err(|e| e.to_string())?;
+    builder()
+        .build(pattern)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+fn builder() -> regex_automata::hybrid::dfa::Builder {
+    let mut builder = DFA::builder();
+    builder
+        .configure(DFA::config().match_kind(MatchKind::All))
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .thompson(thompson::Config::new().utf8(false));
+    builder
 }
 
 #[cfg(test)]
@@ -65,8 +91,8 @@ mod tests {
     use super::*;
     use crate::rules::{Matcher, RuleSet};
 
-    /// The built-in path rules, and which rule indexes each of their examples must yield.
-    fn builtin() -> (Paths, Vec<(String, usize, bool)>) {
+    #[test]
+    fn every_example_matches_its_rule_and_no_negative_one_does() {
         let rules = RuleSet::builtin().expect("built-in rules are valid");
         let (mut indexes, mut patterns, mut cases) = (Vec::new(), Vec::new(), Vec::new());
         for (index, rule) in rules.rules().iter().enumerate() {
@@ -82,34 +108,37 @@ mod tests {
             }
         }
         assert!(indexes.len() > 20, "the built-in path rules are found");
-        (Paths::new(indexes, patterns), cases)
+        let paths = Paths::new(indexes, patterns.clone());
+        for (path, index, example) in &cases {
+            // each pattern alone, through the regex crate (another engine), as the oracle
+            let alone = patterns.iter().zip(&paths.rules).filter(|(pattern, _)| {
+                let one = regex::bytes::RegexBuilder::new(pattern)
+                    .unicode(false)
+                    .build();
+                one.unwrap().is_match(path.as_bytes())
+            });
+            let alone: Vec<usize> = alone.map(|(_, &rule)| rule).collect();
+            let together = paths.matching(path);
+            assert_eq!(
+                together, alone,
+                "{path}: the set and each pattern alone disagree"
+            );
+            assert_eq!(together.contains(index), *example, "{path}: rule {index}");
+        }
+        assert_eq!(paths.caches.lock().unwrap().len(), 1, "the cache is reused");
     }
 
     #[test]
-    fn both_builds_match_every_example_and_no_negative_one() {
-        let (paths, cases) = builtin();
-        let first = cases
-            .iter()
-            .map(|(path, ..)| paths.matching(path))
-            .collect::<Vec<_>>();
-        assert!(
-            paths.pike.get().is_some_and(Option::is_some),
-            "the PikeVM build served first"
-        );
-        while paths.lazy.get().is_none() {
-            paths.matching("some/long/path/name/that/matches/nothing/at/all.txt");
-        }
-        for ((path, index, example), pike) in cases.iter().zip(first) {
-            let lazy = paths.matching(path);
-            assert_eq!(pike, lazy, "{path}: the two builds disagree");
-            assert_eq!(lazy.contains(index), *example, "{path}: rule {index}");
-        }
+    fn a_pattern_the_lazy_dfa_cannot_run_is_refused() {
+        assert!(check(r"(?:^|/)\.env$").is_ok());
+        assert!(check(r"(?u:\b)secret\.json$").is_err());
+        assert!(check(r"(unclosed").is_err());
     }
 
     #[test]
     fn an_empty_set_matches_nothing_and_builds_nothing() {
         let paths = Paths::new(Vec::new(), Vec::new());
         assert!(paths.matching(".env").is_empty());
-        assert!(paths.pike.get().is_none());
+        assert!(paths.dfa.get().is_none());
     }
 }
