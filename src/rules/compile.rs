@@ -185,7 +185,7 @@ fn secret_group(regex: &Regex) -> Option<usize> {
         .to_index(regex_automata::PatternID::ZERO, "secret")
 }
 
-pub(super) fn compile_regex(spec: &RuleSpec, origin: &str, pattern: &str) -> Result<Regex> {
+fn compile_regex(spec: &RuleSpec, origin: &str, pattern: &str) -> Result<Regex> {
     build_many(&[pattern], config(Build::Quick, meta::Config::new()))
         .map_err(|e| rule_error(origin, &spec.id, format!("invalid pattern: {e}")))
 }

@@ -45,8 +45,8 @@ pub enum Matcher {
         /// Offline validation, if any.
         validator: Option<Validator>,
     },
-    /// A regex over a `/`-separated path (compiled when loaded to check it, and searched
-    /// together with the others: [`RuleSet::match_path`]).
+    /// A regex over a `/`-separated path (a user's checked when loaded; all are searched
+    /// together, as one lazy DFA: [`RuleSet::match_path`]).
     Path(String),
     /// Logic in code; the rule only carries the wording.
     Check,
