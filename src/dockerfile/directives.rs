@@ -129,15 +129,7 @@ mod tests {
         let parts = [
             "#", " ", "\t", "syntax", "s1", "1s", "=", "==", "x", " y ", "\u{a0}", "\x0B", "é", "-",
         ];
-        let mut lines = vec![String::new()];
-        for _ in 0..4 {
-            let longer: Vec<String> = lines
-                .iter()
-                .flat_map(|l| parts.iter().map(move |p| format!("{l}{p}")))
-                .collect();
-            lines.extend(longer);
-        }
-        for line in &lines {
+        for line in &crate::dockerfile::strings_of(&parts, 4) {
             let want = go
                 .captures(line)
                 .map(|c| (c.get(1).unwrap().as_str(), c.get(2).unwrap().as_str()));

@@ -58,3 +58,19 @@ pub struct ParseError {
     /// What is wrong.
     pub message: String,
 }
+
+/// For tests: every string made of at most `most` of `parts` in a row, the empty one included
+/// (inputs for checking a hand-written reader against the regex it replaces).
+#[cfg(test)]
+pub(crate) fn strings_of(parts: &[&str], most: usize) -> Vec<String> {
+    let mut all = vec![String::new()];
+    let mut last = vec![String::new()];
+    for _ in 0..most {
+        last = last
+            .iter()
+            .flat_map(|s| parts.iter().map(move |p| format!("{s}{p}")))
+            .collect();
+        all.extend(last.iter().cloned());
+    }
+    all
+}

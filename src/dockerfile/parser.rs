@@ -211,15 +211,7 @@ mod tests {
     fn the_heredoc_word_reader_agrees_with_buildkits_regex() {
         let go = regex::Regex::new(r"^([0-9]*)<<(-?)([^<]*)$").unwrap();
         let parts = ["<", "<<", "-", "1", "٣", "EOF", "'E'", "\"", " ", "\n"];
-        let mut words = vec![String::new()];
-        for _ in 0..5 {
-            let longer: Vec<String> = words
-                .iter()
-                .flat_map(|w| parts.iter().map(move |p| format!("{w}{p}")))
-                .collect();
-            words.extend(longer);
-        }
-        for word in &words {
+        for word in &crate::dockerfile::strings_of(&parts, 5) {
             let want = go
                 .captures(word)
                 .map(|c| (&c[2] == "-", c.get(3).unwrap().as_str()));
