@@ -476,8 +476,21 @@ mod tests {
         let rules = RuleSet::builtin().expect("built-in rules are valid");
         for rule in rules.rules() {
             if let Matcher::Content { compiled, .. } = &rule.matcher {
-                let problem =
-                    compiled.builds_agree(rule.examples.iter().chain(&rule.negative_examples));
+                let texts: Vec<&String> = rule
+                    .examples
+                    .iter()
+                    .chain(&rule.negative_examples)
+                    .collect();
+                // each text also with its last character repeated to 256 bytes, the longest
+                // haystack the relaxed build searches: long runs reach its lifted bounds
+                let padded = texts.iter().filter_map(|text| {
+                    let last = text.chars().last()?;
+                    let missing = 256usize.checked_sub(text.len())? / last.len_utf8();
+                    Some(format!("{text}{}", String::from(last).repeat(missing)))
+                });
+                let texts: Vec<String> =
+                    texts.iter().map(|t| t.to_string()).chain(padded).collect();
+                let problem = compiled.builds_agree(texts.iter());
                 assert!(
                     problem.is_none(),
                     "{}: {}",
