@@ -139,14 +139,19 @@ fn scan_on_pool(inputs: Vec<Input>, rules: &RuleSet, options: &Options) -> Repor
         skip_digest_check: options.skip_digest_check,
         filesystem_tars: options.filesystem_tars,
     };
-    let image_outcomes: Vec<(image::ImageOutcome, f64)> = images
-        .par_iter()
-        .filter_map(|s| {
-            let started = std::time::Instant::now();
-            let outcome = image::scan(&s.name, s.image.as_ref()?, rules, image_options);
-            Some((outcome, started.elapsed().as_secs_f64()))
-        })
-        .collect();
+    // even one image is scanned on the pool: its layers' work waits there by yielding to the
+    // pool's queue, which only a thread of the pool can do
+    let image_outcomes: Vec<(image::ImageOutcome, f64)> = match images.is_empty() {
+        true => Vec::new(),
+        false => images
+            .par_iter()
+            .filter_map(|s| {
+                let started = std::time::Instant::now();
+                let outcome = image::scan(&s.name, s.image.as_ref()?, rules, image_options);
+                Some((outcome, started.elapsed().as_secs_f64()))
+            })
+            .collect(),
+    };
     report.sources += images.len();
     for ((outcome, seconds), source) in image_outcomes.into_iter().zip(&images) {
         report.images.push(ImageStats {
@@ -173,13 +178,10 @@ fn scan_dockerfiles(
     options: &Options,
     report: &mut Report,
 ) {
-    let parsed: Vec<(Source, Result<Dockerfile, ScanError>)> = dockerfiles
-        .into_par_iter()
-        .map(|source| {
-            let parsed = source.read().map(|bytes| Dockerfile::from_bytes(&bytes));
-            (source, parsed)
-        })
-        .collect();
+    let parsed: Vec<(Source, Result<Dockerfile, ScanError>)> = map_each(dockerfiles, |source| {
+        let parsed = source.read().map(|bytes| Dockerfile::from_bytes(&bytes));
+        (source, parsed)
+    });
     let context_dirs: Vec<Option<PathBuf>> = parsed
         .iter()
         .map(|(source, df)| {
@@ -191,10 +193,9 @@ fn scan_dockerfiles(
     for (_, errors) in contexts.values() {
         report.errors.extend(errors.iter().cloned());
     }
-    let outcomes: Vec<Result<Checked, ScanError>> = parsed
-        .par_iter()
-        .zip(context_dirs.par_iter())
-        .map(|((source, df), dir)| {
+    let outcomes: Vec<Result<Checked, ScanError>> = map_each(
+        parsed.iter().zip(&context_dirs).collect(),
+        |((source, df), dir)| {
             let df = df.as_ref().map_err(Clone::clone)?;
             let inputs = Inputs {
                 source: &source.name,
@@ -203,8 +204,8 @@ fn scan_dockerfiles(
                 target: options.target.as_deref(),
             };
             Ok(checks::check(df, inputs))
-        })
-        .collect();
+        },
+    );
     report.sources += outcomes.len();
     for outcome in outcomes {
         match outcome {
@@ -262,11 +263,21 @@ fn load_contexts<'r>(
                 .or_insert_with(|| source.path.clone());
         }
     }
-    wanted
-        .into_par_iter()
-        .map(|(dir, dockerfile)| {
-            let loaded = Context::load(&dir, dockerfile.as_deref(), rules);
-            (dir, loaded)
-        })
-        .collect()
+    let wanted: Vec<(PathBuf, Option<PathBuf>)> = wanted.into_iter().collect();
+    let loaded = map_each(wanted, |(dir, dockerfile)| {
+        let loaded = Context::load(&dir, dockerfile.as_deref(), rules);
+        (dir, loaded)
+    });
+    loaded.into_iter().collect()
+}
+
+/// `f` over `items` on the pool, or on this thread when there is one item or none: a lone
+/// Dockerfile in a pre-commit hook never starts the pool's threads (that took 0.6 ms of its
+/// 10, measured by 300 alternated runs). `f` must not wait on the pool's queue.
+fn map_each<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
+    if items.len() <= 1 {
+        items.into_iter().map(f).collect()
+    } else {
+        items.into_par_iter().map(f).collect()
+    }
 }
