@@ -10,6 +10,7 @@
 mod builtin;
 mod compile;
 pub mod names;
+mod pairs;
 mod paths;
 mod prefilter;
 mod spec;

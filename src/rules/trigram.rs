@@ -19,6 +19,8 @@
 
 use aho_corasick::AhoCorasick;
 
+use super::pairs::{Pairs, folded_quad};
+
 /// Bits in the table: one per 24-bit trigram.
 const TABLE_WORDS: usize = (1 << 24) / 64;
 
@@ -34,14 +36,9 @@ pub struct Trigrams {
     /// Bit `b` set: a keyword of two or three bytes starts with the folded bigram `b` (the
     /// four-byte test cannot speak for those).
     pairs: Vec<u64>,
-    /// The keywords of two bytes or more, sorted by their folded first two bytes `b`: those are
-    /// `order[offsets[b]..offsets[b + 1]]`.
-    order: Vec<usize>,
-    /// For each keyword in `order`: its folded first eight bytes (all of a shorter one) and the
-    /// mask of those bytes, so one compare turns away most near misses (`client ` against
-    /// `client-key-data`) before the byte-wise one.
-    prefixes: Vec<(u64, u64)>,
-    offsets: Vec<u32>,
+    /// The keywords of two bytes or more by their first two bytes, compared where both tests
+    /// let a position through.
+    index: Pairs,
     /// Keywords of one byte, with their indices.
     short: Option<(AhoCorasick, Vec<usize>)>,
 }
@@ -51,28 +48,6 @@ const FOLD: u64 = 0x2020_2020_2020_2020;
 /// Bit of the folded four bytes `q` in [`Trigrams::quads`].
 fn quad_bit(q: u32) -> usize {
     (q.wrapping_mul(0x9E37_79B1) >> 16) as usize
-}
-
-/// The first `N` bytes, zero past the end.
-fn first_padded<const N: usize>(bytes: &[u8]) -> [u8; N] {
-    match bytes.first_chunk::<N>() {
-        Some(first) => *first,
-        None => {
-            let mut padded = [0u8; N];
-            padded[..bytes.len()].copy_from_slice(bytes);
-            padded
-        }
-    }
-}
-
-/// The folded little-endian word of up to four bytes, zero (then folded) past the end.
-fn folded_quad(bytes: &[u8]) -> u32 {
-    u32::from_le_bytes(first_padded(bytes)) | 0x2020_2020
-}
-
-/// The folded little-endian word of up to eight bytes, zero (then folded) past the end.
-fn folded_word(bytes: &[u8]) -> u64 {
-    u64::from_le_bytes(first_padded(bytes)) | FOLD
 }
 
 fn trigram(bytes: &[u8]) -> u32 {
@@ -89,7 +64,6 @@ impl Trigrams {
             vec![0u64; TABLE_WORDS].into_boxed_slice().try_into().ok()?;
         let mut quads = vec![0u64; (1 << 16) / 64];
         let mut pairs = vec![0u64; (1 << 16) / 64];
-        let mut starts = Vec::new();
         let mut short = Vec::new();
         for (index, (word, _)) in keywords.iter().enumerate() {
             let b = word.as_bytes();
@@ -120,7 +94,6 @@ impl Trigrams {
                 2 | 3 => pairs[pair / 64] |= 1 << (pair % 64),
                 _ => quads[quad_bit(q) / 64] |= 1 << (quad_bit(q) % 64),
             }
-            starts.push((pair, index));
         }
         // short keywords set many bits (a two-byte one 1/128 of the 2^21 folded trigrams, the
         // only ones looked up): past a sixteenth, so many positions would be candidates that
@@ -128,14 +101,6 @@ impl Trigrams {
         let set: u32 = table.iter().map(|w| w.count_ones()).sum();
         if set > (1 << 21) / 16 {
             return None;
-        }
-        starts.sort_unstable();
-        let mut offsets = vec![0u32; (1 << 16) + 1];
-        for &(pair, _) in &starts {
-            offsets[pair + 1] += 1;
-        }
-        for b in 1..offsets.len() {
-            offsets[b] += offsets[b - 1];
         }
         let short = match short.is_empty() {
             true => None,
@@ -148,25 +113,11 @@ impl Trigrams {
                 Some((automaton, short))
             }
         };
-        let order: Vec<usize> = starts.into_iter().map(|(_, index)| index).collect();
-        let prefixes = order
-            .iter()
-            .map(|&index| {
-                let word = keywords[index].0.as_bytes();
-                let mask = match word.len() {
-                    8.. => u64::MAX,
-                    n => (1 << (8 * n)) - 1,
-                };
-                (folded_word(word) & mask, mask)
-            })
-            .collect();
         Some(Trigrams {
             table,
             quads,
             pairs,
-            order,
-            prefixes,
-            offsets,
+            index: Pairs::new(keywords),
             short,
         })
     }
@@ -233,20 +184,7 @@ impl Trigrams {
         {
             return;
         }
-        let range = self.offsets[pair] as usize..self.offsets[pair + 1] as usize;
-        let eight = folded_word(&chunk[at..]);
-        let prefixes = &self.prefixes[range.clone()];
-        for (&index, &(prefix, mask)) in self.order[range].iter().zip(prefixes) {
-            if eight & mask != prefix {
-                continue; // the fold only merges bytes, so a real match always passes
-            }
-            let word = keywords[index].0.as_bytes();
-            if let Some(text) = chunk.get(at..at + word.len())
-                && text.eq_ignore_ascii_case(word)
-            {
-                hit(at, index);
-            }
-        }
+        self.index.at(keywords, chunk, at, hit);
     }
 }
 
