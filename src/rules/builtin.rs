@@ -35,6 +35,15 @@ pub(super) fn builtin_specs() -> Result<Vec<(String, Vec<RuleSpec>)>> {
         .collect()
 }
 
+/// The literals, ASCII-lowercased, one of which ends every match of a built-in path
+/// `pattern` (all of whose matches end the path); `None` for any other pattern.
+pub(super) fn path_suffixes(pattern: &str) -> Option<&'static [&'static str]> {
+    PATH_SUFFIXES
+        .iter()
+        .find(|(known, _)| *known == pattern)
+        .map(|(_, ends)| *ends)
+}
+
 /// One rule as `build.rs` writes it: its keys and values.
 type Fields = &'static [(&'static str, Lit)];
 

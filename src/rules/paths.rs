@@ -1,7 +1,10 @@
 //! The path rules as one lazy DFA: which secret-file rules a path matches, in one forward
 //! search instead of one search per rule. Built on first use, forward only (the lazy DFA needs
 //! no reverse NFA and no capture groups to say which patterns match), so a Dockerfile's few
-//! `COPY` sources pay little to build it and the files of an image little to search it.
+//! `COPY` sources pay little to build it and the files of an image little to search it. When
+//! every pattern is a built-in one, whose matches all end in one of a few literals (`.npmrc`,
+//! `.pem`, `/id_rsa`…, found by `build.rs`), a path ending in none of them is turned away
+//! first: a clean build context never builds the DFA at all.
 
 use std::sync::{Mutex, OnceLock};
 
@@ -18,20 +21,31 @@ pub(super) struct Paths {
     dfa: OnceLock<Option<DFA>>,
     /// Caches of the lazy DFA not in use, one per thread that has searched at once.
     caches: Mutex<Vec<Cache>>,
+    /// The literals, ASCII-lowercased, one of which ends every match of every pattern; `None`
+    /// when some pattern has no such list (a user's pattern, or one not anchored at the end).
+    ends: Option<Vec<&'static str>>,
 }
 
 impl Paths {
     pub(super) fn new(rules: Vec<usize>, patterns: Vec<String>) -> Paths {
+        let ends = patterns.iter().map(|p| super::builtin::path_suffixes(p));
+        let ends: Option<Vec<&[&str]>> = ends.collect();
+        let mut ends: Option<Vec<&'static str>> = ends.map(|e| e.concat());
+        if let Some(ends) = &mut ends {
+            ends.sort_unstable();
+            ends.dedup();
+        }
         Paths {
             rules,
             patterns,
+            ends,
             ..Paths::default()
         }
     }
 
     /// The indexes of the rules whose pattern matches `path`, in rule order.
     pub(super) fn matching(&self, path: &str) -> Vec<usize> {
-        if self.rules.is_empty() {
+        if self.rules.is_empty() || !self.may_match(path) {
             return Vec::new();
         }
         // each pattern was built alone when its rule was loaded (`check`), so together they are
@@ -53,6 +67,18 @@ impl Paths {
             "lazy DFA search of {path:?}: {searched:?}"
         );
         found.iter().map(|p| self.rules[p.as_usize()]).collect()
+    }
+
+    /// False when `path` ends in none of the literals that end every match.
+    fn may_match(&self, path: &str) -> bool {
+        let Some(ends) = &self.ends else {
+            return true;
+        };
+        let path = path.as_bytes();
+        ends.iter().any(|end| {
+            path.len() >= end.len()
+                && path[path.len() - end.len()..].eq_ignore_ascii_case(end.as_bytes())
+        })
     }
 }
 
@@ -126,6 +152,68 @@ mod tests {
             assert_eq!(together.contains(index), *example, "{path}: rule {index}");
         }
         assert_eq!(paths.caches.lock().unwrap().len(), 1, "the cache is reused");
+    }
+
+    #[test]
+    fn the_suffix_test_turns_away_only_paths_no_pattern_matches() {
+        let rules = RuleSet::builtin().expect("built-in rules are valid");
+        let (mut indexes, mut patterns, mut pieces) = (Vec::new(), Vec::new(), Vec::new());
+        for (index, rule) in rules.rules().iter().enumerate() {
+            if let Matcher::Path(pattern) = &rule.matcher {
+                indexes.push(index);
+                patterns.push(pattern.clone());
+                pieces.extend(rule.examples.iter().chain(&rule.negative_examples).cloned());
+            }
+        }
+        let filtered = Paths::new(indexes.clone(), patterns.clone());
+        let ends = filtered
+            .ends
+            .as_ref()
+            .expect("every built-in path pattern has its ends");
+        assert!(ends.len() > 26, "{ends:?}");
+        let unfiltered = Paths {
+            ends: None,
+            ..Paths::new(indexes, patterns)
+        };
+        // paths made of the rules' examples, their parts and their case changed, joined
+        let mut parts: Vec<String> = pieces
+            .iter()
+            .flat_map(|p| p.split('/'))
+            .map(String::from)
+            .collect();
+        parts.extend(["x", "a.b", "key", "Id_RSA", ".ENV", "1", "auth.JSON", ""].map(String::from));
+        let mut state = 3u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 33) as usize % n
+        };
+        let (mut turned_away, mut matched) = (0, 0);
+        for _ in 0..20_000 {
+            let path: Vec<&str> = (0..1 + next(4))
+                .map(|_| parts[next(parts.len())].as_str())
+                .collect();
+            let mut path = path.join("/");
+            if next(3) == 0 {
+                path = path.to_ascii_uppercase();
+            }
+            let expected = unfiltered.matching(&path);
+            assert_eq!(filtered.matching(&path), expected, "{path:?}");
+            turned_away += usize::from(!filtered.may_match(&path));
+            matched += usize::from(!expected.is_empty());
+        }
+        assert!(
+            turned_away > 5_000 && matched > 2_000,
+            "{turned_away} {matched}"
+        );
+        // a pattern without known ends (a user's) turns the test off for the set
+        let mut with_user =
+            Paths::new(vec![0, 1], vec![r"(?:^|/)\.npmrc$".into(), "secret".into()]);
+        assert!(with_user.ends.is_none());
+        assert_eq!(with_user.matching("a/secret/b"), [1]);
+        with_user = Paths::new(vec![0], vec![r"(?:^|/)\.npmrc$".into()]);
+        assert!(!with_user.may_match("a/secret/b") && with_user.may_match("X/.NPMRC"));
     }
 
     #[test]
