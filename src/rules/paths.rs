@@ -21,20 +21,26 @@ pub(super) struct Paths {
     dfa: OnceLock<Option<DFA>>,
     /// Caches of the lazy DFA not in use, one per thread that has searched at once.
     caches: Mutex<Vec<Cache>>,
-    /// The literals, ASCII-lowercased, one of which ends every match of every pattern; `None`
-    /// when some pattern has no such list (a user's pattern, or one not anchored at the end).
-    ends: Option<Vec<&'static str>>,
+    /// The literals, ASCII-lowercased, one of which ends every match of every pattern, by
+    /// their last byte (a path is compared only with those ending as it does); `None` when
+    /// some pattern has no such list (a user's pattern, or one not anchored at the end).
+    ends: Option<Vec<Vec<&'static str>>>,
 }
 
 impl Paths {
     pub(super) fn new(rules: Vec<usize>, patterns: Vec<String>) -> Paths {
         let ends = patterns.iter().map(|p| super::builtin::path_suffixes(p));
         let ends: Option<Vec<&[&str]>> = ends.collect();
-        let mut ends: Option<Vec<&'static str>> = ends.map(|e| e.concat());
-        if let Some(ends) = &mut ends {
-            ends.sort_unstable();
-            ends.dedup();
-        }
+        let ends = ends.map(|lists| {
+            let mut by_last = vec![Vec::new(); 256];
+            for &end in lists.concat().iter() {
+                let last = end.as_bytes().last().copied().unwrap_or_default();
+                if !by_last[usize::from(last)].contains(&end) {
+                    by_last[usize::from(last)].push(end);
+                }
+            }
+            by_last
+        });
         Paths {
             rules,
             patterns,
@@ -75,10 +81,15 @@ impl Paths {
             return true;
         };
         let path = path.as_bytes();
-        ends.iter().any(|end| {
-            path.len() >= end.len()
-                && path[path.len() - end.len()..].eq_ignore_ascii_case(end.as_bytes())
-        })
+        let Some(last) = path.last() else {
+            return false; // every literal is one byte or more
+        };
+        ends[usize::from(last.to_ascii_lowercase())]
+            .iter()
+            .any(|end| {
+                path.len() >= end.len()
+                    && path[path.len() - end.len()..].eq_ignore_ascii_case(end.as_bytes())
+            })
     }
 }
 
@@ -170,7 +181,7 @@ mod tests {
             .ends
             .as_ref()
             .expect("every built-in path pattern has its ends");
-        assert!(ends.len() > 26, "{ends:?}");
+        assert!(ends.iter().map(Vec::len).sum::<usize>() > 26, "{ends:?}");
         let unfiltered = Paths {
             ends: None,
             ..Paths::new(indexes, patterns)
