@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 /// build; past that (a corpus of Dockerfiles, an image's config) with the lazy DFA; and once the
 /// scan is large (an image) with the regex's literal prefilter too, for the dense regions where
 /// it skips ahead faster than the lazy DFA. The PikeVM build has a lighter twin for haystacks
-/// of at most [`SMALL_HAYSTACK`] bytes (a Dockerfile instruction): see [`relax`].
+/// of at most `SMALL_HAYSTACK` (256) bytes, a Dockerfile instruction: see `relax`.
 #[derive(Debug)]
 pub struct Compiled {
     pattern: String,
