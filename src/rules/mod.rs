@@ -445,6 +445,41 @@ pub fn resolve_overlaps(mut matches: Vec<Match>, rules: &[Rule]) -> Vec<Match> {
     kept
 }
 
+/// For tests: a small seeded generator of numbers below `n`, the same on every run.
+#[cfg(test)]
+pub(crate) fn seeded(seed: u64) -> impl FnMut(usize) -> usize {
+    let mut state = seed;
+    move |n| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        (state >> 33) as usize % n
+    }
+}
+
+/// For tests: up to `most` distinct case-insensitive keywords of up to `longest` bytes drawn
+/// from all but the last byte of `alphabet` (a small alphabet makes shared prefixes, overlaps
+/// and near misses frequent).
+#[cfg(test)]
+pub(crate) fn random_keywords(
+    next: &mut impl FnMut(usize) -> usize,
+    alphabet: &[u8],
+    most: usize,
+    longest: usize,
+) -> Vec<(String, bool)> {
+    let mut keywords: Vec<(String, bool)> = Vec::new();
+    for _ in 0..1 + next(most) {
+        let len = 1 + next(longest);
+        let word: String = (0..len)
+            .map(|_| char::from(alphabet[next(alphabet.len() - 1)]))
+            .collect();
+        if !keywords.iter().any(|(k, _)| *k == word) {
+            keywords.push((word, true));
+        }
+    }
+    keywords
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

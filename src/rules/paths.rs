@@ -128,8 +128,11 @@ mod tests {
     use super::*;
     use crate::rules::{Matcher, RuleSet};
 
-    #[test]
-    fn every_example_matches_its_rule_and_no_negative_one_does() {
+    /// `(example path, rule index, whether it matches)`.
+    type Case = (String, usize, bool);
+
+    /// The built-in path rules: their indexes, patterns and examples as cases.
+    fn builtin() -> (Vec<usize>, Vec<String>, Vec<Case>) {
         let rules = RuleSet::builtin().expect("built-in rules are valid");
         let (mut indexes, mut patterns, mut cases) = (Vec::new(), Vec::new(), Vec::new());
         for (index, rule) in rules.rules().iter().enumerate() {
@@ -145,6 +148,12 @@ mod tests {
             }
         }
         assert!(indexes.len() > 20, "the built-in path rules are found");
+        (indexes, patterns, cases)
+    }
+
+    #[test]
+    fn every_example_matches_its_rule_and_no_negative_one_does() {
+        let (indexes, patterns, cases) = builtin();
         let paths = Paths::new(indexes, patterns.clone());
         for (path, index, example) in &cases {
             // each pattern alone, through the regex crate (another engine), as the oracle
@@ -167,15 +176,7 @@ mod tests {
 
     #[test]
     fn the_suffix_test_turns_away_only_paths_no_pattern_matches() {
-        let rules = RuleSet::builtin().expect("built-in rules are valid");
-        let (mut indexes, mut patterns, mut pieces) = (Vec::new(), Vec::new(), Vec::new());
-        for (index, rule) in rules.rules().iter().enumerate() {
-            if let Matcher::Path(pattern) = &rule.matcher {
-                indexes.push(index);
-                patterns.push(pattern.clone());
-                pieces.extend(rule.examples.iter().chain(&rule.negative_examples).cloned());
-            }
-        }
+        let (indexes, patterns, cases) = builtin();
         let filtered = Paths::new(indexes.clone(), patterns.clone());
         let ends = filtered
             .ends
@@ -187,19 +188,13 @@ mod tests {
             ..Paths::new(indexes, patterns)
         };
         // paths made of the rules' examples, their parts and their case changed, joined
-        let mut parts: Vec<String> = pieces
+        let mut parts: Vec<String> = cases
             .iter()
-            .flat_map(|p| p.split('/'))
+            .flat_map(|(path, _, _)| path.split('/'))
             .map(String::from)
             .collect();
         parts.extend(["x", "a.b", "key", "Id_RSA", ".ENV", "1", "auth.JSON", ""].map(String::from));
-        let mut state = 3u64;
-        let mut next = |n: usize| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1);
-            (state >> 33) as usize % n
-        };
+        let mut next = crate::rules::seeded(3);
         let (mut turned_away, mut matched) = (0, 0);
         for _ in 0..20_000 {
             let path: Vec<&str> = (0..1 + next(4))

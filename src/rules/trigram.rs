@@ -299,24 +299,10 @@ mod tests {
         // a small alphabet makes prefixes, overlaps and near misses frequent; the fold-merged
         // pair `@`/`` ` `` and a high byte make false candidates
         let alphabet = b"aAbB@`~_\xe9";
-        let mut state = 99u64;
-        let mut next = |n: usize| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1);
-            (state >> 33) as usize % n
-        };
+        let mut next = crate::rules::seeded(99);
         for _ in 0..200 {
-            let mut keywords: Vec<(String, bool)> = Vec::new();
-            for _ in 0..1 + next(8) {
-                let len = 1 + next(10); // past eight bytes too: the prefix compare masks
-                let word: String = (0..len)
-                    .map(|_| char::from(alphabet[next(alphabet.len() - 1)]))
-                    .collect();
-                if !keywords.iter().any(|(k, _)| *k == word) {
-                    keywords.push((word, true));
-                }
-            }
+            // past eight bytes too: the prefix compare masks
+            let keywords = crate::rules::random_keywords(&mut next, alphabet, 8, 10);
             let engines = Both::new(&keywords);
             for _ in 0..20 {
                 let text: Vec<u8> = (0..next(64))
