@@ -4,7 +4,8 @@
 //! microseconds), where an Aho-Corasick automaton of the built-in keywords took 2.6 million
 //! instructions, a tenth of checking one small Dockerfile; searching costs a bucket lookup and a
 //! compare or two per byte, so past a few tens of KiB the automaton is the faster engine and the
-//! prefilter moves on to it.
+//! prefilter moves on to it. The trigram engine ([`super::trigram`]) compares its candidate
+//! positions through the same index ([`Pairs::at`]).
 //!
 //! Folding sets bit 0x20 of every byte, as in [`super::trigram`]: two bytes equal but for ASCII
 //! case fold alike, so nothing is missed, and bytes merged by the fold (`@` and `` ` ``) only
