@@ -78,14 +78,7 @@ impl Compiled {
 
     /// The pattern parsed as it is compiled (Unicode off, matches need not be UTF-8).
     fn hir(&self) -> Option<&Hir> {
-        let parse = || {
-            let mut parser = regex_syntax::ParserBuilder::new()
-                .unicode(false)
-                .utf8(false)
-                .build();
-            parser.parse(&self.pattern).ok()
-        };
-        self.hir.get_or_init(parse).as_ref()
+        self.hir.get_or_init(|| parse(&self.pattern).ok()).as_ref()
     }
 
     /// The regex and its `secret` group for searching `len` bytes of a `large` scan or not
@@ -165,6 +158,16 @@ impl Compiled {
         }
         None
     }
+}
+
+/// `pattern` parsed as content and path patterns are compiled: Unicode off, matches need not be
+/// UTF-8; the error is the parser's message, which points at the offending part of the pattern.
+pub(super) fn parse(pattern: &str) -> std::result::Result<Hir, String> {
+    let mut parser = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build();
+    parser.parse(pattern).map_err(|e| e.to_string())
 }
 
 /// `hir` with the upper bound of every repetition of at least `haystack` lifted, where each
@@ -365,22 +368,14 @@ pub(super) fn compile(spec: RuleSpec, origin: &str) -> Result<Rule> {
 mod tests {
     use super::*;
 
-    fn parse(pattern: &str) -> Hir {
-        let mut parser = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build();
-        parser.parse(pattern).unwrap()
-    }
-
     #[test]
     fn only_large_bounds_of_repetitions_that_consume_are_lifted() {
-        let relaxed = |pattern| relax(&parse(pattern), SMALL_HAYSTACK);
-        assert_eq!(relaxed("a{1,300}"), Some(parse("a{1,}")));
-        assert_eq!(relaxed("(?i)a{3,256}?"), Some(parse("(?i)a{3,}?")));
+        let relaxed = |pattern| relax(&parse(pattern).unwrap(), SMALL_HAYSTACK);
+        assert_eq!(relaxed("a{1,300}"), Some(parse("a{1,}").unwrap()));
+        assert_eq!(relaxed("(?i)a{3,256}?"), Some(parse("(?i)a{3,}?").unwrap()));
         assert_eq!(
             relaxed("x(?P<secret>[a-z]{2,512})y|(?:ab|c){1,256}d"),
-            Some(parse("x(?P<secret>[a-z]{2,})y|(?:ab|c){1,}d"))
+            Some(parse("x(?P<secret>[a-z]{2,})y|(?:ab|c){1,}d").unwrap())
         );
         // below the haystack's length a bound can stop a match; a repetition that may match
         // empty may repeat past it

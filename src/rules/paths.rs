@@ -102,12 +102,7 @@ fn build(patterns: &[String]) -> Option<DFA> {
 /// Why `pattern` cannot be a path rule's (it does not parse, or needs what a lazy DFA lacks: a
 /// Unicode word boundary), for a user's rule file.
 pub(super) fn check(pattern: &str) -> std::result::Result<(), String> {
-    // the parser's own message points at the offending part of the pattern
-    let mut parser = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build();
-    parser.parse(pattern).map_err(|e| e.to_string())?;
+    super::compile::parse(pattern)?;
     builder()
         .build(pattern)
         .map(drop)
