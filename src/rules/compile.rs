@@ -101,19 +101,19 @@ impl Compiled {
     }
 
     fn build(&self, want: Build) -> Option<&(Regex, usize)> {
-        let build = |build| {
-            let hir = self.hir()?;
-            let relaxed = match build {
-                Build::Small => relax(hir, SMALL_HAYSTACK),
-                _ => None,
-            };
-            let hir = relaxed.as_ref().unwrap_or(hir);
+        let compile = |build, hir: &Hir| {
             let regex = meta::Builder::new()
                 .configure(config(build, meta::Config::new()))
                 .build_from_hir(hir)
                 .ok()?;
             let group = secret_group(&regex)?;
             Some((regex, group))
+        };
+        let build = |build| compile(build, self.hir()?);
+        // a pattern without a bound to lift shares the PikeVM build (a clone shares the regex)
+        let small = || match relax(self.hir()?, SMALL_HAYSTACK) {
+            Some(relaxed) => compile(Build::Small, &relaxed),
+            None => self.build(Build::Pike).cloned(),
         };
         match want {
             Build::Full => self.full.get_or_init(|| build(Build::Full)).as_ref(),
@@ -122,7 +122,7 @@ impl Compiled {
             }
             Build::Quick => self.quick.get_or_init(|| build(Build::Quick)).as_ref(),
             Build::Pike => self.pike.get_or_init(|| build(Build::Pike)).as_ref(),
-            Build::Small => self.small.get_or_init(|| build(Build::Small)).as_ref(),
+            Build::Small => self.small.get_or_init(small).as_ref(),
         }
     }
 
@@ -406,5 +406,12 @@ mod tests {
             secret_len(compiled.get(false, long.len()).unwrap(), &long),
             300
         );
+        // with no bound to lift, a short haystack gets the PikeVM build, compiled once
+        let plain = Compiled::new("k=(?P<secret>a{1,30})".into());
+        assert_eq!(
+            secret_len(plain.get(false, short.len()).unwrap(), &short),
+            30
+        );
+        assert!(plain.pike.get().is_some() && plain.small.get().is_some());
     }
 }
