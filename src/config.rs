@@ -176,7 +176,7 @@ impl Config {
                 self.enable.is_empty() || self.enable.iter().any(|p| matches(p, &rule.id));
             enabled && !self.disable.iter().any(|p| matches(p, &rule.id))
         };
-        rules.retain(keep)
+        Ok(rules.retain(keep))
     }
 
     /// Moves the findings the configuration silences to `report.suppressed`, with the reason.

@@ -161,16 +161,16 @@ impl RuleSet {
                 return Err(rule_error(&rule.origin, &rule.id, message));
             }
         }
-        RuleSet::assemble(rules)
+        Ok(RuleSet::assemble(rules))
     }
 
     /// The same set with only the rules `keep` accepts (a `paired_with` partner left out
     /// simply no longer pairs).
-    pub fn retain(self, keep: impl Fn(&Rule) -> bool) -> Result<RuleSet> {
+    pub fn retain(self, keep: impl Fn(&Rule) -> bool) -> RuleSet {
         RuleSet::assemble(self.rules.into_iter().filter(|r| keep(r)).collect())
     }
 
-    fn assemble(rules: Vec<Rule>) -> Result<RuleSet> {
+    fn assemble(rules: Vec<Rule>) -> RuleSet {
         let prefilter =
             Prefilter::new(rules.iter().enumerate().filter_map(
                 |(index, rule)| match &rule.matcher {
@@ -181,7 +181,7 @@ impl RuleSet {
                     } => Some((index, keywords.as_slice(), *case_insensitive)),
                     _ => None,
                 },
-            ))?;
+            ));
         let (path_rules, patterns) = rules
             .iter()
             .enumerate()
@@ -198,12 +198,12 @@ impl RuleSet {
                 .and_then(|id| rules.iter().position(|r| &r.id == id));
             partners.push(partner);
         }
-        Ok(RuleSet {
+        RuleSet {
             rules,
             prefilter,
             paths: Paths::new(path_rules, patterns),
             partners,
-        })
+        }
     }
 
     /// All rules, in load order.

@@ -46,7 +46,6 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use super::pairs::Pairs;
 use super::trigram::Trigrams;
-use crate::error::Result;
 
 /// The prefilter of a rule set: its engines, and for each keyword whether it must match
 /// case-sensitively and which rules own it.
@@ -127,10 +126,9 @@ impl std::fmt::Debug for Prefilter {
 }
 
 impl Prefilter {
-    /// Builds the automaton from `(rule index, keywords, case-insensitive)` triples.
-    pub fn new<'a>(
-        rules: impl IntoIterator<Item = (usize, &'a [String], bool)>,
-    ) -> Result<Prefilter> {
+    /// Indexes the keywords of `(rule index, keywords, case-insensitive)` triples (the
+    /// automata are built when the scan grows, so nothing here can fail).
+    pub fn new<'a>(rules: impl IntoIterator<Item = (usize, &'a [String], bool)>) -> Prefilter {
         let mut keywords: Vec<(String, bool)> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         let mut seen: HashMap<(&str, bool), usize> = HashMap::new();
@@ -144,14 +142,14 @@ impl Prefilter {
                 owners[at].push(index);
             }
         }
-        Ok(Prefilter {
+        Prefilter {
             pairs: Pairs::new(&keywords),
             small: OnceLock::new(),
             large: OnceLock::new(),
             scanned: AtomicUsize::new(0),
             keywords,
             owners,
-        })
+        }
     }
 
     /// The engine for a chunk of `len` bytes, by the bytes scanned so far (each built by the
@@ -315,8 +313,7 @@ mod tests {
     fn case_sensitivity_follows_the_pattern() {
         let sensitive = ["SG.".to_owned()];
         let insensitive = ["password".to_owned()];
-        let prefilter =
-            Prefilter::new([(0, &sensitive[..], false), (1, &insensitive[..], true)]).unwrap();
+        let prefilter = Prefilter::new([(0, &sensitive[..], false), (1, &insensitive[..], true)]);
         let found = |text: &str| {
             let mut hits = vec![Vec::new(); 2];
             prefilter.hits(text.as_bytes(), &mut hits);
@@ -332,8 +329,7 @@ mod tests {
             ["SG.".to_owned()],
             ["api_key".to_owned(), "key=".to_owned()],
         );
-        let prefilter =
-            Prefilter::new([(0, &sensitive[..], false), (1, &words[..], true)]).unwrap();
+        let prefilter = Prefilter::new([(0, &sensitive[..], false), (1, &words[..], true)]);
         let text = b"msg.x SG.y ?API_KEY=1 sg.z";
         let found = || {
             let mut hits = vec![Vec::new(); 2];
