@@ -66,6 +66,8 @@ pub struct Prefilter {
     scanned: AtomicUsize,
     keywords: Vec<(String, bool)>,
     owners: Vec<Vec<usize>>,
+    /// Some keyword holds a NUL byte, so a chunk of zeros must be searched too.
+    nul: bool,
 }
 
 /// Bytes scanned with the pairs index after which the NFA is built and used: the index costs
@@ -144,6 +146,7 @@ impl Prefilter {
         }
         Prefilter {
             pairs: Pairs::new(&keywords),
+            nul: keywords.iter().any(|(word, _)| word.contains('\0')),
             small: OnceLock::new(),
             large: OnceLock::new(),
             scanned: AtomicUsize::new(0),
@@ -200,6 +203,9 @@ impl Prefilter {
 
     /// Records in `hits` (indexed by rule) the offset of every keyword occurrence in `chunk`.
     pub fn hits(&self, chunk: &[u8], hits: &mut [Vec<usize>]) {
+        if !self.nul && zeros(chunk) {
+            return;
+        }
         let engine = self.engine(chunk.len());
         #[cfg(feature = "vectorscan")]
         if let Engine::Large(Large::Vectorscan(engine)) = engine {
@@ -234,6 +240,17 @@ impl Prefilter {
             hits[rule].push(start);
         }
     }
+}
+
+/// True when `chunk` holds only NUL bytes: a sparse file's holes (the tar reader fills them in;
+/// a Go toolchain's tar test data alone declares 60 GB of them), a preallocated or zeroed file.
+/// No keyword without a NUL starts there, so the first pass is skipped. Tested a block at a
+/// time (an OR over each block, which the compiler vectorizes), so other data is turned away
+/// after its first block.
+fn zeros(chunk: &[u8]) -> bool {
+    chunk
+        .chunks(4096)
+        .all(|block| block.iter().fold(0u8, |any, &b| any | b) == 0)
 }
 
 #[cfg(feature = "vectorscan")]
@@ -321,6 +338,32 @@ mod tests {
         };
         assert!(found("msg.send()").iter().all(Vec::is_empty));
         assert_eq!(found("SG.abc PASSWORD"), [vec![0], vec![7]]);
+    }
+
+    #[test]
+    fn a_chunk_of_zeros_is_skipped_unless_a_keyword_holds_a_nul() {
+        let words = ["token".to_owned()];
+        let nul = ["\0\0\0\0".to_owned()];
+        let prefilter = Prefilter::new([(0, &words[..], true), (1, &nul[..], true)]);
+        let plain = Prefilter::new([(0, &words[..], true)]);
+        assert!(prefilter.nul && !plain.nul);
+        // zeros over several of the test's blocks, then a keyword: found by both
+        let mut chunk = vec![0u8; 3 * 4096 + 100];
+        chunk.extend_from_slice(b"TOKEN");
+        assert!(!zeros(&chunk));
+        for filter in [&prefilter, &plain] {
+            let mut hits = vec![Vec::new(); 2];
+            filter.hits(&chunk, &mut hits);
+            assert_eq!(hits[0], [3 * 4096 + 100]);
+        }
+        // only zeros: skipped, unless a keyword is made of them
+        let empty = vec![0u8; 10];
+        assert!(zeros(&empty) && zeros(&[]));
+        let mut hits = vec![Vec::new(); 2];
+        plain.hits(&empty, &mut hits);
+        assert!(hits.iter().all(Vec::is_empty));
+        prefilter.hits(&empty, &mut hits);
+        assert_eq!(hits[1], [0, 1, 2, 3, 4, 5, 6]);
     }
 
     #[test]
