@@ -4,12 +4,17 @@
 //! `COPY` sources pay little to build it and the files of an image little to search it. When
 //! every pattern is a built-in one, whose matches all end in one of a few literals (`.npmrc`,
 //! `.pem`, `/id_rsa`…, found by `build.rs`), a path ending in none of them is turned away
-//! first: a clean build context never builds the DFA at all.
+//! first: a clean build context never builds the DFA at all. A path that does end in one of
+//! them can only match the patterns that literal ends, so the first few such paths (a
+//! Dockerfile's `COPY id_rsa`) are searched by those patterns alone, each compiled on its own
+//! as a PikeVM, and the DFA of all patterns is built only once more paths come (an image's).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson;
+use regex_automata::nfa::thompson::pikevm::PikeVM;
 use regex_automata::util::syntax;
 use regex_automata::{Input, MatchKind, PatternSet};
 
@@ -21,11 +26,20 @@ pub(super) struct Paths {
     dfa: OnceLock<Option<DFA>>,
     /// Caches of the lazy DFA not in use, one per thread that has searched at once.
     caches: Mutex<Vec<Cache>>,
-    /// The literals, ASCII-lowercased, one of which ends every match of every pattern, by
-    /// their last byte (a path is compared only with those ending as it does); `None` when
-    /// some pattern has no such list (a user's pattern, or one not anchored at the end).
-    ends: Option<Vec<Vec<&'static str>>>,
+    /// The literals, ASCII-lowercased, one of which ends every match of every pattern, each
+    /// with the pattern it ends, by their last byte (a path is compared only with those ending
+    /// as it does); `None` when some pattern has no such list (a user's pattern, or one not
+    /// anchored at the end).
+    ends: Option<Vec<Vec<(&'static str, usize)>>>,
+    /// Each pattern alone, built when a path first needs it before the DFA is built.
+    alone: Vec<OnceLock<Option<PikeVM>>>,
+    /// Paths searched pattern by pattern so far.
+    searched_alone: AtomicUsize,
 }
+
+/// Paths searched by their candidate patterns alone before the DFA of all patterns is built:
+/// a build context's few secret-looking names, not an image's files.
+const ALONE: usize = 16;
 
 impl Paths {
     pub(super) fn new(rules: Vec<usize>, patterns: Vec<String>) -> Paths {
@@ -33,16 +47,17 @@ impl Paths {
         let ends: Option<Vec<&[&str]>> = ends.collect();
         let ends = ends.map(|lists| {
             let mut by_last = vec![Vec::new(); 256];
-            for &end in lists.concat().iter() {
-                let last = end.as_bytes().last().copied().unwrap_or_default();
-                if !by_last[usize::from(last)].contains(&end) {
-                    by_last[usize::from(last)].push(end);
+            for (pattern, list) in lists.iter().enumerate() {
+                for &end in list.iter() {
+                    let last = end.as_bytes().last().copied().unwrap_or_default();
+                    by_last[usize::from(last)].push((end, pattern));
                 }
             }
             by_last
         });
         Paths {
             rules,
+            alone: patterns.iter().map(|_| OnceLock::new()).collect(),
             patterns,
             ends,
             ..Paths::default()
@@ -51,8 +66,22 @@ impl Paths {
 
     /// The indexes of the rules whose pattern matches `path`, in rule order.
     pub(super) fn matching(&self, path: &str) -> Vec<usize> {
-        if self.rules.is_empty() || !self.may_match(path) {
+        if self.rules.is_empty() {
             return Vec::new();
+        }
+        let candidates = self.candidates(path);
+        if candidates.as_ref().is_some_and(Vec::is_empty) {
+            return Vec::new();
+        }
+        if let Some(candidates) = &candidates
+            && self.dfa.get().is_none()
+            && self.searched_alone.fetch_add(1, Ordering::Relaxed) < ALONE
+        {
+            return candidates
+                .iter()
+                .filter(|&&pattern| self.matches_alone(pattern, path))
+                .map(|&pattern| self.rules[pattern])
+                .collect();
         }
         // each pattern was built alone when its rule was loaded (`check`), so together they are
         let Some(dfa) = self.dfa.get_or_init(|| build(&self.patterns)) else {
@@ -75,21 +104,39 @@ impl Paths {
         found.iter().map(|p| self.rules[p.as_usize()]).collect()
     }
 
-    /// False when `path` ends in none of the literals that end every match.
-    fn may_match(&self, path: &str) -> bool {
-        let Some(ends) = &self.ends else {
-            return true;
-        };
+    /// The patterns, in order, one of whose literals ends `path` (compared ignoring ASCII
+    /// case): the only ones it can match. `None` when some pattern has no such list.
+    fn candidates(&self, path: &str) -> Option<Vec<usize>> {
+        let ends = self.ends.as_ref()?;
         let path = path.as_bytes();
         let Some(last) = path.last() else {
-            return false; // every literal is one byte or more
+            return Some(Vec::new()); // every literal is one byte or more
         };
-        ends[usize::from(last.to_ascii_lowercase())]
+        let mut found: Vec<usize> = ends[usize::from(last.to_ascii_lowercase())]
             .iter()
-            .any(|end| {
+            .filter(|(end, _)| {
                 path.len() >= end.len()
                     && path[path.len() - end.len()..].eq_ignore_ascii_case(end.as_bytes())
             })
+            .map(|&(_, pattern)| pattern)
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        Some(found)
+    }
+
+    /// Whether pattern `index`, compiled alone, matches `path`.
+    fn matches_alone(&self, index: usize, path: &str) -> bool {
+        let alone = self.alone[index].get_or_init(|| {
+            PikeVM::builder()
+                .syntax(syntax_config())
+                .thompson(thompson_config())
+                .build(&self.patterns[index])
+                .ok()
+        });
+        alone
+            .as_ref()
+            .is_some_and(|vm| vm.is_match(&mut vm.create_cache(), path.as_bytes()))
     }
 }
 
@@ -113,9 +160,19 @@ fn builder() -> regex_automata::hybrid::dfa::Builder {
     let mut builder = DFA::builder();
     builder
         .configure(DFA::config().match_kind(MatchKind::All))
-        .syntax(syntax::Config::new().unicode(false).utf8(false))
-        .thompson(thompson::Config::new().utf8(false));
+        .syntax(syntax_config())
+        .thompson(thompson_config());
     builder
+}
+
+/// Patterns read with Unicode off, as content patterns are.
+fn syntax_config() -> syntax::Config {
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
+/// Matches need not be UTF-8 (nor split at its boundaries).
+fn thompson_config() -> thompson::Config {
+    thompson::Config::new().utf8(false)
 }
 
 #[cfg(test)]
@@ -146,27 +203,64 @@ mod tests {
         (indexes, patterns, cases)
     }
 
+    /// The rules matching `path` as the first paths of a build context see them: each
+    /// candidate pattern alone (`paths` must never have built its DFA).
+    fn alone(paths: &Paths, path: &str) -> Vec<usize> {
+        paths.searched_alone.store(0, Ordering::Relaxed);
+        let found = paths.matching(path);
+        assert!(paths.dfa.get().is_none());
+        found
+    }
+
+    /// The rules matching `path` through the DFA of all patterns, as an image's files see them.
+    fn together(paths: &Paths, path: &str) -> Vec<usize> {
+        paths.searched_alone.store(ALONE, Ordering::Relaxed);
+        paths.matching(path)
+    }
+
     #[test]
     fn every_example_matches_its_rule_and_no_negative_one_does() {
         let (indexes, patterns, cases) = builtin();
-        let paths = Paths::new(indexes, patterns.clone());
+        let paths = Paths::new(indexes.clone(), patterns.clone());
+        let first = Paths::new(indexes, patterns.clone());
         for (path, index, example) in &cases {
             // each pattern alone, through the regex crate (another engine), as the oracle
-            let alone = patterns.iter().zip(&paths.rules).filter(|(pattern, _)| {
+            let oracle = patterns.iter().zip(&paths.rules).filter(|(pattern, _)| {
                 let one = regex::bytes::RegexBuilder::new(pattern)
                     .unicode(false)
                     .build();
                 one.unwrap().is_match(path.as_bytes())
             });
-            let alone: Vec<usize> = alone.map(|(_, &rule)| rule).collect();
-            let together = paths.matching(path);
+            let oracle: Vec<usize> = oracle.map(|(_, &rule)| rule).collect();
+            let found = together(&paths, path);
             assert_eq!(
-                together, alone,
-                "{path}: the set and each pattern alone disagree"
+                found, oracle,
+                "{path}: the set and the regex crate disagree"
             );
-            assert_eq!(together.contains(index), *example, "{path}: rule {index}");
+            assert_eq!(alone(&first, path), oracle, "{path}: candidates alone");
+            assert_eq!(found.contains(index), *example, "{path}: rule {index}");
         }
         assert_eq!(paths.caches.lock().unwrap().len(), 1, "the cache is reused");
+    }
+
+    #[test]
+    fn a_few_paths_are_searched_by_their_candidates_alone_then_the_dfa_takes_over() {
+        let (indexes, patterns, _) = builtin();
+        let paths = Paths::new(indexes, patterns);
+        let ssh = paths.matching("app/id_rsa");
+        assert_eq!(ssh.len(), 1);
+        let built = paths.alone.iter().filter(|vm| vm.get().is_some()).count();
+        assert_eq!(built, 1, "only the pattern ending in id_rsa is compiled");
+        assert!(paths.dfa.get().is_none());
+        for _ in 1..ALONE {
+            assert_eq!(paths.matching("deploy/ID_RSA"), [] as [usize; 0]);
+            assert_eq!(paths.matching("x/id_rsa"), ssh);
+        }
+        assert!(
+            paths.dfa.get().is_some(),
+            "past {ALONE} paths the DFA is built"
+        );
+        assert_eq!(paths.matching("x/id_rsa"), ssh);
     }
 
     #[test]
@@ -178,6 +272,7 @@ mod tests {
             .as_ref()
             .expect("every built-in path pattern has its ends");
         assert!(ends.iter().map(Vec::len).sum::<usize>() > 26, "{ends:?}");
+        let first = Paths::new(indexes.clone(), patterns.clone());
         let unfiltered = Paths {
             ends: None,
             ..Paths::new(indexes, patterns)
@@ -200,8 +295,10 @@ mod tests {
                 path = path.to_ascii_uppercase();
             }
             let expected = unfiltered.matching(&path);
-            assert_eq!(filtered.matching(&path), expected, "{path:?}");
-            turned_away += usize::from(!filtered.may_match(&path));
+            assert_eq!(together(&filtered, &path), expected, "{path:?}");
+            assert_eq!(alone(&first, &path), expected, "{path:?} alone");
+            let candidates = filtered.candidates(&path).expect("built-in patterns");
+            turned_away += usize::from(candidates.is_empty());
             matched += usize::from(!expected.is_empty());
         }
         assert!(
@@ -214,7 +311,8 @@ mod tests {
         assert!(with_user.ends.is_none());
         assert_eq!(with_user.matching("a/secret/b"), [1]);
         with_user = Paths::new(vec![0], vec![r"(?:^|/)\.npmrc$".into()]);
-        assert!(!with_user.may_match("a/secret/b") && with_user.may_match("X/.NPMRC"));
+        assert_eq!(with_user.candidates("a/secret/b"), Some(vec![]));
+        assert_eq!(with_user.candidates("X/.NPMRC"), Some(vec![0]));
     }
 
     #[test]
