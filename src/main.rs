@@ -57,7 +57,9 @@ fn load_rules(source: &RuleSource) -> Result<RuleSet, Error> {
 }
 
 /// Loads the configuration (named, found, or none) and the rules it selects.
-fn prepare(args: &ScanArgs) -> Result<(RuleSet, Option<Config>), Error> {
+/// The rule set is leaked: the process ends after its one scan, and freeing the compiled rules
+/// at exit was 1.3 of the 17 million instructions of checking one small Dockerfile.
+fn prepare(args: &ScanArgs) -> Result<(&'static RuleSet, Option<Config>), Error> {
     let config = match (&args.config, args.no_config) {
         (_, true) => None,
         (Some(path), false) => Some(Config::load(path)?),
@@ -77,7 +79,7 @@ fn prepare(args: &ScanArgs) -> Result<(RuleSet, Option<Config>), Error> {
     if let Some(config) = &config {
         rules = config.select_rules(rules)?;
     }
-    Ok((rules, config))
+    Ok((Box::leak(Box::new(rules)), config))
 }
 
 /// Scans the inputs (the paths, or `given`) and applies configuration and baseline; the report
@@ -144,8 +146,8 @@ fn run_scan(args: &ScanArgs) -> Result<u8, Error> {
         ));
     }
     let (rules, config) = prepare(args)?;
-    let report = collect(args, &rules, config.as_ref(), None)?;
-    let (code, _) = render(args, &rules, config.as_ref(), report)?;
+    let report = collect(args, rules, config.as_ref(), None)?;
+    let (code, _) = render(args, rules, config.as_ref(), report)?;
     Ok(code)
 }
 
@@ -199,10 +201,10 @@ fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
         }
     }
     let (rules, config) = prepare(&args.scan)?;
-    let mut report = collect(&args.scan, &rules, config.as_ref(), Some(inputs))?;
+    let mut report = collect(&args.scan, rules, config.as_ref(), Some(inputs))?;
     report.errors.extend(errors);
     report.sort();
-    let (code, fail_on) = render(&args.scan, &rules, config.as_ref(), report.clone())?;
+    let (code, fail_on) = render(&args.scan, rules, config.as_ref(), report.clone())?;
     let table = stowaway::report::audit::table(&report, fail_on);
     let to_stdout = args.scan.output.is_none() && matches!(args.scan.format, cli::FormatArg::Text);
     if to_stdout {
@@ -258,7 +260,7 @@ fn render(
 /// incomplete, but it is still written).
 fn write_baseline(args: &ScanArgs) -> Result<u8, Error> {
     let (rules, config) = prepare(args)?;
-    let mut report = collect(args, &rules, config.as_ref(), None)?;
+    let mut report = collect(args, rules, config.as_ref(), None)?;
     // the places written for a reader hold no secret either (a token in a path), whatever
     // --show-secrets says; fingerprints are computed from the unredacted values already
     report.redact();
