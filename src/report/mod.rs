@@ -150,12 +150,25 @@ impl Report {
                 .ok();
             matcher.map(|m| (m, replacements))
         };
-        let everywhere = matcher(secrets.iter().collect());
-        let in_messages = matcher(secrets.iter().filter(|s| !word(s)).collect());
+        let all: Vec<&String> = secrets.iter().collect();
+        let not_words: Vec<&String> = secrets.iter().filter(|s| !word(s)).collect();
         // a path keeps its words: a weak value found somewhere (`auth`) is no reason to cut
         // `apt_auth.conf` in every path; a token used as a name is long and not a word
-        let long = |s: &&String| !word(s) && s.chars().count() >= 8;
-        let in_paths = matcher(secrets.iter().filter(long).collect());
+        let long: Vec<&String> = not_words
+            .iter()
+            .copied()
+            .filter(|s| s.chars().count() >= 8)
+            .collect();
+        // most often the lists are the same: each is built once (an automaton clones cheaply)
+        let everywhere = matcher(all.clone());
+        let in_messages = match not_words == all {
+            true => everywhere.clone(),
+            false => matcher(not_words.clone()),
+        };
+        let in_paths = match long == not_words {
+            true => in_messages.clone(),
+            false => matcher(long),
+        };
         let redact = |text: &mut String, with: &Option<(AhoCorasick, Vec<String>)>| {
             if let Some((matcher, replacements)) = with
                 && matcher.is_match(text.as_str())
