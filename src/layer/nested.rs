@@ -75,6 +75,8 @@ pub struct Walker<'a> {
     /// Secrets already found in file names, by rule: each is reported once per layer, not for
     /// every file under a directory named by it.
     named: HashSet<(usize, String)>,
+    /// Bytes the walk's sparse files may still expand to, together (see [`Walker::sparse`]).
+    sparse_left: u64,
 }
 
 impl<'a> Walker<'a> {
@@ -92,6 +94,7 @@ impl<'a> Walker<'a> {
             sink,
             files: 0,
             named: HashSet::new(),
+            sparse_left: limits.max_nested_bytes.min(limits.max_layer_bytes),
         }
     }
 
@@ -147,8 +150,10 @@ impl<'a> Walker<'a> {
 
     /// Reads a GNU sparse file as the tar reader expands it, up to the nested cap: its declared
     /// size may be a TiB of holes around a few bytes of data (`tar --sparse` stores only the
-    /// data), and every hole byte costs a read. Past the cap the file is an error (the layer
-    /// goes on).
+    /// data), and every hole byte costs a read. The layer's sparse files share one such cap
+    /// too, as the entries of a nested archive do: holes take no stored bytes, so without it a
+    /// layer of a few KiB holding thousands of sparse entries would make up petabytes of zeros.
+    /// Past either cap the file is an error (its name was judged; the layer goes on).
     fn sparse(
         &mut self,
         entry: &mut dyn Read,
@@ -156,15 +161,29 @@ impl<'a> Walker<'a> {
         size: u64,
         depth: usize,
     ) -> io::Result<()> {
-        let limit = self.nested_limit();
+        let cap = self.nested_limit();
+        let limit = cap.min(self.sparse_left);
         let mut capped = Capped::new(entry, limit);
-        match self.file(&mut capped, path, size, None, depth) {
-            Err(_) if capped.read > limit => Err(nested(io::Error::other(format!(
-                "a sparse file of {size} bytes, holes included: read up to {limit} bytes \
-                 (limit), the rest not scanned"
-            )))),
-            read => read,
+        let read = self.file(&mut capped, path, size, None, depth);
+        self.sparse_left -= capped.read.min(self.sparse_left);
+        if capped.read <= limit {
+            return read; // within the caps: whatever the walk said
         }
+        let sparse = format!("a sparse file of {size} bytes, holes included");
+        let message = match limit {
+            0 => format!(
+                "{sparse}: not read, the layer's sparse files may expand to {cap} bytes \
+                 together (limit)"
+            ),
+            _ if limit == cap => {
+                format!("{sparse}: read up to {limit} bytes (limit), the rest not scanned")
+            }
+            _ => format!(
+                "{sparse}: read up to {limit} bytes, the rest not scanned: the layer's sparse \
+                 files may expand to {cap} bytes together (limit)"
+            ),
+        };
+        Err(nested(io::Error::other(message)))
     }
 
     /// A layer entry whose name, or hard link target, climbs out of the image root with `..`

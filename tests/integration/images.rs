@@ -1321,6 +1321,56 @@ fn sparse_files_are_read_and_their_holes_are_capped() {
 }
 
 #[test]
+fn a_layer_of_many_sparse_files_expands_to_one_cap_in_all() {
+    // holes take no stored bytes: a few KiB of sparse entries could make up petabytes of
+    // zeros, so a layer's sparse files share one cap (here 2 MiB), and past it each is an error
+    let sparse = |path: &str, real: u64| Entry::Sparse {
+        path: path.into(),
+        data: format!("GITHUB_TOKEN={TOKEN}\n").into_bytes(),
+        offset: real - 4096,
+        real,
+    };
+    let mib = 1 << 20;
+    let mut entries = vec![sparse("var/a.db", 3 * mib / 2), sparse("var/b.db", mib)];
+    entries.extend((0..50).map(|i| sparse(&format!("var/many/{i}.db"), 64 << 30)));
+    entries.push(file("etc/after.env", TOKEN));
+    let image = ImageBuilder::with(vec![
+        layer("a", entries),
+        // another layer has its own cap
+        layer("b", vec![sparse("var/c.db", mib)]),
+    ]);
+    let (code, found, stdout) = scan_image(&image, Format::OciArchive, &["--max-layer-size", "2M"]);
+    assert_eq!(code, 2, "{stdout}");
+    assert_eq!(
+        found,
+        [
+            "github.pat layer /etc/after.env layer=0 present line=1",
+            "github.pat layer /var/a.db layer=0 present line=1",
+            "github.pat layer /var/c.db layer=1 present line=1",
+        ],
+        "{stdout}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let errors = error_text(&json);
+    assert!(
+        errors.contains(
+            "in /var/b.db: a sparse file of 1048576 bytes, holes included: read up to 524288 \
+             bytes, the rest not scanned: the layer's sparse files may expand to 2097152 bytes \
+             together (limit)"
+        ),
+        "{errors}"
+    );
+    assert!(
+        errors.contains(
+            "in /var/many/7.db: a sparse file of 68719476736 bytes, holes included: not read, \
+             the layer's sparse files may expand to 2097152 bytes together (limit)"
+        ),
+        "{errors}"
+    );
+    assert_eq!(json["errors"].as_array().unwrap().len(), 51, "{errors}");
+}
+
+#[test]
 fn a_foreign_layer_left_out_of_the_export_is_set_apart_not_an_error() {
     // a Windows image as `skopeo copy` exports it: the base layer names its URL and is left out
     let files = leaky().files(Format::OciArchive);
