@@ -1333,6 +1333,7 @@ fn a_layer_of_many_sparse_files_expands_to_one_cap_in_all() {
     let mib = 1 << 20;
     let mut entries = vec![sparse("var/a.db", 3 * mib / 2), sparse("var/b.db", mib)];
     entries.extend((0..50).map(|i| sparse(&format!("var/many/{i}.db"), 64 << 30)));
+    entries.push(sparse("home/u/.npmrc", 64 << 30)); // not read, but its name is judged
     entries.push(file("etc/after.env", TOKEN));
     let image = ImageBuilder::with(vec![
         layer("a", entries),
@@ -1344,6 +1345,7 @@ fn a_layer_of_many_sparse_files_expands_to_one_cap_in_all() {
     assert_eq!(
         found,
         [
+            "file.npmrc layer /home/u/.npmrc layer=0 present line=null",
             "github.pat layer /etc/after.env layer=0 present line=1",
             "github.pat layer /var/a.db layer=0 present line=1",
             "github.pat layer /var/c.db layer=1 present line=1",
@@ -1367,7 +1369,7 @@ fn a_layer_of_many_sparse_files_expands_to_one_cap_in_all() {
         ),
         "{errors}"
     );
-    assert_eq!(json["errors"].as_array().unwrap().len(), 51, "{errors}");
+    assert_eq!(json["errors"].as_array().unwrap().len(), 52, "{errors}");
 }
 
 #[test]
