@@ -2,7 +2,7 @@
 //! findings; gzip, zstd and plain layers; whiteouts, opaque directories and overwrites give the
 //! right status; config, labels and history build args; multi-platform indexes; stdin.
 
-use crate::builder::{self, Compression, Entry, Format, ImageBuilder, file, layer};
+use crate::builder::{self, Compression, Entry, Format, ImageBuilder, Layer, file, layer};
 use crate::common::{context, run_in, run_or_hang};
 
 const TOKEN: &str = "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";
@@ -1279,19 +1279,34 @@ fn a_secret_used_as_a_path_is_reported_and_never_shown() {
     );
 }
 
+/// A GNU sparse file (`tar --sparse` stores only a file's data; the holes are zeros the reader
+/// makes up) of `real` bytes holding a GitHub token at `offset`.
+fn sparse(path: &str, offset: u64, real: u64) -> Entry {
+    Entry::Sparse {
+        path: path.into(),
+        data: format!("GITHUB_TOKEN={TOKEN}\n").into_bytes(),
+        offset,
+        real,
+    }
+}
+
+/// Scans `layers` with the nested cap at 2 MiB (`--max-layer-size`), which must end in errors:
+/// the findings, the error text and the number of errors.
+fn scan_capped(layers: Vec<Layer>) -> (Vec<String>, String, usize) {
+    let image = ImageBuilder::with(layers);
+    let (code, found, stdout) = scan_image(&image, Format::OciArchive, &["--max-layer-size", "2M"]);
+    assert_eq!(code, 2, "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    (
+        found,
+        error_text(&json),
+        json["errors"].as_array().unwrap().len(),
+    )
+}
+
 #[test]
 fn sparse_files_are_read_and_their_holes_are_capped() {
-    // `tar --sparse` stores only a file's data; the holes are zeros the reader makes up
-    let sparse = |path: &str, offset: u64, real: u64| {
-        let data = format!("GITHUB_TOKEN={TOKEN}\n").into_bytes();
-        Entry::Sparse {
-            path: path.into(),
-            data,
-            offset,
-            real,
-        }
-    };
-    let image = ImageBuilder::with(vec![layer(
+    let (found, errors, count) = scan_capped(vec![layer(
         "a",
         vec![
             sparse("var/lib/app/small.db", 4096, 1 << 20),
@@ -1301,47 +1316,35 @@ fn sparse_files_are_read_and_their_holes_are_capped() {
             file("etc/after.env", TOKEN),
         ],
     )]);
-    let (code, found, stdout) = scan_image(&image, Format::OciArchive, &["--max-layer-size", "2M"]);
-    assert_eq!(code, 2, "{stdout}");
     assert_eq!(
         found,
         [
             "github.pat layer /etc/after.env layer=0 present line=1",
             "github.pat layer /var/lib/app/small.db layer=0 present line=1",
         ],
-        "{stdout}"
     );
-    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    let errors = error_text(&json);
     assert!(
         errors.contains("in /var/lib/app/huge.db: a sparse file of 68719480832 bytes"),
         "{errors}"
     );
-    assert_eq!(json["errors"].as_array().unwrap().len(), 1, "{errors}");
+    assert_eq!(count, 1, "{errors}");
 }
 
 #[test]
 fn a_layer_of_many_sparse_files_expands_to_one_cap_in_all() {
     // holes take no stored bytes: a few KiB of sparse entries could make up petabytes of
     // zeros, so a layer's sparse files share one cap (here 2 MiB), and past it each is an error
-    let sparse = |path: &str, real: u64| Entry::Sparse {
-        path: path.into(),
-        data: format!("GITHUB_TOKEN={TOKEN}\n").into_bytes(),
-        offset: real - 4096,
-        real,
-    };
+    let ending = |path: &str, real: u64| sparse(path, real - 4096, real);
     let mib = 1 << 20;
-    let mut entries = vec![sparse("var/a.db", 3 * mib / 2), sparse("var/b.db", mib)];
-    entries.extend((0..50).map(|i| sparse(&format!("var/many/{i}.db"), 64 << 30)));
-    entries.push(sparse("home/u/.npmrc", 64 << 30)); // not read, but its name is judged
+    let mut entries = vec![ending("var/a.db", 3 * mib / 2), ending("var/b.db", mib)];
+    entries.extend((0..50).map(|i| ending(&format!("var/many/{i}.db"), 64 << 30)));
+    entries.push(ending("home/u/.npmrc", 64 << 30)); // not read, but its name is judged
     entries.push(file("etc/after.env", TOKEN));
-    let image = ImageBuilder::with(vec![
+    let (found, errors, count) = scan_capped(vec![
         layer("a", entries),
         // another layer has its own cap
-        layer("b", vec![sparse("var/c.db", mib)]),
+        layer("b", vec![ending("var/c.db", mib)]),
     ]);
-    let (code, found, stdout) = scan_image(&image, Format::OciArchive, &["--max-layer-size", "2M"]);
-    assert_eq!(code, 2, "{stdout}");
     assert_eq!(
         found,
         [
@@ -1350,10 +1353,7 @@ fn a_layer_of_many_sparse_files_expands_to_one_cap_in_all() {
             "github.pat layer /var/a.db layer=0 present line=1",
             "github.pat layer /var/c.db layer=1 present line=1",
         ],
-        "{stdout}"
     );
-    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    let errors = error_text(&json);
     assert!(
         errors.contains(
             "in /var/b.db: a sparse file of 1048576 bytes, holes included: read up to 524288 \
@@ -1369,7 +1369,7 @@ fn a_layer_of_many_sparse_files_expands_to_one_cap_in_all() {
         ),
         "{errors}"
     );
-    assert_eq!(json["errors"].as_array().unwrap().len(), 52, "{errors}");
+    assert_eq!(count, 52, "{errors}");
 }
 
 #[test]
