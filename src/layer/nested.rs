@@ -166,8 +166,8 @@ impl<'a> Walker<'a> {
         let mut capped = Capped::new(entry, limit);
         let read = self.file(&mut capped, path, size, None, depth);
         self.sparse_left -= capped.read.min(self.sparse_left);
-        if capped.read <= limit {
-            return read; // within the caps: whatever the walk said
+        if capped.read <= limit || read.is_ok() {
+            return read; // within the caps, or a nested walk that said why itself
         }
         let sparse = format!("a sparse file of {size} bytes, holes included");
         let message = match limit {
