@@ -94,7 +94,7 @@ impl<'a> Walker<'a> {
             sink,
             files: 0,
             named: HashSet::new(),
-            sparse_left: limits.max_nested_bytes.min(limits.max_layer_bytes),
+            sparse_left: nested_cap(&limits),
         }
     }
 
@@ -403,9 +403,7 @@ impl<'a> Walker<'a> {
     }
 
     fn nested_limit(&self) -> u64 {
-        self.limits
-            .max_nested_bytes
-            .min(self.limits.max_layer_bytes)
+        nested_cap(&self.limits)
     }
 
     /// Walks a zip from its local headers, as a stream (never held in memory); where the
@@ -444,6 +442,11 @@ impl<'a> Walker<'a> {
     fn capped<R: Read>(&self, inner: R) -> Capped<R> {
         Capped::new(inner, self.nested_limit())
     }
+}
+
+/// Most bytes one nested archive (or a layer's sparse files, together) may decompress to.
+fn nested_cap(limits: &Limits) -> u64 {
+    limits.max_nested_bytes.min(limits.max_layer_bytes)
 }
 
 /// What an archive may still decompress after one more entry read `entry.read` bytes of it: its
