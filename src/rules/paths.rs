@@ -69,19 +69,20 @@ impl Paths {
         if self.rules.is_empty() {
             return Vec::new();
         }
-        let candidates = self.candidates(path);
-        if candidates.as_ref().is_some_and(Vec::is_empty) {
-            return Vec::new();
-        }
-        if let Some(candidates) = &candidates
-            && self.dfa.get().is_none()
-            && self.searched_alone.fetch_add(1, Ordering::Relaxed) < ALONE
-        {
-            return candidates
-                .iter()
-                .filter(|&&pattern| self.matches_alone(pattern, path))
-                .map(|&pattern| self.rules[pattern])
-                .collect();
+        if let Some(mut ending) = self.ending(path) {
+            if ending.next().is_none() {
+                return Vec::new();
+            }
+            if self.dfa.get().is_none()
+                && self.searched_alone.fetch_add(1, Ordering::Relaxed) < ALONE
+            {
+                return self
+                    .candidates(path)
+                    .into_iter()
+                    .filter(|&pattern| self.matches_alone(pattern, path))
+                    .map(|pattern| self.rules[pattern])
+                    .collect();
+            }
         }
         // each pattern was built alone when its rule was loaded (`check`), so together they are
         let Some(dfa) = self.dfa.get_or_init(|| build(&self.patterns)) else {
@@ -104,25 +105,35 @@ impl Paths {
         found.iter().map(|p| self.rules[p.as_usize()]).collect()
     }
 
-    /// The patterns, in order, one of whose literals ends `path` (compared ignoring ASCII
-    /// case): the only ones it can match. `None` when some pattern has no such list.
-    fn candidates(&self, path: &str) -> Option<Vec<usize>> {
+    /// The patterns one of whose literals ends `path` (compared ignoring ASCII case), the only
+    /// ones it can match, in no order and possibly repeated. `None` when some pattern has no
+    /// such list.
+    fn ending<'p>(&'p self, path: &'p str) -> Option<impl Iterator<Item = usize> + 'p> {
         let ends = self.ends.as_ref()?;
         let path = path.as_bytes();
-        let Some(last) = path.last() else {
-            return Some(Vec::new()); // every literal is one byte or more
-        };
-        let mut found: Vec<usize> = ends[usize::from(last.to_ascii_lowercase())]
+        // every literal is one byte or more, so an empty path is in no list
+        let last = path.last().map_or(0, u8::to_ascii_lowercase);
+        let found = ends[usize::from(last)]
             .iter()
-            .filter(|(end, _)| {
-                path.len() >= end.len()
+            .filter(move |(end, _)| {
+                !path.is_empty()
+                    && path.len() >= end.len()
                     && path[path.len() - end.len()..].eq_ignore_ascii_case(end.as_bytes())
             })
-            .map(|&(_, pattern)| pattern)
-            .collect();
+            .map(|&(_, pattern)| pattern);
+        Some(found)
+    }
+
+    /// The patterns `path` can match by its ending, in order, each once (all of them when
+    /// some pattern has no list of endings).
+    fn candidates(&self, path: &str) -> Vec<usize> {
+        let Some(ending) = self.ending(path) else {
+            return (0..self.patterns.len()).collect();
+        };
+        let mut found: Vec<usize> = ending.collect();
         found.sort_unstable();
         found.dedup();
-        Some(found)
+        found
     }
 
     /// Whether pattern `index`, compiled alone, matches `path`.
@@ -297,8 +308,8 @@ mod tests {
             let expected = unfiltered.matching(&path);
             assert_eq!(together(&filtered, &path), expected, "{path:?}");
             assert_eq!(alone(&first, &path), expected, "{path:?} alone");
-            let candidates = filtered.candidates(&path).expect("built-in patterns");
-            turned_away += usize::from(candidates.is_empty());
+            let mut ending = filtered.ending(&path).expect("built-in patterns");
+            turned_away += usize::from(ending.next().is_none());
             matched += usize::from(!expected.is_empty());
         }
         assert!(
@@ -311,8 +322,9 @@ mod tests {
         assert!(with_user.ends.is_none());
         assert_eq!(with_user.matching("a/secret/b"), [1]);
         with_user = Paths::new(vec![0], vec![r"(?:^|/)\.npmrc$".into()]);
-        assert_eq!(with_user.candidates("a/secret/b"), Some(vec![]));
-        assert_eq!(with_user.candidates("X/.NPMRC"), Some(vec![0]));
+        assert!(with_user.ending("a/secret/b").is_some());
+        assert_eq!(with_user.candidates("a/secret/b"), [] as [usize; 0]);
+        assert_eq!(with_user.candidates("X/.NPMRC"), [0]);
     }
 
     #[test]
