@@ -307,7 +307,11 @@ pub fn drain(reader: &mut dyn Read, cap: u64, what: &str) -> io::Result<()> {
 
 impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        // one byte past the cap, at most: a looser cap below (a layer's budget) is not asked
+        // for more, so the error is this cap's
+        let room = self.limit.saturating_sub(self.read).saturating_add(1);
+        let len = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..len])?;
         self.read += n as u64;
         if self.read > self.limit {
             let message = format!("decompresses to more than {} bytes (limit)", self.limit);

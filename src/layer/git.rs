@@ -10,6 +10,7 @@ use std::io::{self, BufRead, Read};
 
 use flate2::bufread::ZlibDecoder;
 
+use super::budget::{Budget, Metered};
 use super::decode::drain;
 
 /// True for the first bytes of a packfile: `PACK` and version 2 or 3.
@@ -78,13 +79,14 @@ fn pack_kind(kind: u8) -> Option<&'static str> {
 }
 
 /// Walks a packfile, handing each object's inflated bytes to `each(index, kind, bytes)`; what
-/// `each` leaves unread is inflated to the stream's end, up to `max_drain` bytes. At most
-/// `max_objects` objects; a header or stream that is not what the format says ends the walk
-/// with an error.
+/// `each` leaves unread is inflated to the stream's end, up to `max_drain` bytes; every inflated
+/// byte, drained ones too, is drawn from `budget`. At most `max_objects` objects; a header or
+/// stream that is not what the format says ends the walk with an error.
 pub fn walk_pack(
     reader: &mut dyn BufRead,
     max_objects: u64,
     max_drain: u64,
+    budget: &Budget,
     mut each: impl FnMut(u64, &str, &mut dyn Read) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut header = [0u8; 12];
@@ -114,7 +116,7 @@ pub fn walk_pack(
             "ref-delta" => reader.read_exact(&mut [0u8; 20])?,
             _ => {}
         }
-        let mut inflated = ZlibDecoder::new(&mut *reader);
+        let mut inflated = Metered::new(ZlibDecoder::new(&mut *reader), budget);
         each(index, kind, &mut inflated)?;
         drain(&mut inflated, max_drain, &format!("object {index}"))?;
     }
@@ -169,12 +171,18 @@ mod tests {
         for capacity in [1, 7, 64, 8192] {
             let mut found = Vec::new();
             let mut reader = io::BufReader::with_capacity(capacity, &pack[..]);
-            walk_pack(&mut reader, 100, 1 << 20, |index, kind, bytes| {
-                let mut content = Vec::new();
-                bytes.read_to_end(&mut content)?;
-                found.push((index, kind.to_owned(), content));
-                Ok(())
-            })
+            walk_pack(
+                &mut reader,
+                100,
+                1 << 20,
+                &Budget::new(u64::MAX),
+                |index, kind, bytes| {
+                    let mut content = Vec::new();
+                    bytes.read_to_end(&mut content)?;
+                    found.push((index, kind.to_owned(), content));
+                    Ok(())
+                },
+            )
             .unwrap();
             let kinds: Vec<&str> = found.iter().map(|(_, k, _)| k.as_str()).collect();
             assert_eq!(
@@ -196,9 +204,13 @@ mod tests {
         pack.extend(b"not zlib at all");
         let run = |pack: &[u8], max_objects| {
             let mut reader = io::BufReader::new(pack);
-            walk_pack(&mut reader, max_objects, 1 << 20, |_, _, b| {
-                io::copy(b, &mut io::sink()).map(|_| ())
-            })
+            walk_pack(
+                &mut reader,
+                max_objects,
+                1 << 20,
+                &Budget::new(u64::MAX),
+                |_, _, b| io::copy(b, &mut io::sink()).map(|_| ()),
+            )
         };
         assert!(run(&pack, 100).is_err(), "a corrupt stream");
         assert!(run(&pack[..30], 100).is_err(), "a cut pack");
@@ -207,7 +219,13 @@ mod tests {
         bomb.extend(entry_header(3, 0));
         bomb.extend(zlib(&vec![0u8; 4 << 20]));
         let mut reader = io::BufReader::new(&bomb[..]);
-        let capped = walk_pack(&mut reader, 10, 1 << 20, |_, _, _| Ok(()));
+        let capped = walk_pack(
+            &mut reader,
+            10,
+            1 << 20,
+            &Budget::new(u64::MAX),
+            |_, _, _| Ok(()),
+        );
         assert!(
             capped
                 .unwrap_err()

@@ -4,6 +4,7 @@
 //! directories) so the image can tell which secrets are still present. Nothing is extracted;
 //! every read an attacker controls is capped.
 
+mod budget;
 pub mod chunk;
 pub mod decode;
 mod git;

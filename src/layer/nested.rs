@@ -7,14 +7,17 @@
 //! man pages) is handed to the sink whole and inflated where it is scanned, so it does not hold
 //! up the thread reading the layer; larger ones, and those holding archives, are inflated here as
 //! streams. Entries inside an archive are named `outer!/inner`. Depth, entries and decompressed
-//! bytes are capped per nested archive (its entries together), so a zip bomb inside a layer ends
-//! with an error naming it, and the layer's other files are still read.
+//! bytes are capped per nested archive (its entries together), and what all of a layer's
+//! decompressors make is drawn from one [`Budget`], so a zip bomb inside a layer, or a layer of
+//! thousands of small ones, ends with an error naming the file, and the layer's other files are
+//! still read.
 
 use std::collections::HashSet;
 use std::io::{self, BufReader, Cursor, Read};
 
 use flate2::read::MultiGzDecoder;
 
+use super::budget::{Budget, Metered, PER_LAYER_BYTE};
 use super::decode::{Capped, is_zstd, window_refused};
 use super::git;
 use super::targuard::{self, Guard};
@@ -77,6 +80,8 @@ pub struct Walker<'a> {
     named: HashSet<(usize, String)>,
     /// Bytes the walk's sparse files may still expand to, together (see [`Walker::sparse`]).
     sparse_left: u64,
+    /// What the layer's decompressors may still make, together.
+    budget: Budget,
 }
 
 impl<'a> Walker<'a> {
@@ -95,6 +100,7 @@ impl<'a> Walker<'a> {
             files: 0,
             named: HashSet::new(),
             sparse_left: nested_cap(&limits),
+            budget: Budget::new(nested_cap(&limits)),
         }
     }
 
@@ -118,6 +124,14 @@ impl<'a> Walker<'a> {
             }
             // a GNU sparse file is a file too: its holes are zeros the tar reader makes up
             let sparse = kind.is_gnu_sparse();
+            if depth == 0 {
+                // the entry's stored bytes are read: the budget grows by them
+                let stored = match sparse {
+                    false => entry.size(),
+                    true => entry.header().entry_size().unwrap_or(0),
+                };
+                (self.budget).read_to(entry.raw_file_position().saturating_add(stored));
+            }
             if !(kind.is_file() || kind.is_contiguous() || sparse) {
                 continue;
             }
@@ -291,18 +305,25 @@ impl<'a> Walker<'a> {
         let mut buffered = BufReader::with_capacity(64 << 10, reader);
         let cap = self.nested_limit();
         let (max_objects, mut left) = (self.limits.max_entries, cap);
-        git::walk_pack(&mut buffered, max_objects, cap, |index, kind, inflated| {
-            let inner = format!("{path}!/{kind}-{index}");
-            let mut capped = Capped::new(inflated, left);
-            let result = self.contents(&mut capped, &inner, None, depth);
-            left = spend(left, &capped, cap)?;
-            match result {
-                // an archive inside the object: the pack itself reads on
-                Err(e) if is_nested(&e) => self.out.file_error(&inner, e.to_string()),
-                other => other?,
-            }
-            Ok(())
-        })
+        let budget = self.budget.clone();
+        git::walk_pack(
+            &mut buffered,
+            max_objects,
+            cap,
+            &budget,
+            |index, kind, inflated| {
+                let inner = format!("{path}!/{kind}-{index}");
+                let mut capped = Capped::new(inflated, left);
+                let result = self.contents(&mut capped, &inner, None, depth);
+                left = spend(left, &capped, cap)?;
+                match result {
+                    // an archive inside the object: the pack itself reads on
+                    Err(e) if is_nested(&e) => self.out.file_error(&inner, e.to_string()),
+                    other => other?,
+                }
+                Ok(())
+            },
+        )
     }
 
     /// A loose object: its content, inflated, looked at again under the object's own path.
@@ -315,8 +336,9 @@ impl<'a> Walker<'a> {
     }
 
     /// A gzip file: when it is small and holds plain data (a changelog, a man page), the whole
-    /// compressed file goes to the sink, which inflates and scans it on the pool; otherwise it
-    /// is inflated here, as a stream, and looked at again.
+    /// compressed file goes to the sink, which inflates and scans it on the pool, once what it
+    /// may inflate to is reserved from the budget ([`reservation`]); otherwise it is inflated
+    /// here, as a stream, and looked at again.
     fn gzip(
         &mut self,
         head: Vec<u8>,
@@ -332,8 +354,11 @@ impl<'a> Walker<'a> {
                 .read_to_end(&mut whole)?;
             let fits = whole.len() as u64 <= MAX_HANDED_ON_GZIP;
             if fits && self.inflates_to_data(&whole, depth + 1) {
-                self.hand_on(whole, path, Some(self.nested_limit()));
-                return Ok(());
+                let limit = self.nested_limit().min(reservation(&whole));
+                if self.budget.reserve(limit) {
+                    self.hand_on(whole, path, Some(limit));
+                    return Ok(());
+                }
             }
         }
         let mut inflated = self.capped(MultiGzDecoder::new(Cursor::new(whole).chain(reader)));
@@ -412,20 +437,27 @@ impl<'a> Walker<'a> {
         let mut buffered = BufReader::with_capacity(64 << 10, reader);
         let cap = self.nested_limit();
         let (max_entries, mut left) = (self.limits.max_entries, cap);
-        let ended = zipstream::walk(&mut buffered, max_entries, cap, |entry, content| {
-            if entry.is_dir {
-                return Ok(());
-            }
-            let inner = format!("{path}!/{}", entry_path(entry.name));
-            let mut capped = Capped::new(content, left);
-            let (size, exact) = (entry.size.unwrap_or(1), entry.size);
-            let result = self.file(&mut capped, &inner, size, exact, depth);
-            if let Err(e) = result {
-                self.out.file_error(&inner, e.to_string());
-            }
-            left = spend(left, &capped, cap)?;
-            Ok(())
-        });
+        let budget = self.budget.clone();
+        let ended = zipstream::walk(
+            &mut buffered,
+            max_entries,
+            cap,
+            &budget,
+            |entry, content| {
+                if entry.is_dir {
+                    return Ok(());
+                }
+                let inner = format!("{path}!/{}", entry_path(entry.name));
+                let mut capped = Capped::new(content, left);
+                let (size, exact) = (entry.size.unwrap_or(1), entry.size);
+                let result = self.file(&mut capped, &inner, size, exact, depth);
+                if let Err(e) = result {
+                    self.out.file_error(&inner, e.to_string());
+                }
+                left = spend(left, &capped, cap)?;
+                Ok(())
+            },
+        );
         match ended {
             Ok(zipstream::Ended::Done) => Ok(()),
             Ok(zipstream::Ended::Stopped(why)) => {
@@ -439,9 +471,21 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn capped<R: Read>(&self, inner: R) -> Capped<R> {
-        Capped::new(inner, self.nested_limit())
+    /// A decompressor's output, capped as one nested file and drawn from the layer's budget.
+    fn capped<R: Read>(&self, inner: R) -> Capped<Metered<R>> {
+        Capped::new(Metered::new(inner, &self.budget), self.nested_limit())
     }
+}
+
+/// What a whole `.gz` handed to the pool may inflate to, reserved from the budget before it goes:
+/// the size its trailer declares (exact for the usual single-member file), or [`PER_LAYER_BYTE`]
+/// per compressed byte when that is more (several members, whose trailer declares only the last
+/// one's size). Past it the pool reports an error for the file.
+fn reservation(whole: &[u8]) -> u64 {
+    let declared = whole
+        .last_chunk::<4>()
+        .map_or(0, |t| u32::from_le_bytes(*t));
+    u64::from(declared).max(PER_LAYER_BYTE * whole.len() as u64)
 }
 
 /// Most bytes one nested archive (or a layer's sparse files, together) may decompress to.

@@ -11,6 +11,7 @@ use std::io::{self, BufRead, Read};
 
 use flate2::bufread::DeflateDecoder;
 
+use super::budget::{Budget, Metered};
 use super::decode::drain;
 
 const LOCAL_HEADER: u32 = 0x0403_4b50;
@@ -40,11 +41,12 @@ pub struct Entry<'a> {
 
 /// Walks the zip's entries, handing each file's content to `each`; whatever `each` leaves
 /// unread is skipped. At most `max_entries` entries; `max_drain` caps what is decompressed to
-/// skip an entry's unread rest.
+/// skip an entry's unread rest. Every inflated byte, drained ones too, is drawn from `budget`.
 pub fn walk(
     reader: &mut dyn BufRead,
     max_entries: u64,
     max_drain: u64,
+    budget: &Budget,
     mut each: impl FnMut(Entry<'_>, &mut dyn Read) -> io::Result<()>,
 ) -> io::Result<Ended> {
     for _ in 0..max_entries {
@@ -76,7 +78,7 @@ pub fn walk(
         };
         match (method, descriptor) {
             (8, _) if !encrypted => {
-                let mut inflated = DeflateDecoder::new(&mut *reader);
+                let mut inflated = Metered::new(DeflateDecoder::new(&mut *reader), budget);
                 each(entry, &mut inflated)?;
                 drain(&mut inflated, max_drain, "a zip entry")?;
             }
@@ -309,14 +311,20 @@ mod tests {
     fn entries(bytes: &[u8]) -> (Vec<(String, Vec<u8>)>, Ended) {
         let mut out = Vec::new();
         let mut reader = io::BufReader::new(bytes);
-        let ended = walk(&mut reader, 100, 1 << 20, |entry, content| {
-            let mut data = Vec::new();
-            content.read_to_end(&mut data)?;
-            if !entry.is_dir {
-                out.push((String::from_utf8_lossy(entry.name).into_owned(), data));
-            }
-            Ok(())
-        })
+        let ended = walk(
+            &mut reader,
+            100,
+            1 << 20,
+            &Budget::new(u64::MAX),
+            |entry, content| {
+                let mut data = Vec::new();
+                content.read_to_end(&mut data)?;
+                if !entry.is_dir {
+                    out.push((String::from_utf8_lossy(entry.name).into_owned(), data));
+                }
+                Ok(())
+            },
+        )
         .unwrap();
         (out, ended)
     }
@@ -368,11 +376,17 @@ mod tests {
         for capacity in 1..=64 {
             let mut names = Vec::new();
             let mut reader = io::BufReader::with_capacity(capacity, &bytes[..]);
-            let ended = walk(&mut reader, 100, 1 << 20, |entry, content| {
-                io::copy(content, &mut io::sink())?;
-                names.push(String::from_utf8_lossy(entry.name).into_owned());
-                Ok(())
-            });
+            let ended = walk(
+                &mut reader,
+                100,
+                1 << 20,
+                &Budget::new(u64::MAX),
+                |entry, content| {
+                    io::copy(content, &mut io::sink())?;
+                    names.push(String::from_utf8_lossy(entry.name).into_owned());
+                    Ok(())
+                },
+            );
             assert_eq!(ended.unwrap(), Ended::Done, "buffer of {capacity}");
             assert_eq!(names, ["one", "two"], "buffer of {capacity}");
         }
@@ -448,12 +462,18 @@ mod tests {
         for capacity in 1..=48 {
             let mut out = Vec::new();
             let mut reader = io::BufReader::with_capacity(capacity, &zip[..]);
-            let ended = walk(&mut reader, 100, 1 << 20, |entry, content| {
-                let mut data = Vec::new();
-                content.read_to_end(&mut data)?;
-                out.push((String::from_utf8_lossy(entry.name).into_owned(), data));
-                Ok(())
-            })
+            let ended = walk(
+                &mut reader,
+                100,
+                1 << 20,
+                &Budget::new(u64::MAX),
+                |entry, content| {
+                    let mut data = Vec::new();
+                    content.read_to_end(&mut data)?;
+                    out.push((String::from_utf8_lossy(entry.name).into_owned(), data));
+                    Ok(())
+                },
+            )
             .unwrap();
             assert_eq!(ended, Ended::Done, "buffer of {capacity}");
             let expected: Vec<(String, Vec<u8>)> = files
@@ -465,10 +485,16 @@ mod tests {
         // an entry read in part: the rest is drained up to its descriptor, the next one follows
         let mut names = Vec::new();
         let mut reader = io::BufReader::with_capacity(7, &zip[..]);
-        walk(&mut reader, 100, 1 << 20, |entry, content| {
-            names.push(String::from_utf8_lossy(entry.name).into_owned());
-            content.read_exact(&mut [0u8; 1]).or(Ok(()))
-        })
+        walk(
+            &mut reader,
+            100,
+            1 << 20,
+            &Budget::new(u64::MAX),
+            |entry, content| {
+                names.push(String::from_utf8_lossy(entry.name).into_owned());
+                content.read_exact(&mut [0u8; 1]).or(Ok(()))
+            },
+        )
         .unwrap();
         let expected = [
             "empty",
@@ -486,9 +512,13 @@ mod tests {
         let mut zip = stored_with_descriptors(&[("a", b"data", false)]);
         zip.truncate(zip.len() - 4 - 16); // no central directory, no descriptor
         let mut reader = io::BufReader::new(&zip[..]);
-        let result = walk(&mut reader, 100, 1 << 20, |_, content| {
-            io::copy(content, &mut io::sink()).map(|_| ())
-        });
+        let result = walk(
+            &mut reader,
+            100,
+            1 << 20,
+            &Budget::new(u64::MAX),
+            |_, content| io::copy(content, &mut io::sink()).map(|_| ()),
+        );
         let error = result.unwrap_err();
         assert!(error.to_string().contains("no data descriptor"), "{error}");
     }
@@ -505,9 +535,13 @@ mod tests {
         assert!(matches!(ended, Ended::Stopped(_)));
         let cut = seekable(zip::CompressionMethod::Stored);
         let mut reader = io::BufReader::new(&cut[..cut.len() / 2]);
-        let result = walk(&mut reader, 100, 1 << 20, |_, content| {
-            io::copy(content, &mut io::sink()).map(|_| ())
-        });
+        let result = walk(
+            &mut reader,
+            100,
+            1 << 20,
+            &Budget::new(u64::MAX),
+            |_, content| io::copy(content, &mut io::sink()).map(|_| ()),
+        );
         assert!(result.is_err(), "a zip cut mid-entry is an error");
     }
 }

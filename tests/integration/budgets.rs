@@ -1,9 +1,11 @@
 //! An archive nested in a layer decompresses to at most its cap in all, whatever the number of
-//! its entries or objects: a zip of many entries each under the cap is still a bomb.
+//! its entries or objects: a zip of many entries each under the cap is still a bomb. And a
+//! layer's compressed files and archives decompress to one budget together: a layer of many
+//! small bombs, each under its own cap, is a bomb too.
 
 use std::io::Write;
 
-use crate::builder::{Entry, Format, ImageBuilder, file, layer};
+use crate::builder::{Compression, Entry, Format, ImageBuilder, compress, file, layer};
 use crate::images::{
     edit_manifest, error_text, layers_with_findings, leaky, replace_config, scan_files, scan_image,
     zip_of,
@@ -146,4 +148,76 @@ fn documents_of_millions_of_values_are_not_parsed_whole() {
         .filter_map(|f| f["location"]["field"].as_str())
         .collect();
     assert_eq!(fields, ["junk[300000]"], "{json}");
+}
+
+#[test]
+fn the_compressed_files_of_one_layer_share_a_budget() {
+    // 900 KiB each, under the 1 MiB cap of one nested file: a token, then zeros
+    let mut content = format!("GITHUB_TOKEN={TOKEN}\n").into_bytes();
+    content.resize(900 << 10, 0);
+    let bombs = |n: usize| -> Vec<Entry> {
+        let kinds = [
+            ("zst", compress(&content, Compression::Zstd)),
+            // small and plain: handed whole to the pool once its size is reserved
+            ("gz", compress(&content, Compression::Gzip)),
+            (
+                "zip",
+                zip_of(&[("in.bin", &content)], zip::CompressionMethod::Deflated),
+            ),
+            ("pack", pack_of_zeros(1, 900 << 10)),
+        ];
+        (0..n)
+            .map(|i| {
+                let (ext, bytes) = &kinds[i % kinds.len()];
+                Entry::File(format!("bombs/{i}.{ext}"), bytes.clone())
+            })
+            .collect()
+    };
+    let mut entries = bombs(12);
+    entries.push(file("etc/after.env", &format!("GITHUB_TOKEN={TOKEN}\n")));
+    // a layer's budget grows with its bytes: 64 KiB of plain file after one bomb make room for
+    // another (16 bytes per byte)
+    let zst = compress(&content, Compression::Zstd);
+    let grown = vec![
+        Entry::File("other/one.zst".into(), zst.clone()),
+        Entry::File("other/plain.bin".into(), vec![b'x'; 64 << 10]),
+        Entry::File("other/two.zst".into(), zst),
+    ];
+    let image = ImageBuilder::with(vec![layer("a", entries), layer("b", grown)]);
+    let (code, found, stdout) = scan_image(&image, Format::OciArchive, &["--max-layer-size", "1M"]);
+    assert_eq!(code, 2, "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let budget = "the layer's compressed files and archives decompress to more than";
+    let per_byte = "bytes together (limit: 1048576 plus 16 per byte of the layer)";
+    let errors: Vec<String> = error_text(&json).lines().map(String::from).collect();
+    for error in &errors {
+        assert!(
+            error.contains("layer 0 ") && error.contains(budget) && error.contains(per_byte),
+            "{error}"
+        );
+    }
+    // the first bomb fits; each later one is an error naming it (a zip's entry and the zip)
+    let named = |path: &str| errors.iter().any(|e| e.contains(&format!("in /{path}: ")));
+    let cut: Vec<usize> = (0..12)
+        .filter(|i| {
+            named(&format!(
+                "bombs/{i}.{}",
+                ["zst", "gz", "zip", "pack"][i % 4]
+            ))
+        })
+        .collect();
+    assert_eq!(cut, (1..12).collect::<Vec<_>>(), "{errors:#?}");
+    assert!(named("bombs/2.zip!/in.bin"), "{errors:#?}");
+    assert_eq!(errors.len(), 11 + 3, "{errors:#?}");
+    // the first bomb was read, and so was the layer after the bombs, and the other layer whole
+    assert_eq!(
+        found,
+        [
+            "github.pat layer /bombs/0.zst layer=0 present line=1",
+            "github.pat layer /etc/after.env layer=0 present line=1",
+            "github.pat layer /other/one.zst layer=1 present line=1",
+            "github.pat layer /other/two.zst layer=1 present line=1",
+        ],
+        "{stdout}"
+    );
 }
