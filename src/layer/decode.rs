@@ -321,6 +321,12 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
+/// The size a whole gzip file's trailer declares (ISIZE: its last member's, modulo 2^32).
+pub fn declared_size(compressed: &[u8]) -> Option<u64> {
+    let trailer = compressed.last_chunk::<4>()?;
+    Some(u64::from(u32::from_le_bytes(*trailer)))
+}
+
 /// Largest output [`inflate_whole`] allocates up front; a file said to inflate to more is
 /// streamed instead.
 pub const MAX_WHOLE_INFLATE: u64 = 16 << 20;
@@ -331,8 +337,7 @@ pub const MAX_WHOLE_INFLATE: u64 = 16 << 20;
 /// `limit` or [`MAX_WHOLE_INFLATE`], a trailer that lies, a second member, bad data): the caller
 /// streams the file instead, which reads every member and reports errors and bombs.
 pub fn inflate_whole(compressed: &[u8], limit: u64) -> Option<Vec<u8>> {
-    let trailer: [u8; 4] = compressed.last_chunk::<4>().copied()?;
-    let declared = u64::from(u32::from_le_bytes(trailer));
+    let declared = declared_size(compressed)?;
     if declared > limit.min(MAX_WHOLE_INFLATE) {
         return None;
     }

@@ -142,13 +142,12 @@ impl Window {
                     whole => whole,
                 };
                 let mut index = self.index;
-                let mut streamed;
+                let mut streamed = None;
                 let (inflated, exact): (&mut dyn Read, _) = match &whole {
                     Some(whole) => (&mut &whole[..], Some(whole.len() as u64)),
                     None => {
                         let inflater = flate2::bufread::MultiGzDecoder::new(&self.bytes[..]);
-                        streamed = Capped::new(inflater, limit);
-                        (&mut streamed, None)
+                        (streamed.insert(Capped::new(inflater, limit)), None)
                     }
                 };
                 let cut = chunk::windows(inflated, exact, |bytes, keep_from| {
@@ -164,12 +163,22 @@ impl Window {
                     window.scan_into(rules, &mut out);
                 });
                 if let Err(e) = cut {
+                    let declared = decode::declared_size(&self.bytes);
+                    let over = streamed.is_some_and(|s| s.read > limit);
+                    let error = match over {
+                        // the walker reserved what the trailer says: more is a corrupt file
+                        true if declared == Some(limit) => format!(
+                            "inflates to more than the {limit} bytes its gzip trailer declares \
+                             (a corrupt file); the rest is not scanned"
+                        ),
+                        _ => e.to_string(),
+                    };
                     out.push(Scanned {
                         file: self.file,
                         index,
                         path: self.path,
                         scan: chunk::WindowScan::default(),
-                        error: Some(e.to_string()),
+                        error: Some(error),
                     });
                 }
             }

@@ -17,8 +17,8 @@ use std::io::{self, BufReader, Cursor, Read};
 
 use flate2::read::MultiGzDecoder;
 
-use super::budget::{Budget, Metered, PER_LAYER_BYTE};
-use super::decode::{Capped, is_zstd, window_refused};
+use super::budget::{Budget, Metered};
+use super::decode::{self, Capped, is_zstd, window_refused};
 use super::git;
 use super::targuard::{self, Guard};
 use super::utf16;
@@ -337,7 +337,7 @@ impl<'a> Walker<'a> {
 
     /// A gzip file: when it is small and holds plain data (a changelog, a man page), the whole
     /// compressed file goes to the sink, which inflates and scans it on the pool, once what it
-    /// may inflate to is reserved from the budget ([`reservation`]); otherwise it is inflated
+    /// inflates to is reserved from the budget ([`one_member_size`]); otherwise it is inflated
     /// here, as a stream, and looked at again.
     fn gzip(
         &mut self,
@@ -353,8 +353,11 @@ impl<'a> Walker<'a> {
                 .take(MAX_HANDED_ON_GZIP + 1 - whole.len() as u64)
                 .read_to_end(&mut whole)?;
             let fits = whole.len() as u64 <= MAX_HANDED_ON_GZIP;
-            if fits && self.inflates_to_data(&whole, depth + 1) {
-                let limit = self.nested_limit().min(reservation(&whole));
+            if fits
+                && self.inflates_to_data(&whole, depth + 1)
+                && let Some(size) = one_member_size(&whole)
+            {
+                let limit = self.nested_limit().min(size);
                 if self.budget.reserve(limit) {
                     self.hand_on(whole, path, Some(limit));
                     return Ok(());
@@ -477,15 +480,17 @@ impl<'a> Walker<'a> {
     }
 }
 
-/// What a whole `.gz` handed to the pool may inflate to, reserved from the budget before it goes:
-/// the size its trailer declares (exact for the usual single-member file), or [`PER_LAYER_BYTE`]
-/// per compressed byte when that is more (several members, whose trailer declares only the last
-/// one's size). Past it the pool reports an error for the file.
-fn reservation(whole: &[u8]) -> u64 {
-    let declared = whole
-        .last_chunk::<4>()
-        .map_or(0, |t| u32::from_le_bytes(*t));
-    u64::from(declared).max(PER_LAYER_BYTE * whole.len() as u64)
+/// What a whole `.gz` inflates to, known before it is inflated, so it can be reserved from the
+/// budget and the file inflated on the pool: the size its trailer declares, when it has one
+/// member. A file of several members declares only its last one's size, so `None` when a second
+/// gzip header may start anywhere in it (its three magic bytes and valid flags: by chance once in
+/// 128 MiB of compressed bytes): it is inflated here, its bytes counted as they come. A trailer
+/// that lies is a corrupt file: the pool reads one byte past what it declares, then says so.
+fn one_member_size(whole: &[u8]) -> Option<u64> {
+    let rest = whole.get(1..)?;
+    let member = memchr::memmem::find_iter(rest, &[0x1f, 0x8b, 0x08])
+        .any(|at| rest.get(at + 3).is_some_and(|flags| flags & 0xe0 == 0));
+    decode::declared_size(whole).filter(|_| !member)
 }
 
 /// Most bytes one nested archive (or a layer's sparse files, together) may decompress to.

@@ -221,3 +221,43 @@ fn the_compressed_files_of_one_layer_share_a_budget() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_small_gz_is_reserved_by_what_it_inflates_to() {
+    // several members: the trailer declares only the last one's 4 bytes, so the file is
+    // inflated where the layer is read, counted as it comes, and read to its end
+    let mut first = vec![0u8; 512 << 10];
+    first.extend(format!("\nGITHUB_TOKEN={TOKEN}\n").bytes());
+    let members = [
+        compress(&first, Compression::Gzip),
+        compress(b"end\n", Compression::Gzip),
+    ];
+    // one member whose trailer says 10 bytes: corrupt, read one byte past them
+    let mut lying = compress(&vec![b'x'; 100 << 10], Compression::Gzip);
+    let at = lying.len() - 4;
+    lying[at..].copy_from_slice(&10u32.to_le_bytes());
+    let image = ImageBuilder::with(vec![layer(
+        "a",
+        vec![
+            Entry::File("var/log/app.log.gz".into(), members.concat()),
+            Entry::File("usr/share/doc/x/changelog.gz".into(), lying),
+        ],
+    )]);
+    let (code, found, stdout) = scan_image(&image, Format::OciArchive, &[]);
+    assert_eq!(code, 2, "{stdout}");
+    assert_eq!(
+        found,
+        ["github.pat layer /var/log/app.log.gz layer=0 present line=2"],
+        "{stdout}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let errors = error_text(&json);
+    assert!(
+        errors.ends_with(
+            "): in /usr/share/doc/x/changelog.gz: inflates to more than the 10 bytes its gzip \
+             trailer declares (a corrupt file); the rest is not scanned"
+        ),
+        "{errors}"
+    );
+    assert_eq!(json["errors"].as_array().unwrap().len(), 1, "{errors}");
+}
