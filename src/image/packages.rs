@@ -13,7 +13,8 @@
 //! A secret in such a file (the test keys inside `libgnutls`, an example in a library's docs)
 //! is the vendor's, not the image owner's.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::store::resolve;
 
@@ -21,6 +22,14 @@ use super::store::resolve;
 pub const MAX_DATABASE_BYTES: u64 = 16 << 20;
 /// The largest rpm database read (bytes): a UBI image's is a few MB, a full Fedora's 100 MB.
 pub const MAX_RPM_DATABASE_BYTES: u64 = 128 << 20;
+/// Most bytes of package databases kept for one layer, and for one image (its layers' copies
+/// together), as read or, for rpm, reduced to lines: a 1.9 GB Debian root filesystem of 611
+/// packages holds 3.7 MB of them. A hostile layer could otherwise hold thousands of 16 MiB
+/// `.list` files that compress to almost nothing and be kept whole in memory.
+pub const MAX_KEPT_DATABASE_BYTES: u64 = 64 << 20;
+/// Most paths attributed to packages in one image (the Debian above: 74,448); a map of more
+/// would cost hundreds of MB.
+pub const MAX_OWNED_PATHS: usize = 1_000_000;
 
 /// True for files whose content is a package database (read, not scanned).
 pub fn is_database(path: &str) -> bool {
@@ -74,12 +83,22 @@ pub fn keep_database(path: &str, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
 /// Path (without leading `/`) → owning package, e.g. `deb:libgnutls30`.
 #[derive(Debug, Default, Clone)]
 pub struct Ownership {
-    owners: HashMap<String, String>,
+    owners: HashMap<Box<str>, Arc<str>>,
 }
 
 impl Ownership {
-    /// Builds the map from database files, in layer order (a later copy of a file wins).
-    pub fn from_databases<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Ownership {
+    /// Builds the map from database files, in layer order (a later copy of a file wins); an
+    /// error past [`MAX_OWNED_PATHS`].
+    pub fn from_databases<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> Result<Ownership, String> {
+        Ownership::at_most(MAX_OWNED_PATHS, files)
+    }
+
+    fn at_most<'a>(
+        max_paths: usize,
+        files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> Result<Ownership, String> {
         let mut latest: HashMap<&str, &[u8]> = HashMap::new();
         for (path, bytes) in files {
             latest.insert(path, bytes);
@@ -88,34 +107,43 @@ impl Ownership {
         // (Debian's python3-pip) belongs to the OS package, whatever order the layers gave.
         let mut databases: Vec<(&str, &[u8])> = latest.into_iter().collect();
         databases.sort_by_key(|(path, _)| (path.ends_with("/RECORD"), *path));
-        let mut owners = HashMap::new();
+        let mut owners = Owners {
+            max_paths,
+            ..Owners::default()
+        };
         for (path, bytes) in databases {
             let text = String::from_utf8_lossy(bytes);
             if let Some(name) = path.strip_prefix("var/lib/dpkg/info/") {
                 let package = name.trim_end_matches(".list");
                 let package = package.split(':').next().unwrap_or(package);
+                let owner = format!("deb:{package}");
                 for line in text.lines().filter(|l| l.starts_with('/')) {
-                    owners.insert(line[1..].to_owned(), format!("deb:{package}"));
+                    owners.insert(&line[1..], &owner);
                 }
             } else if let Some(package) = distroless_md5sums(path) {
                 // `<md5>  <path>`, the path relative to the root
+                let owner = format!("deb:{package}");
                 for line in text.lines() {
                     if let Some((_, file)) = line.split_once("  ") {
-                        let file = file.trim_start_matches('/').to_owned();
-                        owners.insert(file, format!("deb:{package}"));
+                        owners.insert(file.trim_start_matches('/'), &owner);
                     }
                 }
             } else if path == "lib/apk/db/installed" {
                 apk(&text, &mut owners);
             } else if is_rpm_database(path) {
                 for (package, file) in text.lines().filter_map(|l| l.split_once('\t')) {
-                    owners.insert(file.to_owned(), format!("rpm:{package}"));
+                    owners.insert(file, &format!("rpm:{package}"));
                 }
             } else {
                 record(path, &text, &mut owners);
             }
         }
-        Ownership { owners }
+        if owners.full {
+            return Err(format!(
+                "the package databases list more than {max_paths} files"
+            ));
+        }
+        Ok(Ownership { owners: owners.map })
     }
 
     /// The package that owns `path` (with or without a leading `/`), if any.
@@ -123,11 +151,11 @@ impl Ownership {
         let path = path.trim_start_matches('/');
         let outer = path.split("!/").next().unwrap_or(path);
         if let Some(owner) = self.owners.get(outer) {
-            return Some(owner.clone());
+            return Some(owner.to_string());
         }
-        let compiled_from = pyc_source(outer).and_then(|source| self.owners.get(&source));
+        let compiled_from = pyc_source(outer).and_then(|source| self.owners.get(&*source));
         compiled_from
-            .cloned()
+            .map(|owner| owner.to_string())
             .or_else(|| npm(outer))
             .or_else(|| gem(outer))
             .or_else(|| cache(path))
@@ -264,8 +292,47 @@ fn npm_tarball(path: &str) -> Option<String> {
     Some(format!("npm:{name}"))
 }
 
+/// Path → owner while the databases are read, refusing new paths past `max_paths`.
+/// Each owner's name is held once, shared by its paths.
+#[derive(Default)]
+struct Owners {
+    map: HashMap<Box<str>, Arc<str>>,
+    names: HashSet<Arc<str>>,
+    max_paths: usize,
+    /// A path was refused.
+    full: bool,
+}
+
+impl Owners {
+    /// `path` is `owner`'s (a later database wins).
+    fn insert(&mut self, path: &str, owner: &str) {
+        let owner = match self.names.get(owner) {
+            Some(name) => Arc::clone(name),
+            None => {
+                let name: Arc<str> = owner.into();
+                self.names.insert(Arc::clone(&name));
+                name
+            }
+        };
+        if let Some(was) = self.map.get_mut(path) {
+            *was = owner;
+        } else if self.map.len() < self.max_paths {
+            self.map.insert(path.into(), owner);
+        } else {
+            self.full = true;
+        }
+    }
+
+    /// `path` is `owner`'s unless an earlier database said whose it is.
+    fn insert_first(&mut self, path: &str, owner: impl FnOnce() -> String) {
+        if !self.map.contains_key(path) {
+            self.insert(path, &owner());
+        }
+    }
+}
+
 /// apk's installed database: `P:` package, `F:` directory, `R:` file in that directory.
-fn apk(text: &str, owners: &mut HashMap<String, String>) {
+fn apk(text: &str, owners: &mut Owners) {
     let (mut package, mut dir) = (String::new(), String::new());
     for line in text.lines() {
         if let Some(p) = line.strip_prefix("P:") {
@@ -278,13 +345,13 @@ fn apk(text: &str, owners: &mut HashMap<String, String>) {
             } else {
                 format!("{dir}/{file}")
             };
-            owners.insert(path, format!("apk:{package}"));
+            owners.insert(&path, &format!("apk:{package}"));
         }
     }
 }
 
 /// A wheel's RECORD: `path,hash,size` relative to the directory holding the `.dist-info`.
-fn record(path: &str, text: &str, owners: &mut HashMap<String, String>) {
+fn record(path: &str, text: &str, owners: &mut Owners) {
     let Some((dist_info, _)) = path.rsplit_once('/') else {
         return;
     };
@@ -296,9 +363,7 @@ fn record(path: &str, text: &str, owners: &mut HashMap<String, String>) {
             continue;
         };
         if let Some(path) = resolve(&format!("{site}/{file}")) {
-            owners
-                .entry(path)
-                .or_insert_with(|| format!("python:{name}"));
+            owners.insert_first(&path, || format!("python:{name}"));
         }
     }
 }
@@ -335,7 +400,8 @@ mod tests {
                 &wheel[..],
             ),
             ("var/lib/dpkg/info/python3-pip.list", &url[..]),
-        ]);
+        ])
+        .unwrap();
         let owner = |p: &str| ownership.owner(p);
         assert_eq!(
             owner("/usr/lib/x86_64-linux-gnu/libgnutls.so.30.34.3").as_deref(),
@@ -367,7 +433,7 @@ mod tests {
                     &both[..],
                 ),
             ];
-            let ownership = Ownership::from_databases(order.map(|i| dbs[i]));
+            let ownership = Ownership::from_databases(order.map(|i| dbs[i])).unwrap();
             let owner = ownership.owner("usr/lib/python3/dist-packages/pip/url.py");
             assert_eq!(owner.as_deref(), Some("deb:python3-pip"));
         }
@@ -394,7 +460,7 @@ mod tests {
         let md5sums = b"0123456789abcdef0123456789abcdef  usr/lib/x86_64-linux-gnu/libssl.so.3\n";
         let path = "var/lib/dpkg/status.d/libssl3.md5sums";
         assert!(is_database(path));
-        let ownership = Ownership::from_databases([(path, &md5sums[..])]);
+        let ownership = Ownership::from_databases([(path, &md5sums[..])]).unwrap();
         let owner = |p: &str| ownership.owner(p);
         for (file, expected) in [
             ("/usr/lib/x86_64-linux-gnu/libssl.so.3", "deb:libssl3"),
@@ -464,5 +530,24 @@ mod tests {
         ] {
             assert_eq!(owner(own), None, "{own}");
         }
+    }
+
+    #[test]
+    fn past_the_most_owned_paths_the_map_is_refused() {
+        let list = |count: usize| -> Vec<u8> {
+            (0..count)
+                .flat_map(|i| format!("/f/{i}\n").into_bytes())
+                .collect()
+        };
+        let (fits, over) = (list(100), list(101));
+        let path = "var/lib/dpkg/info/big.list";
+        let ownership = Ownership::at_most(100, [(path, &fits[..])]).unwrap();
+        assert_eq!(ownership.owner("f/7").as_deref(), Some("deb:big"));
+        // the same paths again, from another package: no new path, still fits
+        let other = "var/lib/dpkg/info/other.list";
+        let both = Ownership::at_most(100, [(path, &fits[..]), (other, &fits[..])]).unwrap();
+        assert_eq!(both.owner("f/7").as_deref(), Some("deb:other"));
+        let error = Ownership::at_most(100, [(path, &over[..])]).unwrap_err();
+        assert_eq!(error, "the package databases list more than 100 files");
     }
 }

@@ -3,10 +3,11 @@
 //! could hold thousands of small bombs, each under that cap, and run for hours. So every gzip,
 //! zstd, zip and git stream inflated inside a layer draws from the layer's one [`Budget`] as it is
 //! read ([`Metered`]), bytes drained past what a walk wanted included, and a small `.gz` handed
-//! whole to the pool reserves what it may inflate to before it goes. The budget is the nested cap
-//! plus [`PER_LAYER_BYTE`] bytes for every byte of the layer read so far: real layers make far
-//! less (a Debian root filesystem's `.gz`, `.jar` and the like inflate to a tenth of its size), a
-//! bomb thousands of times more. Past it, every read of a decompressor is an error saying so.
+//! whole to the pool reserves what its trailer says it inflates to before it goes. The budget is
+//! the nested cap plus [`PER_LAYER_BYTE`] bytes for every byte of the layer read so far: real
+//! layers make far less (a Debian root filesystem's `.gz`, `.jar` and the like inflate to less
+//! than a tenth of its size), a bomb thousands of times more. Past it, every read of a
+//! decompressor is an error saying so.
 
 use std::cell::Cell;
 use std::io::{self, Read};

@@ -243,8 +243,14 @@ pub struct LayerScan {
     pub bytes: u64,
     /// Matches were refused past [`MAX_MATCHES_PER_LAYER`] (and an error said so).
     full: bool,
-    /// Package database files of this layer, `(path, content)` (read, not scanned).
+    /// Package database files of this layer, `(path, content)` (read, not scanned; a later
+    /// copy of a path replaces an earlier one). Emptied once they cost more than
+    /// [`crate::image::packages::MAX_KEPT_DATABASE_BYTES`] to keep.
     pub databases: Vec<(String, Vec<u8>)>,
+    /// What [`LayerScan::databases`] cost to keep (their bytes and paths, and a little for each),
+    /// counted on once they are emptied: over the cap, the image's files are not told apart by
+    /// package.
+    pub database_bytes: u64,
     /// The digests computed for a later check ([`scan_computing`]).
     pub digests: Digests,
 }

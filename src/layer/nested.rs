@@ -12,7 +12,7 @@
 //! thousands of small ones, ends with an error naming the file, and the layer's other files are
 //! still read.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, BufReader, Cursor, Read};
 
 use flate2::read::MultiGzDecoder;
@@ -27,6 +27,10 @@ use super::{FileMatch, LayerScan, Limits, Window, WindowSink, chunk, entry_path}
 use crate::image::packages;
 use crate::image::store::leaves_root;
 use crate::rules::RuleSet;
+
+/// What keeping one package database costs beyond its path and bytes (its place in the list and
+/// in the index of paths).
+const KEEP_COST: u64 = 128;
 
 /// Largest gzip file (compressed) handed to the sink whole instead of inflated while walking.
 const MAX_HANDED_ON_GZIP: u64 = 4 << 20;
@@ -82,6 +86,8 @@ pub struct Walker<'a> {
     sparse_left: u64,
     /// What the layer's decompressors may still make, together.
     budget: Budget,
+    /// Where each package database path is in `out.databases`.
+    database_at: HashMap<String, usize>,
 }
 
 impl<'a> Walker<'a> {
@@ -101,6 +107,7 @@ impl<'a> Walker<'a> {
             named: HashSet::new(),
             sparse_left: nested_cap(&limits),
             budget: Budget::new(nested_cap(&limits)),
+            database_at: HashMap::new(),
         }
     }
 
@@ -141,7 +148,7 @@ impl<'a> Walker<'a> {
                     .take(packages::max_database_bytes(&name) + 1)
                     .read_to_end(&mut content)?;
                 match packages::keep_database(&name, content) {
-                    Ok(kept) => self.out.databases.push((name, kept)),
+                    Ok(kept) => self.keep_database(name, kept),
                     Err(why) => self.out.file_error(&format!("{prefix}{name}"), why),
                 }
                 continue;
@@ -198,6 +205,31 @@ impl<'a> Walker<'a> {
             ),
         };
         Err(nested(io::Error::other(message)))
+    }
+
+    /// Keeps a package database of the layer, replacing an earlier copy of its path, while the
+    /// layer's together cost at most [`packages::MAX_KEPT_DATABASE_BYTES`] to keep: their bytes
+    /// and paths, and [`KEEP_COST`] for each (a million empty `.list` files are a cost too).
+    fn keep_database(&mut self, path: String, content: Vec<u8>) {
+        let out = &mut *self.out;
+        let cost = |path: &str, content: &[u8]| (path.len() + content.len()) as u64 + KEEP_COST;
+        if out.database_bytes > packages::MAX_KEPT_DATABASE_BYTES {
+            return; // past the cap: nothing more is kept or counted
+        }
+        let at = self.database_at.get(&path).copied();
+        if let Some((old_path, old)) = at.map(|at| &out.databases[at]) {
+            out.database_bytes -= cost(old_path, old);
+        }
+        out.database_bytes += cost(&path, &content);
+        if out.database_bytes > packages::MAX_KEPT_DATABASE_BYTES {
+            out.databases = Vec::new();
+            self.database_at = HashMap::new();
+        } else if let Some(at) = at {
+            out.databases[at].1 = content;
+        } else {
+            self.database_at.insert(path.clone(), out.databases.len());
+            out.databases.push((path, content));
+        }
     }
 
     /// A layer entry whose name, or hard link target, climbs out of the image root with `..`

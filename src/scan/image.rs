@@ -3,6 +3,7 @@
 //! whiteout, overwritten) and build the findings.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -14,7 +15,7 @@ use crate::image::config::{self, ConfigMatch};
 use crate::image::descriptor::{self, MAX_JSON_VALUES};
 use crate::image::layout::{self, ImageRef, LayerRef, Platform};
 use crate::image::metadata;
-use crate::image::packages::Ownership;
+use crate::image::packages::{MAX_KEPT_DATABASE_BYTES as MAX_KEPT, Ownership};
 use crate::image::store::{self, Store};
 use crate::layer::whiteout::Change;
 use crate::layer::{self, FileMatch, LayerScan, Limits};
@@ -294,9 +295,37 @@ fn scan_one(
         .map(|l| store.size(&l.blob).unwrap_or(0))
         .collect();
     let total = sizes.iter().sum::<u64>();
-    let fresh: Vec<LayerScan> = (todo.par_iter().zip(&sizes))
-        .map(|(layer, &size)| scan_layer(source, store, layer, size, total, rules, options))
+    // the image's package databases are kept up to one cap in all: past it none is used, so a
+    // layer that finds the cap spent drops its own at once (memory), and all are dropped after
+    let before = (first.iter().enumerate())
+        .filter(|&(i, &f)| f == i)
+        .filter_map(|(i, _)| {
+            let layer = &image.layers[i];
+            streamed_scan(layer).or_else(|| read.get(&blob_key(layer)))
+        })
+        .fold(0, |sum: u64, scan| sum.saturating_add(scan.database_bytes));
+    let kept = AtomicU64::new(before);
+    let mut fresh: Vec<LayerScan> = (todo.par_iter().zip(&sizes))
+        .map(|(layer, &size)| {
+            let mut scan = scan_layer(source, store, layer, size, total, rules, options);
+            let bytes = scan.database_bytes;
+            if kept
+                .fetch_add(bytes, Ordering::Relaxed)
+                .saturating_add(bytes)
+                > MAX_KEPT
+            {
+                scan.databases = Vec::new();
+            }
+            scan
+        })
         .collect();
+    if kept.into_inner() > MAX_KEPT {
+        for scan in &mut fresh {
+            // dropped for good: an image reading this blob later cannot use them either
+            scan.databases = Vec::new();
+            scan.database_bytes = u64::MAX;
+        }
+    }
     for (layer, scan) in todo.iter().zip(fresh) {
         outcome.bytes += scan.bytes;
         read.insert(blob_key(layer), scan);
@@ -306,12 +335,24 @@ fn scan_one(
         .map(|&f| &image.layers[f])
         .filter_map(|l| streamed_scan(l).or_else(|| read.get(&blob_key(l))))
         .collect();
-    let ownership = Ownership::from_databases(
-        scans
-            .iter()
-            .flat_map(|s| &s.databases)
-            .map(|(path, bytes)| (path.as_str(), bytes.as_slice())),
-    );
+    let kept = (scans.iter()).fold(0, |sum: u64, scan| sum.saturating_add(scan.database_bytes));
+    let ownership = match kept > MAX_KEPT {
+        true => Err(format!(
+            "the package databases take more than {MAX_KEPT} bytes to keep"
+        )),
+        false => Ownership::from_databases(
+            (scans.iter().flat_map(|s| &s.databases))
+                .map(|(path, bytes)| (path.as_str(), bytes.as_slice())),
+        ),
+    };
+    let ownership = ownership.unwrap_or_else(|why| {
+        let message = format!(
+            "{why} (limit): no file is told apart as a package's, so secrets in the vendor's \
+             files are reported as the image owner's"
+        );
+        outcome.errors.push(error(message));
+        Ownership::default()
+    });
     for (position, (layer, scan)) in image.layers.iter().zip(&scans).enumerate() {
         if first[position] != position {
             continue; // reported at its first position

@@ -261,3 +261,49 @@ fn a_small_gz_is_reserved_by_what_it_inflates_to() {
     );
     assert_eq!(json["errors"].as_array().unwrap().len(), 1, "{errors}");
 }
+
+#[test]
+fn package_databases_are_kept_up_to_a_cap() {
+    // a dpkg list that says whose the token file is, padded to 16 MiB with one repeated path
+    let mut list = b"/usr/share/doc/libx/example.env\n".to_vec();
+    list.extend(b"/a\n".repeat((16 << 20) / 3));
+    let token = file(
+        "usr/share/doc/libx/example.env",
+        &format!("GITHUB_TOKEN={TOKEN}\n"),
+    );
+    let image = |lists: Vec<&str>| {
+        let mut entries = vec![token.clone()];
+        let list = |path: &str| Entry::File(path.into(), list.clone());
+        entries.extend(lists.into_iter().map(list));
+        let mut layer = layer("RUN apt-get install -y libx", entries);
+        layer.compression = Compression::Zstd;
+        ImageBuilder::with(vec![layer])
+    };
+    let vendor = |json: &serde_json::Value| json["vendor"].as_array().unwrap().len();
+    // one list rewritten five times in the layer: the last copy replaces the others
+    let rewritten = image(vec!["var/lib/dpkg/info/libx.list"; 5]);
+    let (code, found, stdout) = scan_image(&rewritten, Format::OciArchive, &[]);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((code, found.len(), vendor(&json)), (0, 0, 1), "{stdout}");
+    // five lists of 16 MiB are more than the 64 MiB kept: none is used, and an error says so
+    let paths: Vec<String> = (0..5)
+        .map(|i| format!("var/lib/dpkg/info/lib{i}.list"))
+        .collect();
+    let many = image(paths.iter().map(String::as_str).collect());
+    let (code, found, stdout) = scan_image(&many, Format::OciArchive, &[]);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(code, 2, "{stdout}");
+    assert_eq!(
+        found,
+        ["github.pat layer /usr/share/doc/libx/example.env layer=0 present line=1"]
+    );
+    assert!(
+        error_text(&json).ends_with(
+            ": the package databases take more than 67108864 bytes to keep (limit): no file \
+             is told apart as a package's, so secrets in the vendor's files are reported as \
+             the image owner's"
+        ),
+        "{}",
+        error_text(&json)
+    );
+}
