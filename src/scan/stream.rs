@@ -9,6 +9,7 @@
 use std::io::{self, Cursor, Read};
 
 use crate::image::layout::MAX_JSON_BYTES;
+use crate::image::packages::MAX_KEPT_DATABASE_BYTES;
 use crate::image::store::{self, Gathered, MAX_ARCHIVE_ENTRIES, Store};
 use crate::image::{Outer, is_tar};
 use crate::layer::{self, LayerScan, Limits};
@@ -80,6 +81,7 @@ fn gather(
     scans: &mut Vec<LayerScan>,
 ) -> Option<String> {
     let mut archive = tar::Archive::new(stream);
+    let mut held = 0u64; // bytes of package databases the scans hold
     let entries = match archive.entries() {
         Ok(entries) => entries,
         Err(e) => return Some(format!("cannot read the archive: {e}")),
@@ -131,7 +133,19 @@ fn gather(
             let blob = Cursor::new(head).chain(&mut entry);
             let tar_digest = !content_addressed(&path);
             gathered.layer(path, scans.len(), size);
-            scans.push(scan_layer(blob, tar_digest, rules, options));
+            let mut scan = scan_layer(blob, tar_digest, rules, options);
+            // the images the layers belong to are known only at the end: the stream holds up
+            // to two images' worth of package databases (a real image's are a few MB), then
+            // drops each layer's for good (an image naming such a layer has no package
+            // attribution, and an error says so)
+            let held_then = held.saturating_add(scan.database_bytes);
+            if held_then > 2 * MAX_KEPT_DATABASE_BYTES {
+                scan.databases = Vec::new();
+                scan.database_bytes = u64::MAX;
+            } else {
+                held = held_then;
+            }
+            scans.push(scan);
         }
     }
     None
