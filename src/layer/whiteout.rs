@@ -8,9 +8,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 const WHITEOUT: &str = ".wh.";
 const OPAQUE: &str = ".wh..wh..opq";
 
-/// The paths one layer touches. What a layer writes is kept as 64-bit path hashes (a layer of a
-/// million entries costs megabytes, not the paths themselves); a false "overwritten" would need
-/// a hash collision between two paths of the image.
+/// The paths one layer touches, kept as 64-bit path hashes (a layer of a million entries, or of
+/// a million whiteouts with 4 KiB names, costs megabytes, not the paths themselves); a false
+/// "overwritten" or "deleted" would need a hash collision between two paths of the image.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LayerIndex {
     /// Hashes of the entries the layer writes (files, directories, links).
@@ -18,10 +18,10 @@ pub struct LayerIndex {
     /// Hashes of the directories the layer writes (a directory replacing a directory merges,
     /// it does not hide).
     pub dirs: HashSet<u64>,
-    /// Paths the layer deletes from lower layers.
-    pub deleted: HashSet<String>,
-    /// Directories the layer makes opaque.
-    pub opaque: HashSet<String>,
+    /// Hashes of the paths the layer deletes from lower layers.
+    pub deleted: HashSet<u64>,
+    /// Hashes of the directories the layer makes opaque.
+    pub opaque: HashSet<u64>,
 }
 
 /// What a later layer did to a path.
@@ -38,14 +38,13 @@ impl LayerIndex {
     pub fn record(&mut self, path: &str, is_dir: bool) -> bool {
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
         if name == OPAQUE {
-            self.opaque.insert(dir.to_owned());
+            self.opaque.insert(key(dir));
             return true;
         }
         if let Some(target) = name.strip_prefix(WHITEOUT) {
-            let deleted = if dir.is_empty() {
-                target.to_owned()
-            } else {
-                format!("{dir}/{target}")
+            let deleted = match dir.is_empty() {
+                true => key(target),
+                false => key(&format!("{dir}/{target}")),
             };
             self.deleted.insert(deleted);
             return true;
@@ -61,13 +60,13 @@ impl LayerIndex {
     pub fn change(&self, path: &str) -> Option<Change> {
         let mut ancestor = path;
         loop {
-            if self.deleted.contains(ancestor) {
+            if self.deleted.contains(&key(ancestor)) {
                 return Some(Change::Deleted);
             }
             let Some((parent, _)) = ancestor.rsplit_once('/') else {
                 break;
             };
-            if self.opaque.contains(parent) {
+            if self.opaque.contains(&key(parent)) {
                 return Some(Change::Deleted);
             }
             if self.written.contains(&key(parent)) && !self.dirs.contains(&key(parent)) {
@@ -75,7 +74,7 @@ impl LayerIndex {
             }
             ancestor = parent;
         }
-        if self.opaque.contains("") && !path.is_empty() {
+        if self.opaque.contains(&key("")) && !path.is_empty() {
             return Some(Change::Deleted);
         }
         self.written
