@@ -80,7 +80,7 @@ pub struct Walker<'a> {
     /// Files handed to the sink so far (the next file's number).
     pub files: usize,
     /// Secrets already found in file names, by rule: each is reported once per layer, not for
-    /// every file under a directory named by it.
+    /// every file under a directory named by it. At most [`super::MAX_MATCHES_PER_LAYER`].
     named: HashSet<(usize, String)>,
     /// Bytes the walk's sparse files may still expand to, together (see [`Walker::sparse`]).
     sparse_left: u64,
@@ -265,7 +265,12 @@ impl<'a> Walker<'a> {
         depth: usize,
     ) -> io::Result<()> {
         let mut named = self.rules.find_matches(path.as_bytes());
-        named.retain(|found| self.named.insert((found.rule, found.secret.clone())));
+        named.retain(|found| {
+            let key = (found.rule, found.secret.clone());
+            // past the layer's cap on findings the rest are refused anyway: not remembered
+            let room = self.named.len() < super::MAX_MATCHES_PER_LAYER;
+            !self.named.contains(&key) && (!room || self.named.insert(key))
+        });
         let in_name = |found| FileMatch::InName {
             path: path.to_owned(),
             found,
