@@ -308,23 +308,25 @@ mod tests {
     use super::*;
     use std::io::{Cursor, Write};
 
+    /// Walks up to 100 entries, draining at most 1 MiB, with no decompression budget.
+    fn walk_any(
+        reader: &mut dyn BufRead,
+        each: impl FnMut(Entry<'_>, &mut dyn Read) -> io::Result<()>,
+    ) -> io::Result<Ended> {
+        walk(reader, 100, 1 << 20, &Budget::new(u64::MAX), each)
+    }
+
     fn entries(bytes: &[u8]) -> (Vec<(String, Vec<u8>)>, Ended) {
         let mut out = Vec::new();
         let mut reader = io::BufReader::new(bytes);
-        let ended = walk(
-            &mut reader,
-            100,
-            1 << 20,
-            &Budget::new(u64::MAX),
-            |entry, content| {
-                let mut data = Vec::new();
-                content.read_to_end(&mut data)?;
-                if !entry.is_dir {
-                    out.push((String::from_utf8_lossy(entry.name).into_owned(), data));
-                }
-                Ok(())
-            },
-        )
+        let ended = walk_any(&mut reader, |entry, content| {
+            let mut data = Vec::new();
+            content.read_to_end(&mut data)?;
+            if !entry.is_dir {
+                out.push((String::from_utf8_lossy(entry.name).into_owned(), data));
+            }
+            Ok(())
+        })
         .unwrap();
         (out, ended)
     }
@@ -376,17 +378,11 @@ mod tests {
         for capacity in 1..=64 {
             let mut names = Vec::new();
             let mut reader = io::BufReader::with_capacity(capacity, &bytes[..]);
-            let ended = walk(
-                &mut reader,
-                100,
-                1 << 20,
-                &Budget::new(u64::MAX),
-                |entry, content| {
-                    io::copy(content, &mut io::sink())?;
-                    names.push(String::from_utf8_lossy(entry.name).into_owned());
-                    Ok(())
-                },
-            );
+            let ended = walk_any(&mut reader, |entry, content| {
+                io::copy(content, &mut io::sink())?;
+                names.push(String::from_utf8_lossy(entry.name).into_owned());
+                Ok(())
+            });
             assert_eq!(ended.unwrap(), Ended::Done, "buffer of {capacity}");
             assert_eq!(names, ["one", "two"], "buffer of {capacity}");
         }
@@ -462,18 +458,12 @@ mod tests {
         for capacity in 1..=48 {
             let mut out = Vec::new();
             let mut reader = io::BufReader::with_capacity(capacity, &zip[..]);
-            let ended = walk(
-                &mut reader,
-                100,
-                1 << 20,
-                &Budget::new(u64::MAX),
-                |entry, content| {
-                    let mut data = Vec::new();
-                    content.read_to_end(&mut data)?;
-                    out.push((String::from_utf8_lossy(entry.name).into_owned(), data));
-                    Ok(())
-                },
-            )
+            let ended = walk_any(&mut reader, |entry, content| {
+                let mut data = Vec::new();
+                content.read_to_end(&mut data)?;
+                out.push((String::from_utf8_lossy(entry.name).into_owned(), data));
+                Ok(())
+            })
             .unwrap();
             assert_eq!(ended, Ended::Done, "buffer of {capacity}");
             let expected: Vec<(String, Vec<u8>)> = files
@@ -485,16 +475,10 @@ mod tests {
         // an entry read in part: the rest is drained up to its descriptor, the next one follows
         let mut names = Vec::new();
         let mut reader = io::BufReader::with_capacity(7, &zip[..]);
-        walk(
-            &mut reader,
-            100,
-            1 << 20,
-            &Budget::new(u64::MAX),
-            |entry, content| {
-                names.push(String::from_utf8_lossy(entry.name).into_owned());
-                content.read_exact(&mut [0u8; 1]).or(Ok(()))
-            },
-        )
+        walk_any(&mut reader, |entry, content| {
+            names.push(String::from_utf8_lossy(entry.name).into_owned());
+            content.read_exact(&mut [0u8; 1]).or(Ok(()))
+        })
         .unwrap();
         let expected = [
             "empty",
@@ -512,13 +496,9 @@ mod tests {
         let mut zip = stored_with_descriptors(&[("a", b"data", false)]);
         zip.truncate(zip.len() - 4 - 16); // no central directory, no descriptor
         let mut reader = io::BufReader::new(&zip[..]);
-        let result = walk(
-            &mut reader,
-            100,
-            1 << 20,
-            &Budget::new(u64::MAX),
-            |_, content| io::copy(content, &mut io::sink()).map(|_| ()),
-        );
+        let result = walk_any(&mut reader, |_, content| {
+            io::copy(content, &mut io::sink()).map(|_| ())
+        });
         let error = result.unwrap_err();
         assert!(error.to_string().contains("no data descriptor"), "{error}");
     }
@@ -535,13 +515,9 @@ mod tests {
         assert!(matches!(ended, Ended::Stopped(_)));
         let cut = seekable(zip::CompressionMethod::Stored);
         let mut reader = io::BufReader::new(&cut[..cut.len() / 2]);
-        let result = walk(
-            &mut reader,
-            100,
-            1 << 20,
-            &Budget::new(u64::MAX),
-            |_, content| io::copy(content, &mut io::sink()).map(|_| ()),
-        );
+        let result = walk_any(&mut reader, |_, content| {
+            io::copy(content, &mut io::sink()).map(|_| ())
+        });
         assert!(result.is_err(), "a zip cut mid-entry is an error");
     }
 }
