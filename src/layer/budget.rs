@@ -13,6 +13,8 @@ use std::cell::Cell;
 use std::io::{self, Read};
 use std::rc::Rc;
 
+use super::decode::one_past;
+
 /// Bytes the layer's decompressors may make for each byte of the layer read, on top of the cap.
 pub const PER_LAYER_BYTE: u64 = 16;
 
@@ -98,11 +100,9 @@ impl<R> Metered<R> {
 
 impl<R: Read> Read for Metered<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        // one byte past what is left, at most: the error means the stream has more than the
-        // budget, and a tighter cap above (one file's, one archive's) fails first
-        let room = usize::try_from(self.budget.left().saturating_add(1)).unwrap_or(usize::MAX);
-        let len = buf.len().min(room);
-        let n = self.inner.read(&mut buf[..len])?;
+        // the error means the stream has more than the budget, and a tighter cap above (one
+        // file's, one archive's) fails first
+        let n = self.inner.read(one_past(buf, self.budget.left()))?;
         self.budget.draw(n as u64)?;
         Ok(n)
     }

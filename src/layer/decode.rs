@@ -307,11 +307,9 @@ pub fn drain(reader: &mut dyn Read, cap: u64, what: &str) -> io::Result<()> {
 
 impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        // one byte past the cap, at most: a looser cap below (a layer's budget) is not asked
-        // for more, so the error is this cap's
-        let room = self.limit.saturating_sub(self.read).saturating_add(1);
-        let len = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..len])?;
+        // a looser cap below (a layer's budget) is not asked for more, so the error is this cap's
+        let room = self.limit.saturating_sub(self.read);
+        let n = self.inner.read(one_past(buf, room))?;
         self.read += n as u64;
         if self.read > self.limit {
             let message = format!("decompresses to more than {} bytes (limit)", self.limit);
@@ -319,6 +317,14 @@ impl<R: Read> Read for Capped<R> {
         }
         Ok(n)
     }
+}
+
+/// The start of `buf` a capped reader reads into when `room` bytes are left: at most one byte
+/// more, so a read past the cap is seen without taking a whole buffer's worth past it.
+pub fn one_past(buf: &mut [u8], room: u64) -> &mut [u8] {
+    let len = usize::try_from(room.saturating_add(1)).unwrap_or(usize::MAX);
+    let len = buf.len().min(len);
+    &mut buf[..len]
 }
 
 /// The size a whole gzip file's trailer declares (ISIZE: its last member's, modulo 2^32).
