@@ -272,6 +272,13 @@ impl LayerScan {
         self.errors.push(clip(&message));
     }
 
+    /// Drops the layer's package databases for good: no image reading this layer can tell its
+    /// files apart by package (the image's over the cap, or the stream's).
+    pub fn drop_databases(&mut self) {
+        self.databases = Vec::new();
+        self.database_bytes = u64::MAX;
+    }
+
     /// Adds matches while the layer holds fewer than [`MAX_MATCHES_PER_LAYER`]; the first
     /// refused is an error saying the rest are not reported.
     pub fn add_matches(&mut self, found: impl IntoIterator<Item = FileMatch>) {

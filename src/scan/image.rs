@@ -321,9 +321,8 @@ fn scan_one(
         .collect();
     if kept.into_inner() > MAX_KEPT {
         for scan in &mut fresh {
-            // dropped for good: an image reading this blob later cannot use them either
-            scan.databases = Vec::new();
-            scan.database_bytes = u64::MAX;
+            // an image reading this blob later cannot use them either
+            scan.drop_databases();
         }
     }
     for (layer, scan) in todo.iter().zip(fresh) {

@@ -140,8 +140,7 @@ fn gather(
             // attribution, and an error says so)
             let held_then = held.saturating_add(scan.database_bytes);
             if held_then > 2 * MAX_KEPT_DATABASE_BYTES {
-                scan.databases = Vec::new();
-                scan.database_bytes = u64::MAX;
+                scan.drop_databases();
             } else {
                 held = held_then;
             }
