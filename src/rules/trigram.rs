@@ -130,36 +130,20 @@ impl Trigrams {
         chunk: &[u8],
         mut hit: impl FnMut(usize, usize),
     ) {
-        let len = chunk.len();
-        let table = &self.table;
-        // the table's word for trigram `t`, shifted so that its bit is bit 0
-        let test = |t: u64| table[(t as usize >> 6) % TABLE_WORDS] >> (t & 63);
-        let mut base = 0;
-        // every even position is tested, eight bytes giving three, and the three tests are
-        // or-ed so that a miss costs one branch
-        while base + 8 <= len {
-            let word =
-                u64::from_le_bytes(chunk[base..base + 8].try_into().unwrap_or_default()) | FOLD;
-            let tests = [
-                test(word & 0xFF_FFFF),
-                test((word >> 16) & 0xFF_FFFF),
-                test((word >> 32) & 0xFF_FFFF),
-            ];
-            if (tests[0] | tests[1] | tests[2]) & 1 != 0 {
-                for (j, t) in tests.into_iter().enumerate() {
-                    if t & 1 != 0 {
-                        let at = base + 2 * j;
-                        if at > 0 {
-                            self.candidate(keywords, chunk, at - 1, &mut hit);
-                        }
-                        self.candidate(keywords, chunk, at, &mut hit);
-                    }
+        let mut groups = Vec::new();
+        let base = self.groups(chunk, &mut groups);
+        for group in groups {
+            let (at, tests) = (group as usize >> 3, group & 7);
+            for j in (0..3).filter(|j| tests >> j & 1 != 0) {
+                let at = at + 2 * j;
+                if at > 0 {
+                    self.candidate(keywords, chunk, at - 1, &mut hit);
                 }
+                self.candidate(keywords, chunk, at, &mut hit);
             }
-            base += 6;
         }
         // the last few starts one by one, from the odd one the loop left to its next position
-        for at in base.saturating_sub(1)..len.saturating_sub(1) {
+        for at in base.saturating_sub(1)..chunk.len().saturating_sub(1) {
             self.candidate(keywords, chunk, at, &mut hit);
         }
         if let Some((automaton, indices)) = &self.short {
@@ -167,6 +151,31 @@ impl Trigrams {
                 hit(m.start(), indices[m.pattern().as_usize()]);
             }
         }
+    }
+
+    /// The first pass: every even position of `chunk` tested by the table, eight bytes giving
+    /// three tests, or-ed so that a miss costs one branch. A group with a test passed is pushed
+    /// to `groups` as its offset times eight plus its passed tests' bits. Kept out of line, with
+    /// only the table, the chunk and the list to hold, the loop keeps all in registers (inlined
+    /// into the search around it, it spilled four of them each turn). Returns the offset where
+    /// the groups stopped (the last few positions are left to the caller).
+    #[inline(never)]
+    fn groups(&self, chunk: &[u8], groups: &mut Vec<u64>) -> usize {
+        let table = &self.table;
+        // the table's word for trigram `t`, shifted so that its bit is bit 0
+        let test = |t: u64| table[(t as usize >> 6) % TABLE_WORDS] >> (t & 63);
+        let mut base = 0;
+        while let Some(bytes) = chunk.get(base..base + 8) {
+            let word = u64::from_le_bytes(bytes.try_into().unwrap_or_default()) | FOLD;
+            let tests = (test(word & 0xFF_FFFF) & 1)
+                | (test((word >> 16) & 0xFF_FFFF) & 1) << 1
+                | (test((word >> 32) & 0xFF_FFFF) & 1) << 2;
+            if tests != 0 {
+                groups.push((base as u64) << 3 | tests);
+            }
+            base += 6;
+        }
+        base
     }
 
     /// The keywords starting at `at` (which has a byte after it).
