@@ -115,7 +115,7 @@ impl<'a> Walker<'a> {
     /// (whiteouts included), and a read error ends the layer. Deeper, it is an archive in a file.
     pub fn tar(&mut self, reader: &mut dyn Read, prefix: &str, depth: usize) -> io::Result<()> {
         let mut archive = tar::Archive::new(Guard::new(reader));
-        for (count, entry) in archive.entries()?.enumerate() {
+        for (count, entry) in archive.entries_with_seek()?.enumerate() {
             if count as u64 >= self.limits.max_entries {
                 let message = format!("more than {} entries", self.limits.max_entries);
                 return Err(io::Error::other(message));

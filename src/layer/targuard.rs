@@ -8,7 +8,7 @@
 //! tar reader reports the problem itself, through [`quiet`]: its messages quote the header
 //! they could not parse, and once the framing is lost that header is file content.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 
 /// The tar reader's error without the bytes it quotes. A header it cannot parse is quoted (its
 /// name field, up to 100 bytes, and the field's text), and where the framing is lost (a corrupt
@@ -59,6 +59,10 @@ pub struct Guard<R> {
     /// A PAX `size` waiting for the entry it describes.
     pax_size: Option<u64>,
     limit: u64,
+    /// Bytes passed on so far (the position [`Seek`] reports).
+    position: u64,
+    /// Where skipped bytes are read to, allocated on the first skip and reused.
+    skipped: Vec<u8>,
 }
 
 impl<R: Read> Guard<R> {
@@ -77,6 +81,8 @@ impl<R: Read> Guard<R> {
             pax: Vec::new(),
             pax_size: None,
             limit,
+            position: 0,
+            skipped: Vec::new(),
         }
     }
 
@@ -213,7 +219,38 @@ impl<R: Read> Read for Guard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.inspect(&buf[..n])?;
+        self.position += n as u64;
         Ok(n)
+    }
+}
+
+/// Forward seeks only, made by reading (through the guard, whose framing must see every byte):
+/// the tar reader skips the unread rest and padding of each entry by seeking when it can, and
+/// otherwise reads it into a 32 KiB buffer it zeroes on every call, even to skip nothing, which
+/// was 9 % of the instructions of scanning a layer of 17,000 files. Any other seek is refused;
+/// a skip past the end is an error, as the tar reader's own skip makes it.
+impl<R: Read> Seek for Guard<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let SeekFrom::Current(mut amount) = pos else {
+            return Err(io::Error::other("a tar layer is only read forwards"));
+        };
+        if amount < 0 {
+            return Err(io::Error::other("a tar layer is only read forwards"));
+        }
+        if amount > 0 && self.skipped.is_empty() {
+            self.skipped = vec![0; 32 << 10];
+        }
+        while amount > 0 {
+            let mut buffer = std::mem::take(&mut self.skipped);
+            let want = buffer.len().min(amount as usize);
+            let read = self.read(&mut buffer[..want]);
+            self.skipped = buffer;
+            match read? {
+                0 => return Err(io::Error::other("unexpected EOF during skip")),
+                n => amount -= n as i64,
+            }
+        }
+        Ok(self.position)
     }
 }
 
@@ -332,6 +369,46 @@ mod tests {
         assert_eq!(names(&bytes, 4096).unwrap(), ["big"]);
         // without the PAX record, the same bytes hold a 1 TiB long name
         assert!(names(&bytes[1024..], 4096).is_err());
+    }
+
+    /// Names and sizes read with the tar reader seeking past every entry's data.
+    fn skipped(bytes: &[u8], limit: u64) -> Result<Vec<(String, u64)>, String> {
+        let mut archive = tar::Archive::new(Guard::with_limit(bytes, limit));
+        let mut names = Vec::new();
+        for entry in archive.entries_with_seek().map_err(|e| e.to_string())? {
+            let entry = entry.map_err(|e| e.to_string())?;
+            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            names.push((name, entry.size()));
+        }
+        Ok(names)
+    }
+
+    #[test]
+    fn entries_skipped_by_seeking_keep_the_framing() {
+        let mut builder = tar::Builder::new(Vec::new());
+        entry(&mut builder, "a", &[1; 70_000]);
+        entry(&mut builder, "b", b"");
+        entry(&mut builder, &"n".repeat(300), &[2; 513]);
+        let ok = builder.into_inner().unwrap();
+        let expected = [
+            ("a".into(), 70_000),
+            ("b".into(), 0),
+            ("n".repeat(300), 513),
+        ];
+        assert_eq!(skipped(&ok, 4096).unwrap(), expected);
+        // the guard sees the skipped bytes: a long name after them is still judged
+        let mut builder = tar::Builder::new(Vec::new());
+        entry(&mut builder, "a", &[1; 70_000]);
+        entry(&mut builder, &"n".repeat(5000), b"x");
+        let error = skipped(&builder.into_inner().unwrap(), 4096).unwrap_err();
+        assert!(error.contains("GNU long name of 5001 bytes"), "{error}");
+        // a layer cut inside an entry's data ends in an error, not a quiet end
+        let error = skipped(&ok[..40_000], 4096).unwrap_err();
+        assert!(error.contains("unexpected EOF"), "{error}");
+        let mut guard = Guard::new(&ok[..]);
+        assert!(guard.seek(SeekFrom::Start(0)).is_err());
+        assert!(guard.seek(SeekFrom::Current(-1)).is_err());
+        assert_eq!(guard.seek(SeekFrom::Current(1000)).unwrap(), 1000);
     }
 
     #[test]
