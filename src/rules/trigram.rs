@@ -132,9 +132,9 @@ impl Trigrams {
     ) {
         let mut groups = Vec::new();
         let base = self.groups(chunk, &mut groups);
-        for group in groups {
-            let (at, tests) = (group as usize >> 3, group & 7);
-            for j in (0..3).filter(|j| tests >> j & 1 != 0) {
+        for at in groups {
+            let word = self.word(chunk, at);
+            for j in (0..3).filter(|j| self.test(word >> (16 * j)) & 1 != 0) {
                 let at = at + 2 * j;
                 if at > 0 {
                     self.candidate(keywords, chunk, at - 1, &mut hit);
@@ -153,25 +153,32 @@ impl Trigrams {
         }
     }
 
+    /// The folded eight bytes at `at` (which has eight bytes from it).
+    fn word(&self, chunk: &[u8], at: usize) -> u64 {
+        let bytes = chunk.get(at..at + 8).and_then(|b| b.try_into().ok());
+        u64::from_le_bytes(bytes.unwrap_or_default()) | FOLD
+    }
+
+    /// The table's word for the folded trigram in the low 24 bits of `word`, shifted so that
+    /// the trigram's bit is bit 0.
+    fn test(&self, word: u64) -> u64 {
+        let t = word & 0xFF_FFFF;
+        self.table[(t as usize >> 6) % TABLE_WORDS] >> (t & 63)
+    }
+
     /// The first pass: every even position of `chunk` tested by the table, eight bytes giving
-    /// three tests, or-ed so that a miss costs one branch. A group with a test passed is pushed
-    /// to `groups` as its offset times eight plus its passed tests' bits. Kept out of line, with
-    /// only the table, the chunk and the list to hold, the loop keeps all in registers (inlined
-    /// into the search around it, it spilled four of them each turn). Returns the offset where
-    /// the groups stopped (the last few positions are left to the caller).
+    /// three tests, or-ed so that a miss costs one branch; the offset of a group with a test
+    /// passed is pushed to `groups` (its tests are made again there, a few per hundred groups).
+    /// Kept out of line, with only the table, the chunk and the list to hold, the loop keeps
+    /// all in registers (inlined into the search around it, it spilled four of them each turn).
+    /// Returns the offset where the groups stopped (the last few positions are the caller's).
     #[inline(never)]
-    fn groups(&self, chunk: &[u8], groups: &mut Vec<u64>) -> usize {
-        let table = &self.table;
-        // the table's word for trigram `t`, shifted so that its bit is bit 0
-        let test = |t: u64| table[(t as usize >> 6) % TABLE_WORDS] >> (t & 63);
+    fn groups(&self, chunk: &[u8], groups: &mut Vec<usize>) -> usize {
         let mut base = 0;
-        while let Some(bytes) = chunk.get(base..base + 8) {
-            let word = u64::from_le_bytes(bytes.try_into().unwrap_or_default()) | FOLD;
-            let tests = (test(word & 0xFF_FFFF) & 1)
-                | (test((word >> 16) & 0xFF_FFFF) & 1) << 1
-                | (test((word >> 32) & 0xFF_FFFF) & 1) << 2;
-            if tests != 0 {
-                groups.push((base as u64) << 3 | tests);
+        while base + 8 <= chunk.len() {
+            let word = self.word(chunk, base);
+            if (self.test(word) | self.test(word >> 16) | self.test(word >> 32)) & 1 != 0 {
+                groups.push(base);
             }
             base += 6;
         }
