@@ -242,7 +242,7 @@ impl<R: Read> Seek for Guard<R> {
         }
         while amount > 0 {
             let mut buffer = std::mem::take(&mut self.skipped);
-            let want = buffer.len().min(amount as usize);
+            let want = usize::try_from(amount).map_or(buffer.len(), |a| a.min(buffer.len()));
             let read = self.read(&mut buffer[..want]);
             self.skipped = buffer;
             match read? {
