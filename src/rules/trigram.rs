@@ -130,7 +130,8 @@ impl Trigrams {
         chunk: &[u8],
         mut hit: impl FnMut(usize, usize),
     ) {
-        let mut groups = Vec::new();
+        // about one group in twenty has a test passed (one per 120 bytes) in code and binaries
+        let mut groups = Vec::with_capacity(chunk.len() / 128);
         let base = self.groups(chunk, &mut groups);
         for at in groups {
             let word = self.word(chunk, at);
