@@ -196,6 +196,12 @@ struct Layers<'a> {
     streamed: &'a [LayerScan],
 }
 
+/// The package-database bytes `scans` keep together (saturating: a dropped layer's count is
+/// `u64::MAX`).
+fn database_bytes<'a>(scans: impl IntoIterator<Item = &'a LayerScan>) -> u64 {
+    (scans.into_iter()).fold(0, |sum, scan| sum.saturating_add(scan.database_bytes))
+}
+
 fn scan_one(
     source: &str,
     Layers { store, streamed }: Layers<'_>,
@@ -297,13 +303,14 @@ fn scan_one(
     let total = sizes.iter().sum::<u64>();
     // the image's package databases are kept up to one cap in all: past it none is used, so a
     // layer that finds the cap spent drops its own at once (memory), and all are dropped after
-    let before = (first.iter().enumerate())
-        .filter(|&(i, &f)| f == i)
-        .filter_map(|(i, _)| {
-            let layer = &image.layers[i];
-            streamed_scan(layer).or_else(|| read.get(&blob_key(layer)))
-        })
-        .fold(0, |sum: u64, scan| sum.saturating_add(scan.database_bytes));
+    let before = database_bytes(
+        (first.iter().enumerate())
+            .filter(|&(i, &f)| f == i)
+            .filter_map(|(i, _)| {
+                let layer = &image.layers[i];
+                streamed_scan(layer).or_else(|| read.get(&blob_key(layer)))
+            }),
+    );
     let kept = AtomicU64::new(before);
     let mut fresh: Vec<LayerScan> = (todo.par_iter().zip(&sizes))
         .map(|(layer, &size)| {
@@ -334,7 +341,7 @@ fn scan_one(
         .map(|&f| &image.layers[f])
         .filter_map(|l| streamed_scan(l).or_else(|| read.get(&blob_key(l))))
         .collect();
-    let kept = (scans.iter()).fold(0, |sum: u64, scan| sum.saturating_add(scan.database_bytes));
+    let kept = database_bytes(scans.iter().copied());
     let ownership = match kept > MAX_KEPT {
         true => Err(format!(
             "the package databases take more than {MAX_KEPT} bytes to keep"
