@@ -284,9 +284,11 @@ fn history(config: &Value) -> &[Value] {
         .unwrap_or_default()
 }
 
-/// `KEY=value` pairs of a `|N K1=V1 … KN=VN <command>` history entry.
+/// `KEY=value` pairs of a `|N K1=V1 … KN=VN <command>` history entry: the classic builder's
+/// form, or BuildKit's `RUN |N K1=V1 … <command> # buildkit` (the default builder since Docker
+/// 23.0 records every build argument a `RUN` sees this way).
 pub fn build_args(created_by: &str) -> Vec<(&str, &str)> {
-    let Some(rest) = created_by.strip_prefix('|') else {
+    let Some(rest) = strip_run(created_by).1.strip_prefix('|') else {
         return Vec::new();
     };
     let Some((count, mut rest)) = rest.split_once(' ') else {
@@ -319,7 +321,11 @@ pub fn layer_instructions(config: &Value) -> Vec<String> {
 
 /// `created_by` as the instruction a person wrote.
 pub fn clean_created_by(created_by: &str) -> String {
-    let mut text = created_by.trim();
+    let text = created_by.trim();
+    let text = text.strip_suffix("# buildkit").unwrap_or(text).trim_end();
+    // BuildKit: `RUN [|N K=V …] /bin/sh -c …`, or `RUN cmd args` for the exec form; the classic
+    // builder: `[|N K=V …] /bin/sh -c …`
+    let (run, mut text) = strip_run(text);
     if text.starts_with('|') {
         let args = build_args(text).len();
         let mut rest = text;
@@ -328,8 +334,6 @@ pub fn clean_created_by(created_by: &str) -> String {
         }
         text = rest.trim_start();
     }
-    let text = text.strip_suffix("# buildkit").unwrap_or(text).trim_end();
-    let text = text.strip_prefix("RUN ").unwrap_or(text); // BuildKit: RUN /bin/sh -c …
     for shell in ["/bin/sh -c ", "/bin/bash -c ", "cmd /S /C "] {
         if let Some(command) = text.strip_prefix(shell) {
             return match command.trim_start().strip_prefix("#(nop)") {
@@ -338,7 +342,19 @@ pub fn clean_created_by(created_by: &str) -> String {
             };
         }
     }
-    text.to_owned()
+    match run {
+        true => format!("RUN {text}"),
+        false => text.to_owned(),
+    }
+}
+
+/// Whether `created_by` opens with BuildKit's `RUN `, and the rest.
+fn strip_run(created_by: &str) -> (bool, &str) {
+    let text = created_by.trim_start();
+    match text.strip_prefix("RUN ") {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, text),
+    }
 }
 
 #[cfg(test)]
@@ -367,6 +383,20 @@ mod tests {
         assert_eq!(
             clean_created_by("COPY app/ /srv/app/ # buildkit"),
             "COPY app/ /srv/app/"
+        );
+        // BuildKit records the build arguments a RUN sees after its `RUN `
+        assert_eq!(
+            clean_created_by("RUN |2 NPM_TOKEN=npm_x DEBUG=1 /bin/sh -c npm ci # buildkit"),
+            "RUN npm ci"
+        );
+        // the exec form has no shell to strip, and stays a RUN
+        assert_eq!(
+            clean_created_by("RUN apt-get install -y curl # buildkit"),
+            "RUN apt-get install -y curl"
+        );
+        assert_eq!(
+            clean_created_by("RUN |1 A=b apt-get install # buildkit"),
+            "RUN apt-get install"
         );
     }
 
@@ -402,6 +432,11 @@ mod tests {
             build_args("|2 NPM_TOKEN=abc DEBUG=1 /bin/sh -c npm ci"),
             [("NPM_TOKEN", "abc"), ("DEBUG", "1")]
         );
+        assert_eq!(
+            build_args("RUN |2 NPM_TOKEN=abc DEBUG=1 /bin/sh -c npm ci # buildkit"),
+            [("NPM_TOKEN", "abc"), ("DEBUG", "1")]
+        );
+        assert!(build_args("RUN /bin/sh -c npm ci # buildkit").is_empty());
         assert!(build_args("/bin/sh -c |2 x").is_empty());
         assert!(build_args("|x A=b").is_empty());
     }

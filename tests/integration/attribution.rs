@@ -188,7 +188,7 @@ fn multistage() -> (ImageBuilder, &'static str) {
                       RUN rm /etc/app/.env\n";
     let token = "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";
     let mut ours = layer(
-        "|1 NPM_TOKEN=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 /bin/sh -c apt-get update # buildkit",
+        "RUN |1 NPM_TOKEN=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 /bin/sh -c apt-get update # buildkit",
         vec![file(
             "root/.netrc",
             "machine example.org login me password Zk2m9Qx7Lp\n",

@@ -44,7 +44,9 @@ pub fn leaky() -> ImageBuilder {
         env: vec!["PATH=/usr/bin".into(), "DB_PASSWORD=postgres".into()],
         labels: vec![("maintainer".into(), "ops@example.org".into())],
         cmd: vec!["python".into(), "/srv/app/main.py".into()],
-        empty_history: vec!["|1 NPM_TOKEN=Zk2m9Qx7Lp4vW8rTq3 /bin/sh -c npm ci # buildkit".into()],
+        empty_history: vec![
+            "RUN |1 NPM_TOKEN=Zk2m9Qx7Lp4vW8rTq3 /bin/sh -c npm ci # buildkit".into(),
+        ],
     }
 }
 
