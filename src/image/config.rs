@@ -1,7 +1,9 @@
 //! The image config: secrets in `Env`, `Labels`, `Cmd`/`Entrypoint`, `Healthcheck`, `OnBuild` and
 //! `history[].created_by` (including the build arguments BuildKit and buildah record there as
-//! `|N KEY=value … /bin/sh -c …`), and the history ↔ layer join that names the instruction
-//! behind each layer. The same name-and-value judgement as the Dockerfile audit applies. The
+//! `RUN |N KEY=value … /bin/sh -c …` and `|N KEY=value … /bin/sh -c …`), the annotations of the
+//! manifest and indexes (read like labels), and the history ↔ layer join that names the
+//! instruction behind each layer. The same name-and-value judgement as the Dockerfile audit
+//! applies. The
 //! rest of the config and the image's provenance attestations are [`super::metadata`]'s; one
 //! secret found in several places is one finding naming them all.
 
@@ -14,6 +16,7 @@ use crate::finding::{Confidence, Severity, with_note};
 use crate::rules::value;
 use crate::rules::{Matcher, Rule, RuleSet};
 
+use super::layout::Annotation;
 use super::metadata;
 
 /// A finding in the config, before it becomes a [`crate::Finding`].
@@ -79,13 +82,9 @@ fn named_fields<'r>(config: &Value, rules: &'r RuleSet, out: &mut Vec<ConfigMatc
     {
         for (key, val) in labels {
             let Some(val) = val.as_str() else { continue };
-            // a key that is itself a secret is reported by the walk over every key, shown `…`
-            let secret_key = !rules.find_matches(key.as_bytes()).is_empty();
-            let field = format!("Labels[{:?}]", if secret_key { "…" } else { key });
-            let literal = value::classify(val) == value::ValueKind::Literal;
-            if !content(out, val, &field, CONFIG, rules) && literal {
-                pair(out, key, val, &field, "image.secret-label", rules);
-            }
+            // a key that is itself a secret is reported by the walk over every key
+            let field = |key: &str| format!("Labels[{key:?}]");
+            public_pair(out, key, val, field, CONFIG, "image.secret-label", rules);
         }
     }
     for key in ["Entrypoint", "Cmd"] {
@@ -198,6 +197,8 @@ fn also_in(shown: &[&str], count: usize) -> String {
 
 /// What [`content`] says a field is in.
 pub(super) const CONFIG: &str = "the image config";
+/// The same, for an annotation.
+const ANNOTATIONS: &str = "an image annotation";
 
 /// Content rules over one field of `whose` ([`CONFIG`], …); true when any matched.
 pub(super) fn content<'r>(
@@ -240,6 +241,39 @@ pub(super) fn content_named<'r>(
         });
     }
     true
+}
+
+/// A label's or an annotation's `key` and `val`, public metadata both: the value through the
+/// content rules, else, a literal under a secret-looking key, judged by `rule_id`. A key that is
+/// itself a secret is shown `…` in the field (`field` makes it from the key shown).
+fn public_pair<'r>(
+    out: &mut Vec<ConfigMatch<'r>>,
+    key: &str,
+    val: &str,
+    field: impl Fn(&str) -> String,
+    whose: &str,
+    rule_id: &str,
+    rules: &'r RuleSet,
+) -> bool {
+    let secret_key = !rules.find_matches(key.as_bytes()).is_empty();
+    let field = field(if secret_key { "…" } else { key });
+    let literal = value::classify(val) == value::ValueKind::Literal;
+    if !content(out, val, &field, whose, rules) && literal {
+        pair(out, key, val, &field, rule_id, rules);
+    }
+    secret_key
+}
+
+/// The annotations of an image's manifest and of the indexes naming it, checked like labels;
+/// their keys go through the content rules too (a config's are walked with its other strings).
+pub fn annotations<'r>(list: &[Annotation], rules: &'r RuleSet, out: &mut Vec<ConfigMatch<'r>>) {
+    for Annotation { place, key, value } in list {
+        let field = |key: &str| format!("{place} annotations[{key:?}]");
+        let rule = "image.secret-annotation";
+        if public_pair(out, key, value, field, ANNOTATIONS, rule, rules) {
+            content(out, key, &field("…"), ANNOTATIONS, rules);
+        }
+    }
 }
 
 /// The name-and-value judgement on one pair.

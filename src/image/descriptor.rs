@@ -77,28 +77,37 @@ pub struct Descriptor {
 /// An index or a manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Document {
-    /// An image index (or Docker manifest list): its entries.
-    Index(Vec<Descriptor>),
-    /// An image manifest: its config and layers.
+    /// An image index (or Docker manifest list).
+    Index {
+        /// Its entries.
+        entries: Vec<Descriptor>,
+        /// Its own annotations, sorted by key.
+        annotations: Vec<(String, String)>,
+    },
+    /// An image manifest.
     Manifest {
         /// The config descriptor.
         config: Option<Descriptor>,
         /// The layer descriptors, base first.
         layers: Vec<Descriptor>,
+        /// Its own annotations, sorted by key.
+        annotations: Vec<(String, String)>,
     },
 }
 
 /// Parses an index or manifest: spec types first, plain JSON second.
 pub fn parse(bytes: &[u8]) -> Result<Document, String> {
     if let Ok(index) = ImageIndex::from_reader(bytes) {
-        return Ok(Document::Index(
-            index.manifests().iter().map(typed).collect(),
-        ));
+        return Ok(Document::Index {
+            entries: index.manifests().iter().map(typed).collect(),
+            annotations: sorted(index.annotations().iter().flatten()),
+        });
     }
     if let Ok(manifest) = ImageManifest::from_reader(bytes) {
         return Ok(Document::Manifest {
             config: Some(typed(manifest.config())),
             layers: manifest.layers().iter().map(typed).collect(),
+            annotations: sorted(manifest.annotations().iter().flatten()),
         });
     }
     let value: Value = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
@@ -109,8 +118,13 @@ pub fn parse(bytes: &[u8]) -> Result<Document, String> {
             .map(|items| items.iter().map(lenient).collect())
             .unwrap_or_default()
     };
+    let annotations = sorted(&string_map(value.get("annotations")));
     if value.get("manifests").is_some() {
-        return Ok(Document::Index(list("manifests")));
+        let entries = list("manifests");
+        return Ok(Document::Index {
+            entries,
+            annotations,
+        });
     }
     if !value.is_object() {
         return Err("neither an image index nor an image manifest".to_owned());
@@ -118,7 +132,30 @@ pub fn parse(bytes: &[u8]) -> Result<Document, String> {
     Ok(Document::Manifest {
         config: value.get("config").map(lenient),
         layers: list("layers"),
+        annotations,
     })
+}
+
+/// `(key, value)` pairs sorted by key: reports list them in the same order on every run.
+pub fn sorted<'a>(
+    pairs: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = (pairs.into_iter())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+/// The string members of a JSON object (`annotations`); others are left out.
+fn string_map(value: Option<&Value>) -> HashMap<String, String> {
+    (value.and_then(Value::as_object))
+        .map(|a| {
+            a.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The config's `rootfs.diff_ids`, lowercased: spec types first, plain JSON second.
@@ -160,15 +197,7 @@ fn lenient(value: &Value) -> Descriptor {
         arch: text(p.get("architecture")).unwrap_or_default(),
         variant: text(p.get("variant")),
     });
-    let annotations = value
-        .get("annotations")
-        .and_then(Value::as_object)
-        .map(|a| {
-            a.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default();
+    let annotations = string_map(value.get("annotations"));
     let urls = (value.get("urls").and_then(Value::as_array))
         .map(|urls| urls.iter().filter_map(|u| text(Some(u))).collect())
         .unwrap_or_default();
@@ -199,21 +228,56 @@ mod tests {
         let index = format!(
             r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{DIGEST}","size":7,"platform":{{"os":"linux","architecture":"arm64","variant":"v8"}}}}]}}"#
         );
-        let Document::Index(typed) = parse(index.as_bytes()).unwrap() else {
+        let Document::Index { entries: typed, .. } = parse(index.as_bytes()).unwrap() else {
             panic!()
         };
         let upper = index.replace(&DIGEST[7..], &DIGEST[7..].to_ascii_uppercase());
-        let Document::Index(loose) = parse(upper.as_bytes()).unwrap() else {
+        let Document::Index { entries: loose, .. } = parse(upper.as_bytes()).unwrap() else {
             panic!()
         };
         assert_eq!(typed[0].platform.as_ref().unwrap().text(), "linux/arm64/v8");
         assert_eq!(typed[0].platform, loose[0].platform);
         assert_eq!(
             parse(br#"{"manifests":null}"#).unwrap(),
-            Document::Index(Vec::new())
+            Document::Index {
+                entries: Vec::new(),
+                annotations: Vec::new()
+            }
         );
         assert!(parse(b"[1,2]").is_err());
         assert!(parse(b"{").is_err());
+    }
+
+    #[test]
+    fn documents_keep_their_annotations_sorted() {
+        let annotations = r#""annotations":{"z":"1","a":"2"}"#;
+        // a conforming manifest (read by the spec types), and one they refuse (read leniently:
+        // a digest that is no digest, and an annotation that is no string, left out)
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{DIGEST}","size":2}},"layers":[],{annotations}}}"#
+        );
+        assert!(ImageManifest::from_reader(manifest.as_bytes()).is_ok());
+        let loose =
+            (manifest.replace(&DIGEST[7..], "xyz")).replace(r#""a":"2""#, r#""a":"2","n":3"#);
+        assert!(ImageManifest::from_reader(loose.as_bytes()).is_err());
+        for text in [&manifest, &loose] {
+            let Document::Manifest { annotations, .. } = parse(text.as_bytes()).unwrap() else {
+                panic!("{text}")
+            };
+            let keys: Vec<&str> = annotations.iter().map(|(k, _)| k.as_str()).collect();
+            assert_eq!(keys, ["a", "z"], "{text}");
+        }
+        let index = format!(
+            r#"{{"manifests":[],{}}}"#,
+            r#""annotations":{"b":"x","a":"y"}"#
+        );
+        let Document::Index { annotations, .. } = parse(index.as_bytes()).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            annotations,
+            [("a".into(), "y".into()), ("b".into(), "x".into())]
+        );
     }
 
     #[test]

@@ -240,6 +240,7 @@ fn scan_one(
         }
         _ => {}
     }
+    config::annotations(&image.annotations, rules, &mut found);
     // each statement is read, walked as it parses and dropped, in turn
     for path in &image.provenance {
         let what = format!("provenance attestation {path}");

@@ -460,3 +460,62 @@ fn a_secret_used_as_a_key_is_reported_and_never_shown() {
         "also in config.Labels (a key), provenance:predicate.invocation.parameters.args (a key)";
     assert!(text.contains(also), "{text}");
 }
+
+/// Annotations (`docker buildx build --annotation`) are public like labels: those of the
+/// manifest, of the index entry naming it and of the index itself are checked, values by the
+/// content rules, a literal under a secret-looking key by its name, a token used as a key too;
+/// the tags and sources every export carries stay quiet.
+#[test]
+fn annotations_of_manifests_and_indexes_are_checked_like_labels() {
+    let mut files = image(json!({}), &[], None);
+    let at = |files: &Files, name: &str| files.iter().position(|(n, _)| n == name).unwrap();
+    let i = at(&files, "index.json");
+    let mut index: Value = serde_json::from_slice(&files[i].1).unwrap();
+    let digest = index["manifests"][0]["digest"].as_str().unwrap().to_owned();
+    let m = at(&files, &format!("blobs/sha256/{}", &digest[7..]));
+    let mut manifest: Value = serde_json::from_slice(&files[m].1).unwrap();
+    manifest["annotations"] = json!({
+        "org.opencontainers.image.source": format!("https://x-access-token:{TOKEN}@github.com/acme/app"),
+        "org.opencontainers.image.created": "2026-12-08T01:00:00Z",
+        "com.example.api-key": "Zk2m9Qx7Lp4vW8rTq3aa",
+    });
+    let manifest = blob(&mut files, serde_json::to_vec(&manifest).unwrap());
+    index["manifests"][0]["digest"] = manifest["digest"].clone();
+    index["manifests"][0]["size"] = manifest["size"].clone();
+    index["manifests"][0]["annotations"] = json!({
+        "org.opencontainers.image.ref.name": "app:1",
+        "com.example.deploy": STRIPE,
+    });
+    index["annotations"] = json!({
+        "org.opencontainers.image.description": "the app",
+        TOKEN: "a token used as a key",
+    });
+    files[i].1 = serde_json::to_vec(&index).unwrap();
+    let (code, json) = scan_files(&files, &[]);
+    assert_eq!(code, 1, "{}", error_text(&json));
+    assert_eq!(
+        found(&json),
+        [
+            row("github.pat", r#"index.json annotations["…"]"#),
+            row(
+                "image.secret-annotation",
+                r#"manifest annotations["com.example.api-key"]"#
+            ),
+            row(
+                "stripe.secret-key",
+                r#"index.json manifests[0] annotations["com.example.deploy"]"#
+            ),
+        ]
+    );
+    // the token in the source URL is the same secret as the key: one finding, naming both
+    let text = json.to_string();
+    assert!(
+        text.contains(r#"also in manifest annotations[\"org.opencontainers.image.source\"]"#),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&TOKEN[8..30]) && !text.contains(&STRIPE[12..40]),
+        "{text}"
+    );
+    assert!(!text.contains("Zk2m9Qx7Lp4vW8rTq3aa"), "{text}");
+}

@@ -42,10 +42,12 @@ fn dir_transport(
     let name = crate::layer::decode::hex_digest(&sha2::Sha256::digest(bytes).into());
     let mut walk = Walk::new(store, None, images, errors, dir_blob_path);
     match descriptor::parse(bytes) {
-        Ok(Document::Manifest { config, layers }) => {
-            walk.manifest(config, &layers, "manifest.json", name, None)
-        }
-        Ok(Document::Index(_)) => walk.errors.push(
+        Ok(Document::Manifest {
+            config,
+            layers,
+            annotations,
+        }) => walk.manifest(config, &layers, annotations, "manifest.json", name, None),
+        Ok(Document::Index { .. }) => walk.errors.push(
             "manifest.json is a manifest list (a dir: copy with --all): copy one platform".into(),
         ),
         Err(e) => walk.errors.push(format!("manifest.json: {e}")),
@@ -101,6 +103,7 @@ fn docker_manifest(store: &Store, images: &mut Vec<ImageRef>, errors: &mut Vec<S
             config,
             layers,
             provenance: Vec::new(),
+            annotations: Vec::new(),
         });
     }
 }

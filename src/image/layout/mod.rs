@@ -5,8 +5,9 @@
 //! a legacy `docker save`, a containers/image `dir:` copy), or, for a tar that is none of these
 //! (`docker export`, a rootfs), a filesystem: one layer, the archive itself. Index and manifest
 //! JSON goes through [`descriptor`] (the `oci-spec` types, with a lenient fallback for
-//! real-world shapes) and is validated once here into [`ImageRef`]s; nothing downstream looks
-//! at raw JSON again except the config checks.
+//! real-world shapes) and is validated once here into [`ImageRef`]s (annotations included, for
+//! the config checks to read like labels); nothing downstream looks at raw JSON again except
+//! the config checks.
 
 mod manifest_json;
 
@@ -36,6 +37,29 @@ pub struct ImageRef {
     /// Where the image's provenance attestations are (in-toto statements that BuildKit attaches
     /// through an attestation manifest; its SBOMs are left out).
     pub provenance: Vec<String>,
+    /// The annotations of its manifest, of the index entry naming it, and of the indexes
+    /// above it (an index's own go to the first image read under it).
+    pub annotations: Vec<Annotation>,
+}
+
+/// An OCI annotation: public metadata like a label, shown by registries and `docker buildx
+/// imagetools inspect`, and set with `docker buildx build --annotation`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Annotation {
+    /// Whose: `manifest`, `index.json`, `index.json manifests[0]` (a nested index by its path).
+    pub place: String,
+    /// Its key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+}
+
+fn annotations(place: &str, pairs: Vec<(String, String)>) -> impl Iterator<Item = Annotation> {
+    (pairs.into_iter()).map(move |(key, value)| Annotation {
+        place: place.to_owned(),
+        key,
+        value,
+    })
 }
 
 /// One layer of an image.
@@ -125,8 +149,12 @@ pub fn read(
     let mut errors = Vec::new();
     if store.contains("index.json") {
         match document(store, "index.json") {
-            Ok(Document::Index(entries)) => {
+            Ok(Document::Index {
+                entries,
+                annotations: own,
+            }) => {
                 let mut walk = Walk::new(store, platform, &mut images, &mut errors, blob_path);
+                walk.pending.extend(annotations("index.json", own));
                 walk.index(&entries, "index.json", 0, None);
                 walk.join_attestations();
             }
@@ -181,6 +209,8 @@ struct Walk<'a> {
     manifests: HashMap<String, usize>,
     /// (the digest of the image it describes, where it is) of each attestation manifest.
     attestations: Vec<(String, String)>,
+    /// Annotations of the indexes and entries on the way to the next image.
+    pending: Vec<Annotation>,
 }
 
 impl<'a> Walk<'a> {
@@ -200,6 +230,7 @@ impl<'a> Walk<'a> {
             paths,
             manifests: HashMap::new(),
             attestations: Vec::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -213,7 +244,7 @@ impl<'a> Walk<'a> {
             return;
         }
         let several = entries.len() > 1;
-        for entry in entries {
+        for (i, entry) in entries.iter().enumerate() {
             if is_attestation(entry) {
                 let subject = entry.annotations.get("vnd.docker.reference.digest");
                 let path = entry.digest.as_deref().and_then(self.paths);
@@ -242,19 +273,33 @@ impl<'a> Walk<'a> {
             if several && !self.store.contains(&path) {
                 continue; // a multi-platform index whose other platforms were not exported
             }
-            match document(self.store, &path) {
-                Ok(Document::Index(inner)) => {
+            let document = document(self.store, &path);
+            if document.is_ok() {
+                let place = format!("{at} manifests[{i}]");
+                let own = descriptor::sorted(&entry.annotations);
+                self.pending.extend(annotations(&place, own));
+            }
+            match document {
+                Ok(Document::Index {
+                    entries: inner,
+                    annotations: own,
+                }) => {
+                    self.pending.extend(annotations(&path, own));
                     let name = reference_name(entry);
                     let name = name.as_deref().or(named);
                     self.index(&inner, &path, depth + 1, name)
                 }
-                Ok(Document::Manifest { config, layers }) => {
+                Ok(Document::Manifest {
+                    config,
+                    layers,
+                    annotations: own,
+                }) => {
                     let name = reference_name(entry).or_else(|| named.map(str::to_owned));
                     let name = name.unwrap_or_else(|| digest.to_owned());
                     let platform = entry.platform.as_ref().map(PlatformRef::text);
                     let image = self.images.len();
                     self.manifests.insert(digest.to_ascii_lowercase(), image);
-                    self.manifest(config, &layers, &path, name, platform);
+                    self.manifest(config, &layers, own, &path, name, platform);
                 }
                 Err(e) => self.errors.push(e),
             }
@@ -265,6 +310,7 @@ impl<'a> Walk<'a> {
         &mut self,
         config: Option<Descriptor>,
         layers: &[Descriptor],
+        own: Vec<(String, String)>,
         at: &str,
         name: String,
         platform: Option<String>,
@@ -309,12 +355,15 @@ impl<'a> Walk<'a> {
                 diff_id: diff_ids.get(index).cloned(),
             });
         }
+        let mut annotations_of_image = std::mem::take(&mut self.pending);
+        annotations_of_image.extend(annotations("manifest", own));
         self.images.push(ImageRef {
             name,
             platform,
             config,
             layers: refs,
             provenance,
+            annotations: annotations_of_image,
         });
     }
 
@@ -331,7 +380,7 @@ impl<'a> Walk<'a> {
             }
             let layers = match document(self.store, &path) {
                 Ok(Document::Manifest { layers, .. }) => layers,
-                Ok(Document::Index(_)) => {
+                Ok(Document::Index { .. }) => {
                     self.errors
                         .push(format!("{path}: an attestation manifest is an index"));
                     continue;
@@ -443,6 +492,7 @@ fn filesystem() -> ImageRef {
             foreign: None,
         }],
         provenance: Vec::new(),
+        annotations: Vec::new(),
     }
 }
 
