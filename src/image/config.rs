@@ -108,6 +108,19 @@ fn named_fields<'r>(config: &Value, rules: &'r RuleSet, out: &mut Vec<ConfigMatc
         for (name, val) in build_args(created_by) {
             pair(out, name, val, &field, "image.secret-build-arg", rules);
         }
+        let clean = clean_created_by(created_by);
+        for (name, val) in clean
+            .strip_prefix("ARG ")
+            .map(arg_values)
+            .unwrap_or_default()
+        {
+            // `ARG A=${B}` as the classic builder records it refers to B; an empty value holds
+            // nothing
+            let kind = value::classify(val);
+            if kind != value::ValueKind::Reference && kind != value::ValueKind::Empty {
+                pair(out, name, val, &field, "image.secret-build-arg", rules);
+            }
+        }
         content(out, created_by, &field, CONFIG, rules);
     }
 }
@@ -343,6 +356,17 @@ pub fn build_args(created_by: &str) -> Vec<(&str, &str)> {
     pairs
 }
 
+/// `KEY=value` pairs of an `ARG K1=V1 K2 …` history entry, the words after `ARG`: BuildKit
+/// records the value each argument had in the build (`--build-arg` included), the classic
+/// builder the instruction as written. A name without `=` has no value; the words are joined
+/// by spaces, unquoted, so a value with a space is read up to it.
+pub fn arg_values(args: &str) -> Vec<(&str, &str)> {
+    (args.split(' '))
+        .filter_map(|word| word.split_once('='))
+        .filter(|(name, _)| !name.is_empty())
+        .collect()
+}
+
 /// The instruction behind each layer: the non-empty history entries in order, cleaned up for
 /// reading (`/bin/sh -c #(nop) COPY …` → `COPY …`, `|1 A=b /bin/sh -c make` → `RUN make`).
 pub fn layer_instructions(config: &Value) -> Vec<String> {
@@ -471,6 +495,10 @@ mod tests {
             [("NPM_TOKEN", "abc"), ("DEBUG", "1")]
         );
         assert!(build_args("RUN /bin/sh -c npm ci # buildkit").is_empty());
+        assert_eq!(
+            arg_values("NPM_TOKEN=abc DEBUG API_KEY=x=y =z"),
+            [("NPM_TOKEN", "abc"), ("API_KEY", "x=y")]
+        );
         assert!(build_args("/bin/sh -c |2 x").is_empty());
         assert!(build_args("|x A=b").is_empty());
     }

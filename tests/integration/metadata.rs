@@ -519,3 +519,32 @@ fn annotations_of_manifests_and_indexes_are_checked_like_labels() {
     );
     assert!(!text.contains("Zk2m9Qx7Lp4vW8rTq3aa"), "{text}");
 }
+
+/// BuildKit records an `ARG` in the history with the value the build gave it (`--build-arg`
+/// included), even when no `RUN` uses it; the classic builder records the instruction as
+/// written, where `${B}` refers to another argument and leaks nothing.
+#[test]
+fn arg_entries_of_the_history_are_judged_like_build_arguments() {
+    let history = json!({ "history": [
+        { "created_by": "ARG DB_PASSWORD=hunter2hunter2 NODE_ENV=production GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D",
+          "comment": "buildkit.dockerfile.v0", "empty_layer": true },
+        { "created_by": "/bin/sh -c #(nop)  ARG API_TOKEN=${CI_TOKEN}", "empty_layer": true },
+        { "created_by": "ARG SESSION_SECRET", "empty_layer": true },
+        { "created_by": "COPY . /srv/app # buildkit" },
+    ] });
+    let (code, json) = scan_files(&image(history, &[], None), &[]);
+    assert_eq!(code, 1, "{}", error_text(&json));
+    assert_eq!(
+        found(&json),
+        [row("image.secret-build-arg", "history[0].created_by")]
+    );
+    let finding = &json["findings"][0];
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("DB_PASSWORD looks secret"),
+        "{finding}"
+    );
+    assert!(!json.to_string().contains("hunter2hunter2"));
+}
