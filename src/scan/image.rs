@@ -84,6 +84,7 @@ pub fn scan(
                 progress: options.progress,
                 alone: options.alone,
                 filesystem_tars: options.filesystem_tars,
+                skip_digest_check: options.skip_digest_check,
             };
             if let Some(progress) = options.progress {
                 progress.started(source, 0);

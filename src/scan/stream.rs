@@ -37,6 +37,8 @@ pub struct StreamOptions<'a> {
     pub alone: bool,
     /// A tar that holds no image export is one filesystem layer, not an error.
     pub filesystem_tars: bool,
+    /// Blobs are not hashed (`--no-digest-check`: nothing would check their digests).
+    pub skip_digest_check: bool,
 }
 
 /// Reads the stream to its end: the store of what was kept, and the layer scans it names by
@@ -63,7 +65,8 @@ pub fn read(
                 let message = format!("not an image export: its first member is {path:?}");
                 return (Store::streamed(gathered, Some(message)), scans);
             }
-            scans.push(scan_layer(stream, false, rules, options));
+            // a filesystem has no digest to check: hashing it would be a third of the work
+            scans.push(scan_layer(stream, None, rules, options));
             gathered.layer(store::ARCHIVE.to_owned(), 0, 0);
             None
         }
@@ -131,9 +134,9 @@ fn gather(
             gathered.skip(path, "the stream held more than 10,000 layer blobs");
         } else {
             let blob = Cursor::new(head).chain(&mut entry);
-            let tar_digest = !content_addressed(&path);
+            let hashes = (!options.skip_digest_check).then(|| !content_addressed(&path));
             gathered.layer(path, scans.len(), size);
-            let mut scan = scan_layer(blob, tar_digest, rules, options);
+            let mut scan = scan_layer(blob, hashes, rules, options);
             // the images the layers belong to are known only at the end: the stream holds up
             // to two images' worth of package databases (a real image's are a few MB), then
             // drops each layer's for good (an image naming such a layer has no package
@@ -151,13 +154,22 @@ fn gather(
 }
 
 /// Scans one blob as a layer, its windows on the pool while this thread reads it (a tar entry
-/// cannot move to another thread).
-fn scan_layer(blob: impl Read, tar: bool, rules: &RuleSet, options: StreamOptions) -> LayerScan {
+/// cannot move to another thread). With `hashes`, its digests are computed for a later check
+/// (`Some(true)`: its decompressed tar's too); without, nothing is hashed.
+fn scan_layer(
+    blob: impl Read,
+    hashes: Option<bool>,
+    rules: &RuleSet,
+    options: StreamOptions,
+) -> LayerScan {
     let shared = windows::Shared::default();
     let behind = options.alone && rayon::current_num_threads() > 1;
     rayon::in_place_scope(|scope| {
         let mut sink = windows::Parallel::new(scope, rules, &shared, behind);
-        layer::scan_computing(blob, tar, rules, options.limits, &mut sink)
+        match hashes {
+            Some(tar) => layer::scan_computing(blob, tar, rules, options.limits, &mut sink),
+            None => layer::scan(blob, None, rules, options.limits, &mut sink),
+        }
     })
 }
 
@@ -243,6 +255,48 @@ impl<R: Read> Read for Recorder<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tar(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, data) in entries {
+            let mut header = tar::Header::new_ustar();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            builder.append_data(&mut header, name, *data).unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    /// The blob digests each scan of `stream` computed, with and without digest checks.
+    fn hashed(stream: &[u8], skip_digest_check: bool) -> Vec<Option<String>> {
+        let options = StreamOptions {
+            limits: Limits::default(),
+            progress: None,
+            alone: true,
+            filesystem_tars: true,
+            skip_digest_check,
+        };
+        let rules = RuleSet::builtin().unwrap();
+        let (_, scans) = read(Box::new(Cursor::new(stream.to_vec())), "-", &rules, options);
+        scans.into_iter().map(|scan| scan.digests.blob).collect()
+    }
+
+    #[test]
+    fn blobs_are_hashed_only_when_a_digest_may_be_checked() {
+        let layer = tar(&[("app/.env", b"TOKEN=x\n")]);
+        let hex = "0".repeat(64);
+        let export = tar(&[
+            (&format!("{hex}/layer.tar"), &layer),
+            ("manifest.json", b"[]"),
+        ]);
+        let [Some(digest)] = &hashed(&export, false)[..] else {
+            panic!("an export's layer is hashed for the check once its manifest is read");
+        };
+        assert!(digest.starts_with("sha256:"), "{digest}");
+        assert_eq!(hashed(&export, true), [None], "--no-digest-check");
+        // a filesystem tar names no digest: nothing could check one
+        assert_eq!(hashed(&layer, false), [None]);
+    }
 
     #[test]
     fn export_members_by_name() {
