@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -407,7 +407,7 @@ type Index = (HashMap<String, SpanRef>, Vec<String>);
 fn index<R: Read + Seek>(mut reader: R) -> io::Result<Index> {
     let len = reader.seek(SeekFrom::End(0))?;
     reader.seek(SeekFrom::Start(0))?;
-    let mut archive = tar::Archive::new(reader);
+    let mut archive = tar::Archive::new(Forward::new(reader));
     let mut truncated = None;
     let mut outside = None;
     let mut entries = HashMap::new();
@@ -449,6 +449,49 @@ fn index<R: Read + Seek>(mut reader: R) -> io::Result<Index> {
     Ok((entries, outside.into_iter().chain(truncated).collect()))
 }
 
+/// An archive read for its index: the tar reader reads each header (512 bytes) and seeks past
+/// each entry's data. Reads go through a buffer and a skip that stays within it moves in the
+/// buffer, so a filesystem tar of 300,000 small files is read in a few thousand calls instead
+/// of a read and a seek per file (600,000 system calls, a fifth of its scan); a skip past the
+/// buffer (a layer blob) is one real seek.
+struct Forward<R> {
+    inner: BufReader<R>,
+    /// Where the tar reader is in the archive (it asks after each seek).
+    position: u64,
+}
+
+impl<R: Read> Forward<R> {
+    fn new(inner: R) -> Forward<R> {
+        Forward {
+            inner: BufReader::with_capacity(32 << 10, inner),
+            position: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Forward<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.position += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Read + Seek> Seek for Forward<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.position = match pos {
+            SeekFrom::Current(by) => {
+                let to = self.position.checked_add_signed(by);
+                let to = to.ok_or_else(|| invalid("a seek before the archive's start".into()))?;
+                self.inner.seek_relative(by)?;
+                to
+            }
+            _ => self.inner.seek(pos)?,
+        };
+        Ok(self.position)
+    }
+}
+
 /// A link entry as `(path, target relative to the archive's root, unresolved)`: a symbolic
 /// link's target is relative to its directory, a hard link's to the root.
 fn link(path: String, target: &str, symbolic: bool) -> (String, String) {
@@ -483,6 +526,45 @@ fn follow_links<V: Copy>(links: &[(String, String)], entries: &mut HashMap<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_index_finds_every_member_whatever_the_skips() {
+        // entries smaller than the index's buffer, straddling it and far larger than it
+        let sizes = [
+            0,
+            1,
+            511,
+            512,
+            513,
+            5000,
+            32 << 10,
+            (32 << 10) + 1,
+            200_000,
+            7,
+            70_000,
+        ];
+        let mut builder = tar::Builder::new(Vec::new());
+        for (i, &size) in sizes.iter().cycle().take(60).enumerate() {
+            let data: Vec<u8> = (0..size).map(|b| (b * 7 + i) as u8).collect();
+            let mut header = tar::Header::new_ustar();
+            header.set_size(size as u64);
+            header.set_mode(0o644);
+            builder
+                .append_data(&mut header, format!("f{i}"), &data[..])
+                .unwrap();
+        }
+        let archive = builder.into_inner().unwrap();
+        let (entries, problems) = index(Cursor::new(&archive[..])).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(entries.len(), 60);
+        for (i, &size) in sizes.iter().cycle().take(60).enumerate() {
+            let SpanRef(span) = entries[&format!("f{i}")];
+            assert_eq!(span.size, size as u64, "f{i}");
+            let at = span.offset as usize;
+            let expected: Vec<u8> = (0..size).map(|b| (b * 7 + i) as u8).collect();
+            assert_eq!(archive[at..at + size], expected[..], "f{i}");
+        }
+    }
 
     #[test]
     fn paths_stay_inside() {
