@@ -218,13 +218,21 @@ impl RuleSet {
 
     /// Every content-rule match in `chunk`, overlaps resolved (see [`resolve_overlaps`]).
     pub fn find_matches(&self, chunk: &[u8]) -> Vec<Match> {
-        let mut hits = vec![Vec::new(); self.rules.len()];
+        let mut hits = Vec::new();
         self.prefilter.hits(chunk, &mut hits);
+        if hits.is_empty() {
+            return Vec::new();
+        }
+        hits.sort_unstable();
         let large = self.prefilter.is_large();
         let mut matches = Vec::new();
-        for (index, hits) in hits.iter_mut().enumerate().filter(|(_, h)| !h.is_empty()) {
+        let mut offsets = Vec::new();
+        for rule_hits in hits.chunk_by(|a, b| a.0 == b.0) {
+            let index = rule_hits[0].0;
+            offsets.clear();
+            offsets.extend(rule_hits.iter().map(|&(_, at)| at));
             let reach = self.rules[index].reach();
-            for (start, end) in prefilter::regions(hits, chunk.len(), reach) {
+            for (start, end) in prefilter::regions(&mut offsets, chunk.len(), reach) {
                 let found = self.rules[index].find_matches(index, &chunk[start..end], large);
                 // a secret touching a cut made here (not a chunk edge) may be a partial one
                 let inside = |m: &Match| {

@@ -201,8 +201,10 @@ impl Prefilter {
         self.large.get().is_some()
     }
 
-    /// Records in `hits` (indexed by rule) the offset of every keyword occurrence in `chunk`.
-    pub fn hits(&self, chunk: &[u8], hits: &mut [Vec<usize>]) {
+    /// Pushes to `hits` a `(rule, offset)` pair for every keyword occurrence in `chunk` and
+    /// every rule owning the keyword, in no particular order. One list for all rules, not one
+    /// per rule: a window without a hit (most small files) costs no per-rule work.
+    pub fn hits(&self, chunk: &[u8], hits: &mut Vec<(usize, usize)>) {
         if !self.nul && zeros(chunk) {
             return;
         }
@@ -231,14 +233,12 @@ impl Prefilter {
     }
 
     /// Records keyword `pattern`, found ASCII-case-insensitively at `start`, for its rules.
-    fn hit(&self, chunk: &[u8], start: usize, pattern: usize, hits: &mut [Vec<usize>]) {
+    fn hit(&self, chunk: &[u8], start: usize, pattern: usize, hits: &mut Vec<(usize, usize)>) {
         let (word, insensitive) = &self.keywords[pattern];
         if !insensitive && &chunk[start..start + word.len()] != word.as_bytes() {
             return; // `msg.` is not `SG.`
         }
-        for &rule in &self.owners[pattern] {
-            hits[rule].push(start);
-        }
+        hits.extend(self.owners[pattern].iter().map(|&rule| (rule, start)));
     }
 }
 
@@ -255,7 +255,7 @@ fn zeros(chunk: &[u8]) -> bool {
 
 #[cfg(feature = "vectorscan")]
 impl Prefilter {
-    fn vectorscan_hits(&self, engine: &Vectorscan, chunk: &[u8], hits: &mut [Vec<usize>]) {
+    fn vectorscan_hits(&self, engine: &Vectorscan, chunk: &[u8], hits: &mut Vec<(usize, usize)>) {
         let reused = engine.idle.lock().ok().and_then(|mut idle| idle.pop());
         let Some(mut scanner) =
             reused.or_else(|| vectorscan_rs::BlockScanner::new(engine.database).ok())
@@ -265,9 +265,7 @@ impl Prefilter {
         let _ = scanner.scan(chunk, |id, _from, to, _flags| {
             let id = id as usize;
             let start = to as usize - self.keywords[id].0.len();
-            for &rule in &self.owners[id] {
-                hits[rule].push(start);
-            }
+            hits.extend(self.owners[id].iter().map(|&rule| (rule, start)));
             vectorscan_rs::Scan::Continue
         });
         if let Ok(mut idle) = engine.idle.lock() {
@@ -326,16 +324,24 @@ mod tests {
         );
     }
 
+    /// The sorted offsets of each of the first `rules` rules' hits in `text`.
+    fn by_rule(prefilter: &Prefilter, text: &[u8], rules: usize) -> Vec<Vec<usize>> {
+        let mut hits = Vec::new();
+        prefilter.hits(text, &mut hits);
+        let mut out = vec![Vec::new(); rules];
+        for (rule, at) in hits {
+            out[rule].push(at);
+        }
+        out.iter_mut().for_each(|offsets| offsets.sort_unstable());
+        out
+    }
+
     #[test]
     fn case_sensitivity_follows_the_pattern() {
         let sensitive = ["SG.".to_owned()];
         let insensitive = ["password".to_owned()];
         let prefilter = Prefilter::new([(0, &sensitive[..], false), (1, &insensitive[..], true)]);
-        let found = |text: &str| {
-            let mut hits = vec![Vec::new(); 2];
-            prefilter.hits(text.as_bytes(), &mut hits);
-            hits
-        };
+        let found = |text: &str| by_rule(&prefilter, text.as_bytes(), 2);
         assert!(found("msg.send()").iter().all(Vec::is_empty));
         assert_eq!(found("SG.abc PASSWORD"), [vec![0], vec![7]]);
     }
@@ -352,18 +358,13 @@ mod tests {
         chunk.extend_from_slice(b"TOKEN");
         assert!(!zeros(&chunk));
         for filter in [&prefilter, &plain] {
-            let mut hits = vec![Vec::new(); 2];
-            filter.hits(&chunk, &mut hits);
-            assert_eq!(hits[0], [3 * 4096 + 100]);
+            assert_eq!(by_rule(filter, &chunk, 2)[0], [3 * 4096 + 100]);
         }
         // only zeros: skipped, unless a keyword is made of them
         let empty = vec![0u8; 10];
         assert!(zeros(&empty) && zeros(&[]));
-        let mut hits = vec![Vec::new(); 2];
-        plain.hits(&empty, &mut hits);
-        assert!(hits.iter().all(Vec::is_empty));
-        prefilter.hits(&empty, &mut hits);
-        assert_eq!(hits[1], [0, 1, 2, 3, 4, 5, 6]);
+        assert!(by_rule(&plain, &empty, 2).iter().all(Vec::is_empty));
+        assert_eq!(by_rule(&prefilter, &empty, 2)[1], [0, 1, 2, 3, 4, 5, 6]);
     }
 
     #[test]
@@ -374,18 +375,14 @@ mod tests {
         );
         let prefilter = Prefilter::new([(0, &sensitive[..], false), (1, &words[..], true)]);
         let text = b"msg.x SG.y ?API_KEY=1 sg.z";
-        let found = || {
-            let mut hits = vec![Vec::new(); 2];
-            prefilter.hits(text, &mut hits);
-            hits
-        };
+        let found = || by_rule(&prefilter, text, 2);
         let expected = [vec![6], vec![12, 16]];
         assert_eq!(found(), expected);
         assert!(
             prefilter.small.get().is_none() && prefilter.large.get().is_none(),
             "a small scan builds no automaton"
         );
-        let mut hits = vec![Vec::new(); 2];
+        let mut hits = Vec::new();
         prefilter.hits(&vec![b'.'; SMALL_AFTER], &mut hits);
         assert!(prefilter.small.get().is_some() && prefilter.large.get().is_none());
         assert_eq!(found(), expected, "the same hits from the NFA");
