@@ -85,6 +85,11 @@ pub fn one_window(len: usize) -> bool {
     len < FULL
 }
 
+/// The bytes a stream's first window may hold: a stream of fewer is one window ([`one_window`]).
+pub fn one_window_room() -> usize {
+    FULL
+}
+
 /// Reads into `buf[filled..]` until `buf` is full or the stream ends; returns the bytes in it.
 fn fill(reader: &mut dyn Read, buf: &mut [u8], mut filled: usize) -> io::Result<usize> {
     while filled < buf.len() {

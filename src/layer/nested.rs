@@ -153,7 +153,11 @@ impl<'a> Walker<'a> {
                 }
                 continue;
             }
-            let path = format!("{prefix}{name}");
+            // the layer's own entries have no prefix: the name is the path, no copy made
+            let path = match prefix {
+                "" => name,
+                _ => format!("{prefix}{name}"),
+            };
             let size = entry.size();
             let read = match sparse {
                 false => self.file(&mut entry, &path, size, Some(size), depth),
@@ -302,7 +306,9 @@ impl<'a> Walker<'a> {
         exact: Option<u64>,
         depth: usize,
     ) -> io::Result<()> {
-        let mut head = Vec::with_capacity(512);
+        // a file declared to fit one window is read into its window from the first byte
+        let whole = exact.filter(|&n| chunk::one_window(n as usize));
+        let mut head = Vec::with_capacity(whole.map_or(512, |n| n as usize + 1).max(512));
         reader.take(512).read_to_end(&mut head)?;
         if let Some(order) = utf16::byte_order(&head) {
             let mut text = utf16::Utf16::new(Cursor::new(head).chain(reader), order);
@@ -317,6 +323,19 @@ impl<'a> Walker<'a> {
             Kind::GitObject => self
                 .git_object(&mut Cursor::new(head).chain(reader), path, depth + 1)
                 .map_err(nested),
+            Kind::Data if whole.is_some() => {
+                // as chunk::windows cuts it: one window unless the file runs past it
+                let room = chunk::one_window_room() - head.len();
+                reader.take(room as u64).read_to_end(&mut head)?;
+                if head.capacity() > 2 * head.len() + 4096 {
+                    head.shrink_to_fit(); // a size that lied must not pin memory in flight
+                }
+                if !chunk::one_window(head.len()) {
+                    return self.content(&mut Cursor::new(head).chain(reader), path, None);
+                }
+                self.hand_on(head, path, None);
+                Ok(())
+            }
             Kind::Data => self.content(&mut Cursor::new(head).chain(reader), path, exact),
             Kind::Tar => self
                 .tar(

@@ -1088,6 +1088,54 @@ fn a_filesystem_tar_is_scanned_as_one_layer() {
     assert!(json["findings"].as_array().unwrap().is_empty());
 }
 
+/// Files around the one-window size (read straight into their window) and around the 512-byte
+/// head a file's kind is sniffed from: a secret on the first and on the last line of each is
+/// found once, at its line, whichever way the file was read.
+#[test]
+fn secrets_at_both_ends_of_files_around_the_window_size() {
+    use stowaway::layer::chunk::{CHUNK, OVERLAP};
+    let full = CHUNK + OVERLAP;
+    let line = format!("GITHUB_TOKEN={TOKEN}\n");
+    let sizes = [
+        line.len() * 2,
+        511,
+        512,
+        513,
+        4096,
+        full - 1,
+        full,
+        full + 1,
+        2 * CHUNK,
+    ];
+    let mut entries = Vec::new();
+    let mut want = Vec::new();
+    for size in sizes {
+        let filler = size - 2 * line.len();
+        // lines of 64 bytes, the last one short
+        let body: String = (0..filler)
+            .map(|i| if i % 64 == 63 { '\n' } else { '.' })
+            .collect();
+        let text = format!("{line}{body}{line}");
+        assert_eq!(text.len(), size);
+        let path = format!("srv/f{size}.txt");
+        let last = text.matches('\n').count();
+        want.push(format!("github.pat layer /{path} layer=0 present line=1"));
+        want.push(format!(
+            "github.pat layer /{path} layer=0 present line={last}"
+        ));
+        entries.push(file(&path, &text));
+    }
+    want.sort();
+    let tar = builder::tar_of(&entries);
+    let dir = context(&[]);
+    std::fs::write(dir.path().join("fs.tar"), &tar).unwrap();
+    let out = run_in(dir.path(), &["scan", "fs.tar", "--format", "json"], b"");
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let mut found = rows(&out.stdout);
+    found.sort();
+    assert_eq!(found, want);
+}
+
 /// The containers/image `dir:` transport (`skopeo copy … dir:`, `podman save --format
 /// docker-dir`): `manifest.json` is the manifest itself, blobs are named by hex digest.
 #[test]
