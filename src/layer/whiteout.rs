@@ -3,25 +3,52 @@
 //! everything lower layers put in it, and any entry at a path replaces the lower one.
 
 use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::sync::OnceLock;
 
 const WHITEOUT: &str = ".wh.";
 const OPAQUE: &str = ".wh..wh..opq";
 
 /// The paths one layer touches, kept as 64-bit path hashes (a layer of a million entries, or of
 /// a million whiteouts with 4 KiB names, costs megabytes, not the paths themselves); a false
-/// "overwritten" or "deleted" would need a hash collision between two paths of the image.
+/// "overwritten" or "deleted" would need a hash collision between two paths of the image, and
+/// the hash's keys are drawn anew in each run, so no image can be made to have one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LayerIndex {
     /// Hashes of the entries the layer writes (files, directories, links).
-    pub written: HashSet<u64>,
+    pub written: Keys,
     /// Hashes of the directories the layer writes (a directory replacing a directory merges,
     /// it does not hide).
-    pub dirs: HashSet<u64>,
+    pub dirs: Keys,
     /// Hashes of the paths the layer deletes from lower layers.
-    pub deleted: HashSet<u64>,
+    pub deleted: Keys,
     /// Hashes of the directories the layer makes opaque.
-    pub opaque: HashSet<u64>,
+    pub opaque: Keys,
+}
+
+/// A set of [`key`]s. Each is already a keyed hash, so the set takes it as its own hash
+/// instead of hashing it again (a second SipHash per entry and per lookup).
+pub type Keys = HashSet<u64, BuildHasherDefault<AsIs>>;
+
+/// The hasher of [`Keys`]: a `u64` is its own hash.
+#[derive(Default)]
+pub struct AsIs(u64);
+
+impl Hasher for AsIs {
+    fn write(&mut self, bytes: &[u8]) {
+        // only `u64`s are hashed here; anything else still gets a hash, never a panic
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// What a later layer did to a path.
@@ -83,11 +110,11 @@ impl LayerIndex {
     }
 }
 
-/// The hash a path is kept as (SipHash with fixed keys: the same in every run).
+/// The hash a path is kept as: SipHash with keys drawn once per run, the same for every layer
+/// of the run (layers are compared with each other) and unknown outside it.
 fn key(path: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    path.hash(&mut hasher);
-    hasher.finish()
+    static KEYS: OnceLock<RandomState> = OnceLock::new();
+    KEYS.get_or_init(RandomState::new).hash_one(path)
 }
 
 #[cfg(test)]
