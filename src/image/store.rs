@@ -37,6 +37,9 @@ pub enum Store {
         entries: HashMap<String, SpanRef>,
         /// What is wrong with the archive itself: cut short, an entry named outside its root.
         problems: Vec<String>,
+        /// Its first [`FILESYSTEM_AFTER`] members held no image export's: it was taken for a
+        /// filesystem and not indexed further (`entries` is empty).
+        filesystem: bool,
     },
     /// An image tar on a stream (standard input, a compressed tarball), not read yet: the scan
     /// opens and reads it once ([`Store::take_stream`]) into a [`Store::Streamed`].
@@ -139,11 +142,12 @@ pub struct SpanRef(Span);
 impl Store {
     /// Indexes a tar archive on disk.
     pub fn tar_file(path: &Path) -> io::Result<Store> {
-        let (entries, problems) = index(File::open(path)?)?;
+        let index = index(File::open(path)?)?;
         Ok(Store::TarFile {
             path: path.to_owned(),
-            entries,
-            problems,
+            entries: index.entries,
+            problems: index.problems,
+            filesystem: index.filesystem,
         })
     }
 
@@ -202,6 +206,18 @@ impl Store {
             Store::Dir(_) | Store::Stream(_) => &[],
             Store::TarFile { problems, .. } | Store::Streamed { problems, .. } => problems,
         }
+    }
+
+    /// True for a tar file taken for a filesystem while it was indexed (see
+    /// [`FILESYSTEM_AFTER`]): one layer, whatever its entries would say.
+    pub fn is_filesystem(&self) -> bool {
+        matches!(
+            self,
+            Store::TarFile {
+                filesystem: true,
+                ..
+            }
+        )
     }
 
     /// True when some entry of an archive has a path that `matches` (always false for a
@@ -366,6 +382,32 @@ fn outside_root(name: &str) -> Option<String> {
     })
 }
 
+/// A member an image export starts with: `oci-layout`, `index.json`, `manifest.json`,
+/// `repositories`, anything under `blobs/`, the `version` of a `dir:` copy, Jib's `config.json`,
+/// or a name that is a SHA-256 digest, bare or `sha256:`-prefixed, alone or with `.tar`,
+/// `.tar.gz` or `.json` (`<hex>/layer.tar` of docker save, `<hex>.tar` of podman,
+/// `sha256:<hex>` and `<hex>.tar.gz` of go-containerregistry's tarballs, a `dir:` blob).
+pub fn is_export_member(path: &str) -> bool {
+    let top = path.split('/').next().unwrap_or("");
+    let name = top.strip_prefix("sha256:").unwrap_or(top);
+    let hex = [".tar.gz", ".tar", ".json"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .unwrap_or(name);
+    let is_hex = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    is_hex
+        || matches!(
+            top,
+            "blobs"
+                | "oci-layout"
+                | "index.json"
+                | "manifest.json"
+                | "repositories"
+                | "version"
+                | "config.json"
+        )
+}
+
 /// True when `path` is as [`clean`] makes it: not absolute, without empty, `.` or `..` parts
 /// (a few substring tests, where splitting and joining cost thousands of instructions a name:
 /// a fifth of indexing a filesystem tar). A name with `..` anywhere takes the long way.
@@ -419,12 +461,33 @@ fn inside(root: &Path, path: &str) -> Option<PathBuf> {
     full.starts_with(&root).then_some(full)
 }
 
-/// Lists a tar's regular files (and resolves its links within the archive).
-/// Entries of an archive, and what is wrong with it (a member running past its end, a name
-/// outside its root).
-type Index = (HashMap<String, SpanRef>, Vec<String>);
+/// Members after which an archive none of whose members is an image export's
+/// ([`is_export_member`]) is taken for a filesystem and no longer indexed: every export names
+/// such a member among its first few (a `docker save` its `<digest>/` directories, an OCI
+/// archive `blobs/`), while a root filesystem of a million files would otherwise be indexed
+/// whole (about 160 MB) and refused at [`MAX_ARCHIVE_ENTRIES`].
+const FILESYSTEM_AFTER: usize = 100_000;
 
-fn index<R: Read + Seek>(mut reader: R) -> io::Result<Index> {
+/// What indexing an archive found.
+struct Index {
+    /// Path → content span of its regular files (links resolved within the archive).
+    entries: HashMap<String, SpanRef>,
+    /// What is wrong with it: a member running past its end, a name outside its root.
+    problems: Vec<String>,
+    /// It is a filesystem, not an image export (see [`FILESYSTEM_AFTER`]): `entries` were dropped.
+    filesystem: bool,
+}
+
+fn index<R: Read + Seek>(reader: R) -> io::Result<Index> {
+    index_deciding_after(reader, FILESYSTEM_AFTER)
+}
+
+/// [`index`], taking an archive for a filesystem after `filesystem_after` members none of which
+/// is an image export's.
+fn index_deciding_after<R: Read + Seek>(
+    mut reader: R,
+    filesystem_after: usize,
+) -> io::Result<Index> {
     let len = reader.seek(SeekFrom::End(0))?;
     reader.seek(SeekFrom::Start(0))?;
     let mut archive = tar::Archive::new(Forward::new(reader));
@@ -432,7 +495,15 @@ fn index<R: Read + Seek>(mut reader: R) -> io::Result<Index> {
     let mut outside = None;
     let mut entries = HashMap::new();
     let mut links: Vec<(String, String)> = Vec::new();
+    let mut export = false; // a member of an image export was seen
     for (count, entry) in archive.entries_with_seek()?.enumerate() {
+        if count >= filesystem_after && !export {
+            return Ok(Index {
+                entries: HashMap::new(),
+                problems: outside.into_iter().collect(),
+                filesystem: true,
+            });
+        }
         if count >= MAX_ARCHIVE_ENTRIES {
             return Err(invalid(format!("more than {MAX_ARCHIVE_ENTRIES} entries")));
         }
@@ -442,6 +513,7 @@ fn index<R: Read + Seek>(mut reader: R) -> io::Result<Index> {
             outside = outside.or_else(|| outside_root(&name));
             continue;
         };
+        export = export || is_export_member(&path);
         let kind = entry.header().entry_type();
         if kind.is_file() {
             let span = Span {
@@ -466,7 +538,11 @@ fn index<R: Read + Seek>(mut reader: R) -> io::Result<Index> {
         }
     }
     follow_links(&links, &mut entries);
-    Ok((entries, outside.into_iter().chain(truncated).collect()))
+    Ok(Index {
+        entries,
+        problems: outside.into_iter().chain(truncated).collect(),
+        filesystem: false,
+    })
 }
 
 /// An archive read for its index: the tar reader reads each header (512 bytes) and seeks past
@@ -574,7 +650,9 @@ mod tests {
                 .unwrap();
         }
         let archive = builder.into_inner().unwrap();
-        let (entries, problems) = index(Cursor::new(&archive[..])).unwrap();
+        let Index {
+            entries, problems, ..
+        } = index(Cursor::new(&archive[..])).unwrap();
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(entries.len(), 60);
         for (i, &size) in sizes.iter().cycle().take(60).enumerate() {
@@ -584,6 +662,41 @@ mod tests {
             let expected: Vec<u8> = (0..size).map(|b| (b * 7 + i) as u8).collect();
             assert_eq!(archive[at..at + size], expected[..], "f{i}");
         }
+    }
+
+    fn tar_of(names: &[String]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for name in names {
+            let mut header = tar::Header::new_ustar();
+            header.set_size(1);
+            header.set_mode(0o644);
+            builder.append_data(&mut header, name, &b"x"[..]).unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    #[test]
+    fn a_long_archive_without_export_members_is_taken_for_a_filesystem() {
+        let files: Vec<String> = (0..20).map(|i| format!("usr/lib/f{i}")).collect();
+        let index = index_deciding_after(Cursor::new(tar_of(&files)), 10).unwrap();
+        assert!(index.filesystem && index.entries.is_empty());
+        // as long, but an export's member came first: indexed whole
+        for first in [
+            "blobs/sha256/ab",
+            "manifest.json",
+            &format!("{}.tar", "a".repeat(64)),
+        ] {
+            let names: Vec<String> = [first.to_owned()]
+                .into_iter()
+                .chain(files.clone())
+                .collect();
+            let index = index_deciding_after(Cursor::new(tar_of(&names)), 10).unwrap();
+            assert!(!index.filesystem, "{first}");
+            assert_eq!(index.entries.len(), 21, "{first}");
+        }
+        // short enough to be indexed whole, export or not
+        let index = index_deciding_after(Cursor::new(tar_of(&files)), 20).unwrap();
+        assert!(!index.filesystem && index.entries.len() == 20);
     }
 
     /// [`clean`] without its fast path.

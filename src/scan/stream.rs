@@ -10,7 +10,7 @@ use std::io::{self, Cursor, Read};
 
 use crate::image::layout::MAX_JSON_BYTES;
 use crate::image::packages::MAX_KEPT_DATABASE_BYTES;
-use crate::image::store::{self, Gathered, MAX_ARCHIVE_ENTRIES, Store};
+use crate::image::store::{self, Gathered, MAX_ARCHIVE_ENTRIES, Store, is_export_member};
 use crate::image::{Outer, is_tar};
 use crate::layer::{self, LayerScan, Limits};
 use crate::rules::RuleSet;
@@ -190,32 +190,6 @@ fn first_member(recorder: &mut Recorder<impl Read>) -> io::Result<Option<String>
         }
     }
     Ok(None)
-}
-
-/// A member an image export starts with: `oci-layout`, `index.json`, `manifest.json`,
-/// `repositories`, anything under `blobs/`, the `version` of a `dir:` copy, Jib's `config.json`,
-/// or a name that is a SHA-256 digest, bare or `sha256:`-prefixed, alone or with `.tar`,
-/// `.tar.gz` or `.json` (`<hex>/layer.tar` of docker save, `<hex>.tar` of podman,
-/// `sha256:<hex>` and `<hex>.tar.gz` of go-containerregistry's tarballs, a `dir:` blob).
-fn is_export_member(path: &str) -> bool {
-    let top = path.split('/').next().unwrap_or("");
-    let name = top.strip_prefix("sha256:").unwrap_or(top);
-    let hex = [".tar.gz", ".tar", ".json"]
-        .iter()
-        .find_map(|suffix| name.strip_suffix(suffix))
-        .unwrap_or(name);
-    let is_hex = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
-    is_hex
-        || matches!(
-            top,
-            "blobs"
-                | "oci-layout"
-                | "index.json"
-                | "manifest.json"
-                | "repositories"
-                | "version"
-                | "config.json"
-        )
 }
 
 /// A blob that begins like a layer: a tar header, gzip or zstd.

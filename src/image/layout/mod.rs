@@ -163,7 +163,9 @@ pub fn read(
         }
     } else if store.contains("manifest.json") {
         manifest_json::read(store, &mut images, &mut errors);
-    } else if filesystems && store.any_entry(|_| true) && !store.any_entry(is_image_part) {
+    } else if filesystems
+        && (store.is_filesystem() || store.any_entry(|_| true) && !store.any_entry(is_image_part))
+    {
         images.push(filesystem());
     } else {
         errors.push("not an image: neither index.json nor manifest.json found".to_owned());
@@ -499,6 +501,23 @@ fn filesystem() -> ImageRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tar_taken_for_a_filesystem_is_one_layer_for_a_scan_not_for_an_audit() {
+        let store = Store::TarFile {
+            path: "rootfs.tar".into(),
+            entries: std::collections::HashMap::new(),
+            problems: Vec::new(),
+            filesystem: true,
+        };
+        let (images, errors) = read(&store, None, true);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(images.len(), 1);
+        assert_eq!(images[0].name, "filesystem");
+        assert_eq!(images[0].layers[0].blob, crate::image::store::ARCHIVE);
+        let (images, errors) = read(&store, None, false);
+        assert!(images.is_empty() && !errors.is_empty(), "{errors:?}");
+    }
 
     #[test]
     fn digests_map_to_paths_inside_the_layout() {
