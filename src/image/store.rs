@@ -37,8 +37,8 @@ pub enum Store {
         entries: HashMap<String, SpanRef>,
         /// What is wrong with the archive itself: cut short, an entry named outside its root.
         problems: Vec<String>,
-        /// Its first [`FILESYSTEM_AFTER`] members held no image export's: it was taken for a
-        /// filesystem and not indexed further (`entries` is empty).
+        /// Its first 100,000 members held no image export's: it was taken for a filesystem and
+        /// not indexed further (`entries` is empty).
         filesystem: bool,
     },
     /// An image tar on a stream (standard input, a compressed tarball), not read yet: the scan
@@ -208,8 +208,8 @@ impl Store {
         }
     }
 
-    /// True for a tar file taken for a filesystem while it was indexed (see
-    /// [`FILESYSTEM_AFTER`]): one layer, whatever its entries would say.
+    /// True for a tar file taken for a filesystem while it was indexed (its first 100,000
+    /// members held no image export's): one layer, whatever its entries would say.
     pub fn is_filesystem(&self) -> bool {
         matches!(
             self,

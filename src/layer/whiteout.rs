@@ -26,7 +26,7 @@ pub struct LayerIndex {
     pub opaque: Keys,
 }
 
-/// A set of [`key`]s. Each is already a keyed hash, so the set takes it as its own hash
+/// A set of path keys. Each is already a keyed hash, so the set takes it as its own hash
 /// instead of hashing it again (a second SipHash per entry and per lookup).
 pub type Keys = HashSet<u64, BuildHasherDefault<AsIs>>;
 
