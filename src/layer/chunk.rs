@@ -85,9 +85,29 @@ pub fn one_window(len: usize) -> bool {
     len < FULL
 }
 
-/// The bytes a stream's first window may hold: a stream of fewer is one window ([`one_window`]).
-pub fn one_window_room() -> usize {
-    FULL
+/// Reads the rest of a stream whose first bytes are `head` into `head` itself, up to a window:
+/// `Ok(window)` when the whole stream fits one (the window [`windows`] would cut, without a
+/// copy), `Err(head)` holding the bytes read so far when it runs past one (to go on with
+/// [`windows`]).
+pub fn one_window_of(
+    mut head: Vec<u8>,
+    reader: &mut dyn Read,
+) -> io::Result<Result<Vec<u8>, Vec<u8>>> {
+    let room = FULL.saturating_sub(head.len());
+    reader.take(room as u64).read_to_end(&mut head)?;
+    if !one_window(head.len()) {
+        return Ok(Err(head));
+    }
+    if loose(&head) {
+        head.shrink_to_fit();
+    }
+    Ok(Ok(head))
+}
+
+/// A last window's capacity far past its length (a declared size that lied) would pin memory
+/// while it waits to be scanned.
+fn loose(window: &Vec<u8>) -> bool {
+    window.capacity() > 2 * window.len() + 4096
 }
 
 /// Reads into `buf[filled..]` until `buf` is full or the stream ends; returns the bytes in it.
@@ -139,7 +159,7 @@ pub fn windows(
         total += read as u64;
         let last = read < room;
         // neither growth past a full window nor a lying size may pin memory in flight
-        if window.capacity() > FULL + 1 || (last && window.capacity() > 2 * window.len() + 4096) {
+        if window.capacity() > FULL + 1 || (last && loose(&window)) {
             window.shrink_to_fit();
         }
         if last {

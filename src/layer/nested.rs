@@ -323,19 +323,14 @@ impl<'a> Walker<'a> {
             Kind::GitObject => self
                 .git_object(&mut Cursor::new(head).chain(reader), path, depth + 1)
                 .map_err(nested),
-            Kind::Data if whole.is_some() => {
-                // as chunk::windows cuts it: one window unless the file runs past it
-                let room = chunk::one_window_room() - head.len();
-                reader.take(room as u64).read_to_end(&mut head)?;
-                if head.capacity() > 2 * head.len() + 4096 {
-                    head.shrink_to_fit(); // a size that lied must not pin memory in flight
+            Kind::Data if whole.is_some() => match chunk::one_window_of(head, &mut *reader)? {
+                Ok(window) => {
+                    self.hand_on(window, path, None);
+                    Ok(())
                 }
-                if !chunk::one_window(head.len()) {
-                    return self.content(&mut Cursor::new(head).chain(reader), path, None);
-                }
-                self.hand_on(head, path, None);
-                Ok(())
-            }
+                // it ran past the size it declared: cut into windows as it comes
+                Err(head) => self.content(&mut Cursor::new(head).chain(reader), path, None),
+            },
             Kind::Data => self.content(&mut Cursor::new(head).chain(reader), path, exact),
             Kind::Tar => self
                 .tar(
